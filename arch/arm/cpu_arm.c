@@ -1,0 +1,26 @@
+/* arch/arm/cpu_arm.c - AArch64 CPU detection: ASIMD from getauxval(AT_HWCAP)
+ * on Linux, cache sizes from sysfs. */
+#include <string.h>
+
+#include "engine.h"
+
+#if defined(__linux__)
+#include <sys/auxv.h>
+#ifndef HWCAP_ASIMD
+#define HWCAP_ASIMD (1 << 1)
+#endif
+#endif
+
+void vmmem_detect_cpu(vmmem_cpu_info *info)
+{
+    memset(info, 0, sizeof *info);
+    strcpy(info->vendor, "arm64");
+#if defined(__linux__)
+    if (getauxval(AT_HWCAP) & HWCAP_ASIMD)
+        info->features |= VMMEM_CPU_NEON;
+#else
+    info->features |= VMMEM_CPU_NEON; /* ASIMD is mandatory in ARMv8-A */
+#endif
+    vmmem_read_sysfs_caches("/sys/devices/system/cpu/cpu0", info);
+    vmmem_finish_cache_info(info);
+}

@@ -1,0 +1,184 @@
+/* arch/memmove_vec.h - the vector copy kernel, written once for every vector ISA.
+ *
+ * An ISA file defines the macros below and includes this file; it gets
+ * KERNEL_FN(memmove) and, when VEC_STREAM is defined, KERNEL_FN(memcpy_nt).
+ *
+ *   VEC_T, VEC_SIZE            vector type and its width in bytes (a power of 2 >= 16)
+ *   VEC_LOADU(p)               unaligned load
+ *   VEC_STOREU(p, v)           unaligned store
+ *   VEC_STOREA(p, v)           store to a VEC_SIZE-aligned address
+ *   KERNEL_FN(name)            the exported name, e.g. vmmem_avx2_##name
+ *   copy_17_to_vec(d, s, n)    (VEC_SIZE > 16 only) copies 16 < n <= VEC_SIZE
+ *   VEC_STREAM(p, v), VEC_STREAM_FENCE()   (optional) non-temporal store, fence
+ *
+ * Size ladder (V = VEC_SIZE); every rung loads everything it needs before it
+ * stores, so overlap needs no special case below the loops:
+ *   0..16        scalar head/tail (copy_small.h)
+ *   17..V        narrower vectors, head/tail (ISA file)
+ *   V+1..2V      1 vector head + 1 vector tail
+ *   2V+1..4V     2 + 2
+ *   4V+1..8V     4 + 4
+ *   > 8V         loop of 4 vectors per iteration with aligned stores,
+ *                forward or backward depending on overlap. */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "copy_small.h"
+
+#define V VEC_SIZE
+
+static inline void head_tail_1(unsigned char *d, const unsigned char *s, size_t n)
+{
+    VEC_T a = VEC_LOADU(s), b = VEC_LOADU(s + n - V);
+    VEC_STOREU(d, a);
+    VEC_STOREU(d + n - V, b);
+}
+
+static inline void head_tail_2(unsigned char *d, const unsigned char *s, size_t n)
+{
+    VEC_T a0 = VEC_LOADU(s), a1 = VEC_LOADU(s + V);
+    VEC_T b0 = VEC_LOADU(s + n - 2 * V), b1 = VEC_LOADU(s + n - V);
+    VEC_STOREU(d, a0);
+    VEC_STOREU(d + V, a1);
+    VEC_STOREU(d + n - 2 * V, b0);
+    VEC_STOREU(d + n - V, b1);
+}
+
+static inline void head_tail_4(unsigned char *d, const unsigned char *s, size_t n)
+{
+    VEC_T a0 = VEC_LOADU(s), a1 = VEC_LOADU(s + V), a2 = VEC_LOADU(s + 2 * V),
+          a3 = VEC_LOADU(s + 3 * V);
+    VEC_T b0 = VEC_LOADU(s + n - 4 * V), b1 = VEC_LOADU(s + n - 3 * V),
+          b2 = VEC_LOADU(s + n - 2 * V), b3 = VEC_LOADU(s + n - V);
+    VEC_STOREU(d, a0);
+    VEC_STOREU(d + V, a1);
+    VEC_STOREU(d + 2 * V, a2);
+    VEC_STOREU(d + 3 * V, a3);
+    VEC_STOREU(d + n - 4 * V, b0);
+    VEC_STOREU(d + n - 3 * V, b1);
+    VEC_STOREU(d + n - 2 * V, b2);
+    VEC_STOREU(d + n - V, b3);
+}
+
+/* n > 8V; dst is below src or the ranges do not overlap. The first vector
+ * and the last four are loaded before the loop stores anything, and every
+ * loop iteration loads before it stores, so a dst below an overlapping src
+ * never clobbers bytes still to be read. */
+static void copy_forward(unsigned char *d, const unsigned char *s, size_t n)
+{
+    VEC_T head = VEC_LOADU(s);
+    VEC_T t0 = VEC_LOADU(s + n - 4 * V), t1 = VEC_LOADU(s + n - 3 * V),
+          t2 = VEC_LOADU(s + n - 2 * V), t3 = VEC_LOADU(s + n - V);
+    size_t i = V - ((uintptr_t)d & (V - 1)); /* 1..V: the head covers [0, i) */
+    size_t stop = n - 4 * V;                   /* the tail covers [stop, n) */
+    while (i < stop) {
+        /* d + i is V-aligned and i + 4V < n */
+        VEC_T a0 = VEC_LOADU(s + i), a1 = VEC_LOADU(s + i + V), a2 = VEC_LOADU(s + i + 2 * V),
+              a3 = VEC_LOADU(s + i + 3 * V);
+        VEC_STOREA(d + i, a0);
+        VEC_STOREA(d + i + V, a1);
+        VEC_STOREA(d + i + 2 * V, a2);
+        VEC_STOREA(d + i + 3 * V, a3);
+        i += 4 * V;
+    }
+    VEC_STOREU(d + n - 4 * V, t0);
+    VEC_STOREU(d + n - 3 * V, t1);
+    VEC_STOREU(d + n - 2 * V, t2);
+    VEC_STOREU(d + n - V, t3);
+    VEC_STOREU(d, head);
+}
+
+/* n > 8V; dst is above src and overlaps it. The mirror of copy_forward:
+ * the last vector and the first four are loaded first, the loop walks down. */
+static void copy_backward(unsigned char *d, const unsigned char *s, size_t n)
+{
+    VEC_T tail = VEC_LOADU(s + n - V);
+    VEC_T h0 = VEC_LOADU(s), h1 = VEC_LOADU(s + V), h2 = VEC_LOADU(s + 2 * V),
+          h3 = VEC_LOADU(s + 3 * V);
+    size_t end = n - ((uintptr_t)(d + n) & (V - 1)); /* n-V < end <= n: tail covers [end, n) */
+    while (end > 4 * V) {
+        end -= 4 * V;
+        /* d + end is V-aligned and end > 0 */
+        VEC_T a3 = VEC_LOADU(s + end + 3 * V), a2 = VEC_LOADU(s + end + 2 * V),
+              a1 = VEC_LOADU(s + end + V), a0 = VEC_LOADU(s + end);
+        VEC_STOREA(d + end + 3 * V, a3);
+        VEC_STOREA(d + end + 2 * V, a2);
+        VEC_STOREA(d + end + V, a1);
+        VEC_STOREA(d + end, a0);
+    }
+    VEC_STOREU(d + n - V, tail);
+    VEC_STOREU(d, h0); /* the head covers [0, 4V), and end <= 4V */
+    VEC_STOREU(d + V, h1);
+    VEC_STOREU(d + 2 * V, h2);
+    VEC_STOREU(d + 3 * V, h3);
+}
+
+/* True when a forward copy is safe: dst below src, or no overlap at all. */
+static inline int forward_is_safe(const unsigned char *d, const unsigned char *s, size_t n)
+{
+    return (uintptr_t)d - (uintptr_t)s >= n;
+}
+
+void *KERNEL_FN(memmove)(void *dst, const void *src, size_t n)
+{
+    unsigned char *d = dst;
+    const unsigned char *s = src;
+    if (n <= 16) {
+        vmmem_copy_0_to_16(d, s, n);
+#if VEC_SIZE > 16
+    } else if (n <= V) {
+        copy_17_to_vec(d, s, n);
+#endif
+    } else if (n <= 2 * V) {
+        head_tail_1(d, s, n);
+    } else if (n <= 4 * V) {
+        head_tail_2(d, s, n);
+    } else if (n <= 8 * V) {
+        head_tail_4(d, s, n);
+    } else if (forward_is_safe(d, s, n)) {
+        copy_forward(d, s, n);
+    } else {
+        copy_backward(d, s, n);
+    }
+    return dst;
+}
+
+#ifdef VEC_STREAM
+/* Below this size a non-temporal copy cannot pay for its fence and for
+ * evicting a destination that fits in L1 anyway; it also keeps the loop
+ * shape valid (n > 4V). Callers choose the real threshold (vmmem_thresholds.nt). */
+#define NT_MIN_BYTES 4096
+
+void *KERNEL_FN(memcpy_nt)(void *dst, const void *src, size_t n)
+{
+    unsigned char *d = dst;
+    const unsigned char *s = src;
+    int overlap = (uintptr_t)d - (uintptr_t)s < n || (uintptr_t)s - (uintptr_t)d < n;
+    if (n < NT_MIN_BYTES || overlap)
+        return KERNEL_FN(memmove)(dst, src, n);
+    /* The ranges do not overlap, so the order of loads and stores is free. */
+    VEC_STOREU(d, VEC_LOADU(s));
+    size_t i = V - ((uintptr_t)d & (V - 1));
+    size_t stop = n - 4 * V;
+    while (i < stop) {
+        /* d + i is V-aligned, as non-temporal stores require */
+        VEC_T a0 = VEC_LOADU(s + i), a1 = VEC_LOADU(s + i + V), a2 = VEC_LOADU(s + i + 2 * V),
+              a3 = VEC_LOADU(s + i + 3 * V);
+        VEC_STREAM(d + i, a0);
+        VEC_STREAM(d + i + V, a1);
+        VEC_STREAM(d + i + 2 * V, a2);
+        VEC_STREAM(d + i + 3 * V, a3);
+        i += 4 * V;
+    }
+    VEC_STOREU(d + n - 4 * V, VEC_LOADU(s + n - 4 * V));
+    VEC_STOREU(d + n - 3 * V, VEC_LOADU(s + n - 3 * V));
+    VEC_STOREU(d + n - 2 * V, VEC_LOADU(s + n - 2 * V));
+    VEC_STOREU(d + n - V, VEC_LOADU(s + n - V));
+    VEC_STREAM_FENCE(); /* order the weakly-ordered stores before any later store */
+    return dst;
+}
+#undef NT_MIN_BYTES
+#endif
+
+#undef V

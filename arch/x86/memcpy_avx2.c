@@ -1,0 +1,26 @@
+/* arch/x86/memcpy_avx2.c - 256-bit AVX2 kernel (compiled with -mavx2).
+ * The compiler ends each function with vzeroupper, so SSE code that runs
+ * after a copy pays no transition penalty. */
+#include <immintrin.h>
+
+#include "engine.h"
+
+/* 17..32 bytes: two overlapping 16-byte vectors. */
+static inline void copy_17_to_vec(unsigned char *d, const unsigned char *s, size_t n)
+{
+    __m128i a = _mm_loadu_si128((const __m128i *)(const void *)s);
+    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + n - 16));
+    _mm_storeu_si128((__m128i *)(void *)d, a);
+    _mm_storeu_si128((__m128i *)(void *)(d + n - 16), b);
+}
+
+#define VEC_T __m256i
+#define VEC_SIZE 32
+#define VEC_LOADU(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
+#define VEC_STOREU(p, v) _mm256_storeu_si256((__m256i *)(void *)(p), (v))
+#define VEC_STOREA(p, v) _mm256_store_si256((__m256i *)(void *)(p), (v))
+#define VEC_STREAM(p, v) _mm256_stream_si256((__m256i *)(void *)(p), (v))
+#define VEC_STREAM_FENCE() _mm_sfence()
+#define KERNEL_FN(name) vmmem_avx2_##name
+
+#include "memmove_vec.h"

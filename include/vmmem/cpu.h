@@ -1,0 +1,117 @@
+/* vmmem/cpu.h - what the engine detected and chose, and how to change it.
+ *
+ * The kernel is chosen on first use: the best ISA this CPU and OS support,
+ * unless the environment variable VMMEM_ISA names another
+ * (generic|sse2|avx2|avx512|erms|neon). A VMMEM_ISA this CPU cannot run
+ * prints one warning line on stderr and the best ISA is used instead. */
+#ifndef VMMEM_CPU_H
+#define VMMEM_CPU_H
+
+#include <stddef.h>
+#include <vmmem/error.h>
+#include <vmmem/export.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** The copy kernels. Which ones exist depends on the architecture the
+ *  library was built for; vmmem_isa_supported() says which run here. */
+typedef enum vmmem_isa {
+    VMMEM_ISA_GENERIC = 0, /**< portable C, every architecture */
+    VMMEM_ISA_SSE2,        /**< x86_64, 128-bit vectors */
+    VMMEM_ISA_AVX2,        /**< x86_64, 256-bit vectors */
+    VMMEM_ISA_AVX512,      /**< x86_64, 512-bit vectors (AVX-512 F+BW+VL) */
+    VMMEM_ISA_ERMS,        /**< x86_64, `rep movsb` (Enhanced REP MOVSB) */
+    VMMEM_ISA_NEON,        /**< AArch64, 128-bit ASIMD */
+    VMMEM_ISA_COUNT
+} vmmem_isa;
+
+/** A copy function with memmove() semantics. */
+typedef void *(*vmmem_copy_fn)(void *dst, const void *src, size_t n);
+
+/** One ISA's kernel, as returned by vmmem_get_kernel(). */
+typedef struct vmmem_kernel_info {
+    vmmem_isa isa;
+    const char *name;
+    vmmem_copy_fn memmove;   /**< cache-allocating stores, any size, overlap-safe */
+    vmmem_copy_fn memcpy_nt; /**< non-temporal stores for large copies; falls back to
+                                  memmove when small or overlapping; NULL if the ISA has none */
+} vmmem_kernel_info;
+
+/** CPU features the engine uses (bits of vmmem_cpu_info.features). */
+enum vmmem_cpu_feature {
+    VMMEM_CPU_SSE2 = 1u << 0,
+    VMMEM_CPU_AVX2 = 1u << 1,      /**< AVX2, with YMM state enabled by the OS */
+    VMMEM_CPU_AVX512 = 1u << 2,    /**< AVX-512 F+BW+VL, with ZMM state enabled by the OS */
+    VMMEM_CPU_ERMS = 1u << 3,      /**< Enhanced REP MOVSB */
+    VMMEM_CPU_FSRM = 1u << 4,      /**< Fast Short REP MOV */
+    VMMEM_CPU_AVX512VBMI = 1u << 5,
+    VMMEM_CPU_SSSE3 = 1u << 6,
+    VMMEM_CPU_NEON = 1u << 7       /**< AArch64 ASIMD */
+};
+
+/** Where cache sizes came from. */
+typedef enum vmmem_cache_source {
+    VMMEM_CACHE_DEFAULT = 0, /**< nothing detected: conservative defaults */
+    VMMEM_CACHE_CPUID,       /**< x86 CPUID leaf 4 (Intel) or 0x8000001D (AMD) */
+    VMMEM_CACHE_SYSFS        /**< /sys/devices/system/cpu/cpu0/cache */
+} vmmem_cache_source;
+
+/** What the engine detected about this machine. */
+typedef struct vmmem_cpu_info {
+    char vendor[16];          /**< e.g. "AuthenticAMD", "GenuineIntel", "arm64" */
+    unsigned features;        /**< bits of enum vmmem_cpu_feature */
+    size_t l1d_bytes;         /**< level-1 data cache per core */
+    size_t l2_bytes;          /**< level-2 cache per core */
+    size_t l3_bytes;          /**< whole level-3 cache (0 if none) */
+    unsigned l3_sharing_cpus; /**< logical CPUs sharing that L3 */
+    size_t l3_share_bytes;    /**< l3_bytes / l3_sharing_cpus: one core's share */
+    vmmem_cache_source cache_source;
+} vmmem_cpu_info;
+
+/** The size thresholds vmmem_memcpy_adaptive() uses. SIZE_MAX disables a band. */
+typedef struct vmmem_thresholds {
+    size_t simd; /**< below: platform memmove (copies of 16 bytes or less excepted) */
+    size_t erms; /**< from here up to nt: `rep movsb` (SIZE_MAX: never) */
+    size_t nt;   /**< from here up: non-temporal stores when buffers do not overlap */
+} vmmem_thresholds;
+
+/** Name of an ISA ("generic", "sse2", ...), or NULL for an invalid value. */
+VMMEM_API const char *vmmem_isa_name(vmmem_isa isa);
+
+/** Parses an ISA name. Returns 0, or VMMEM_EINVAL for an unknown name
+ *  (then *isa is left alone). */
+VMMEM_API int vmmem_isa_from_name(const char *name, vmmem_isa *isa);
+
+/** Non-zero when the kernel is compiled in and this CPU and OS can run it. */
+VMMEM_API int vmmem_isa_supported(vmmem_isa isa);
+
+/** The best ISA for this CPU: what is used when nothing is forced. */
+VMMEM_API vmmem_isa vmmem_best_isa(void);
+
+/** The ISA the copy calls use now. */
+VMMEM_API vmmem_isa vmmem_active_isa(void);
+
+/** Makes every copy call use this ISA from now on (thread-safe; calls
+ *  already running finish on the old kernel). Returns 0, VMMEM_EINVAL for a
+ *  value out of range, or VMMEM_EUNSUPPORTED when the ISA is not compiled in
+ *  or this CPU cannot run it (then nothing changes). */
+VMMEM_API int vmmem_force_isa(vmmem_isa isa);
+
+/** Fills *out with one ISA's kernel, to call it directly (tests, benchmarks).
+ *  Returns 0, VMMEM_EINVAL (out NULL or isa out of range) or
+ *  VMMEM_EUNSUPPORTED. */
+VMMEM_API int vmmem_get_kernel(vmmem_isa isa, vmmem_kernel_info *out);
+
+/** Fills *out with what was detected. Returns 0 or VMMEM_EINVAL if out is NULL. */
+VMMEM_API int vmmem_get_cpu_info(vmmem_cpu_info *out);
+
+/** Fills *out with the thresholds in force. Returns 0 or VMMEM_EINVAL if out is NULL. */
+VMMEM_API int vmmem_get_thresholds(vmmem_thresholds *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VMMEM_CPU_H */

@@ -1,0 +1,14 @@
+/* vmmem/export.h - symbol visibility for the public API.
+ *
+ * The library is built with -fvisibility=hidden; only declarations marked
+ * VMMEM_API are exported from the shared library. */
+#ifndef VMMEM_EXPORT_H
+#define VMMEM_EXPORT_H
+
+#if defined(__GNUC__) || defined(__clang__)
+#define VMMEM_API __attribute__((visibility("default")))
+#else
+#define VMMEM_API
+#endif
+
+#endif /* VMMEM_EXPORT_H */

@@ -1,0 +1,62 @@
+/* vmmem/memcpy.h - the copy engine: fast, adaptive and checked copies.
+ *
+ * Guarantees shared by every copy call here (all ISAs):
+ *  - memmove semantics: source and destination may overlap;
+ *  - no byte outside [src, src+n) is read and none outside [dst, dst+n) is
+ *    written, so a copy that ends at a page edge cannot fault;
+ *  - a copy of 2, 4 or 8 bytes is one load and one store of that width, so
+ *    when both pointers are naturally aligned another thread never sees it
+ *    torn (virtio ring indexes rely on this);
+ *  - the first call picks the kernel for this CPU (see vmmem/cpu.h); later
+ *    calls cost one indirect call. Every call is thread-safe. */
+#ifndef VMMEM_MEMCPY_H
+#define VMMEM_MEMCPY_H
+
+#include <stddef.h>
+#include <vmmem/error.h>
+#include <vmmem/export.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Copies n bytes with the best SIMD kernel for this CPU, using ordinary
+ *  (cache-allocating) stores at every size. Returns dst. */
+VMMEM_API void *vmmem_memcpy_fast(void *dst, const void *src, size_t n);
+
+/** Copies n bytes choosing the strategy by size: the SIMD kernel for most
+ *  sizes, `rep movsb` in the band where it wins on this CPU vendor, and
+ *  non-temporal stores (then `sfence`) from the non-temporal threshold up,
+ *  when the buffers do not overlap. Thresholds come from the detected caches
+ *  and can be overridden with VMMEM_SIMD_THRESHOLD, VMMEM_ERMS_THRESHOLD
+ *  and VMMEM_NT_THRESHOLD (bytes, optional K/M/G suffix); see
+ *  vmmem_get_thresholds(). Below the SIMD threshold the platform memmove is
+ *  used, except that copies of 16 bytes or less always use the library's
+ *  own single-access ladder. Returns dst. */
+VMMEM_API void *vmmem_memcpy_adaptive(void *dst, const void *src, size_t n);
+
+/** Like vmmem_memcpy_adaptive() with the caller's SIMD threshold: copies
+ *  shorter than simd_threshold go to the platform memmove (16 bytes or less
+ *  still use the single-access ladder), the rest to vmmem_memcpy_adaptive().
+ *  Returns dst. */
+VMMEM_API void *vmmem_memcpy_adaptive_with_threshold(void *dst, const void *src, size_t n,
+                                                     size_t simd_threshold);
+
+/** memmove() on the engine: the same kernel as vmmem_memcpy_fast(). */
+VMMEM_API void *vmmem_memmove(void *dst, const void *src, size_t n);
+
+/** The checked copy: copies n bytes from src (a buffer of src_size bytes)
+ *  to dst (a buffer of dst_size bytes). Returns 0, or, writing nothing:
+ *  VMMEM_EINVAL   dst or src is NULL and n > 0;
+ *  VMMEM_ERANGE   n > dst_size, n > src_size, or a buffer wraps the
+ *                 address space;
+ *  VMMEM_EOVERLAP the n-byte source and destination ranges overlap.
+ *  n == 0 always succeeds and touches nothing. */
+VMMEM_API int vmmem_copy_checked(void *dst, size_t dst_size, const void *src, size_t src_size,
+                                 size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VMMEM_MEMCPY_H */

@@ -1,0 +1,13 @@
+/* vmmem/vmmem.h - umbrella header: everything in libvmmem. */
+#ifndef VMMEM_VMMEM_H
+#define VMMEM_VMMEM_H
+
+#include <vmmem/cpu.h>
+#include <vmmem/error.h>
+#include <vmmem/memcpy.h>
+
+#define VMMEM_VERSION_MAJOR 0
+#define VMMEM_VERSION_MINOR 1
+#define VMMEM_VERSION_PATCH 0
+
+#endif /* VMMEM_VMMEM_H */

@@ -1,0 +1,239 @@
+/* src/dispatch.c - choosing the kernel: the table of compiled-in kernels,
+ * CPU detection done once, the VMMEM_ISA override, the adaptive thresholds,
+ * and the force/introspection API.
+ *
+ * Publication is lock-free and needs no constructor: the first callers each
+ * detect the CPU and compute the same thresholds, store them, then try to
+ * publish their kernel with a compare-and-swap from NULL; whoever loses uses
+ * the winner's. Kernels are immutable static entries, so a later
+ * vmmem_force_isa() is a single atomic pointer store. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dispatch.h"
+#include "engine.h"
+
+_Atomic(const vmmem_kernel_info *) vmmem_active_kernel;
+_Atomic size_t vmmem_simd_threshold;
+_Atomic size_t vmmem_erms_threshold;
+_Atomic size_t vmmem_nt_threshold;
+
+static const char *const isa_names[VMMEM_ISA_COUNT] = {
+    [VMMEM_ISA_GENERIC] = "generic", [VMMEM_ISA_SSE2] = "sse2", [VMMEM_ISA_AVX2] = "avx2",
+    [VMMEM_ISA_AVX512] = "avx512",   [VMMEM_ISA_ERMS] = "erms", [VMMEM_ISA_NEON] = "neon",
+};
+
+/* Compiled-in kernels; an entry whose memmove is NULL was not built. */
+static const vmmem_kernel_info kernel_table[VMMEM_ISA_COUNT] = {
+    [VMMEM_ISA_GENERIC] = {VMMEM_ISA_GENERIC, "generic", vmmem_generic_memmove, NULL},
+#if VMMEM_HAVE_SSE2
+    [VMMEM_ISA_SSE2] = {VMMEM_ISA_SSE2, "sse2", vmmem_sse2_memmove, vmmem_sse2_memcpy_nt},
+#endif
+#if VMMEM_HAVE_AVX2
+    [VMMEM_ISA_AVX2] = {VMMEM_ISA_AVX2, "avx2", vmmem_avx2_memmove, vmmem_avx2_memcpy_nt},
+#endif
+#if VMMEM_HAVE_AVX512
+    [VMMEM_ISA_AVX512] = {VMMEM_ISA_AVX512, "avx512", vmmem_avx512_memmove, vmmem_avx512_memcpy_nt},
+#endif
+#if VMMEM_HAVE_ERMS
+    [VMMEM_ISA_ERMS] = {VMMEM_ISA_ERMS, "erms", vmmem_erms_memmove, NULL},
+#endif
+#if VMMEM_HAVE_NEON
+    [VMMEM_ISA_NEON] = {VMMEM_ISA_NEON, "neon", vmmem_neon_memmove, NULL},
+#endif
+};
+
+/* The CPU feature each ISA needs (0: none). */
+static const unsigned isa_required_feature[VMMEM_ISA_COUNT] = {
+    [VMMEM_ISA_SSE2] = VMMEM_CPU_SSE2,     [VMMEM_ISA_AVX2] = VMMEM_CPU_AVX2,
+    [VMMEM_ISA_AVX512] = VMMEM_CPU_AVX512, [VMMEM_ISA_ERMS] = VMMEM_CPU_ERMS,
+    [VMMEM_ISA_NEON] = VMMEM_CPU_NEON,
+};
+
+/* Preference order when nothing is forced: widest vectors first. `erms` is
+ * never chosen as the whole kernel; vmmem_memcpy_adaptive() uses it for a
+ * size band where it wins. */
+static const vmmem_isa isa_preference[] = {VMMEM_ISA_AVX512, VMMEM_ISA_AVX2, VMMEM_ISA_SSE2,
+                                           VMMEM_ISA_NEON, VMMEM_ISA_GENERIC};
+
+/* ---- CPU information, detected once ---- */
+static vmmem_cpu_info cpu_info_cache;
+static atomic_int cpu_info_state; /* 0 not yet, 1 being written, 2 ready */
+
+/* Returns the detected CPU: the cached copy, or a fresh detection in
+ * *scratch (which is also cached by the first thread to finish). */
+static const vmmem_cpu_info *detected_cpu(vmmem_cpu_info *scratch)
+{
+    if (atomic_load_explicit(&cpu_info_state, memory_order_acquire) == 2)
+        return &cpu_info_cache;
+    vmmem_detect_cpu(scratch);
+    int expected = 0;
+    if (atomic_compare_exchange_strong(&cpu_info_state, &expected, 1)) {
+        cpu_info_cache = *scratch;
+        atomic_store_explicit(&cpu_info_state, 2, memory_order_release);
+    }
+    return scratch;
+}
+
+static int isa_runs_here(vmmem_isa isa, const vmmem_cpu_info *cpu)
+{
+    return (unsigned)isa < VMMEM_ISA_COUNT && kernel_table[isa].memmove != NULL &&
+           (cpu->features & isa_required_feature[isa]) == isa_required_feature[isa];
+}
+
+static vmmem_isa best_isa_for(const vmmem_cpu_info *cpu)
+{
+    for (size_t i = 0; i < sizeof isa_preference / sizeof isa_preference[0]; i++)
+        if (isa_runs_here(isa_preference[i], cpu))
+            return isa_preference[i];
+    return VMMEM_ISA_GENERIC;
+}
+
+/* ---- thresholds ---- */
+
+/* rep movsb band on Intel CPUs with ERMS: from 2 KiB per 16 bytes of vector
+ * width (the band glibc found profitable there). On AMD it stays off: rep
+ * movsb is up to 20x slower there when dst is misaligned (field notes). */
+#define ERMS_BYTES_PER_VEC16 2048
+
+/* Non-temporal stores pay off once a copy's source and destination no
+ * longer stay in this core's share of the L3; the starting point is glibc's
+ * rule, 3/4 of the share, computed from the L3 we detected ourselves. */
+static size_t default_nt_threshold(const vmmem_cpu_info *cpu)
+{
+    return cpu->l3_share_bytes / 4 * 3;
+}
+
+static void compute_thresholds(const vmmem_cpu_info *cpu, vmmem_isa isa, vmmem_thresholds *t)
+{
+    t->simd = 0;
+    t->erms = SIZE_MAX;
+    if ((cpu->features & VMMEM_CPU_ERMS) && strcmp(cpu->vendor, "GenuineIntel") == 0) {
+        size_t vec16 = isa == VMMEM_ISA_AVX512 ? 4 : isa == VMMEM_ISA_AVX2 ? 2 : 1;
+        t->erms = ERMS_BYTES_PER_VEC16 * vec16;
+    }
+    t->nt = default_nt_threshold(cpu);
+    vmmem_env_size("VMMEM_SIMD_THRESHOLD", &t->simd);
+    vmmem_env_size("VMMEM_ERMS_THRESHOLD", &t->erms);
+    vmmem_env_size("VMMEM_NT_THRESHOLD", &t->nt);
+    if (!(cpu->features & VMMEM_CPU_ERMS))
+        t->erms = SIZE_MAX; /* no rep movsb band without ERMS, whatever the environment says */
+}
+
+/* The ISA named by VMMEM_ISA if it runs here; else the best one, with one
+ * warning line when VMMEM_ISA was set to something unusable. */
+static vmmem_isa isa_from_environment(const vmmem_cpu_info *cpu)
+{
+    vmmem_isa best = best_isa_for(cpu);
+    const char *name = getenv("VMMEM_ISA");
+    if (!name || !*name)
+        return best;
+    vmmem_isa isa;
+    if (vmmem_isa_from_name(name, &isa) != 0) {
+        fprintf(stderr, "vmmem: VMMEM_ISA=\"%s\" is not an ISA name; using %s\n", name, isa_names[best]);
+        return best;
+    }
+    if (!isa_runs_here(isa, cpu)) {
+        fprintf(stderr, "vmmem: VMMEM_ISA=%s is not supported on this CPU or build; using %s\n", name,
+                isa_names[best]);
+        return best;
+    }
+    return isa;
+}
+
+const vmmem_kernel_info *vmmem_resolve_kernel(void)
+{
+    vmmem_cpu_info scratch;
+    const vmmem_cpu_info *cpu = detected_cpu(&scratch);
+    vmmem_isa isa = isa_from_environment(cpu);
+    vmmem_thresholds t;
+    compute_thresholds(cpu, isa, &t);
+    atomic_store_explicit(&vmmem_simd_threshold, t.simd, memory_order_relaxed);
+    atomic_store_explicit(&vmmem_erms_threshold, t.erms, memory_order_relaxed);
+    atomic_store_explicit(&vmmem_nt_threshold, t.nt, memory_order_relaxed);
+    const vmmem_kernel_info *expected = NULL, *mine = &kernel_table[isa];
+    if (atomic_compare_exchange_strong_explicit(&vmmem_active_kernel, &expected, mine,
+                                                memory_order_acq_rel, memory_order_acquire))
+        return mine;
+    return expected; /* another thread published first (or a force call did) */
+}
+
+/* ---- public API ---- */
+
+const char *vmmem_isa_name(vmmem_isa isa)
+{
+    return (unsigned)isa < VMMEM_ISA_COUNT ? isa_names[isa] : NULL;
+}
+
+int vmmem_isa_from_name(const char *name, vmmem_isa *isa)
+{
+    if (!name || !isa)
+        return VMMEM_EINVAL;
+    for (int i = 0; i < VMMEM_ISA_COUNT; i++) {
+        if (strcmp(name, isa_names[i]) == 0) {
+            *isa = (vmmem_isa)i;
+            return VMMEM_OK;
+        }
+    }
+    return VMMEM_EINVAL;
+}
+
+int vmmem_isa_supported(vmmem_isa isa)
+{
+    vmmem_cpu_info scratch;
+    return isa_runs_here(isa, detected_cpu(&scratch));
+}
+
+vmmem_isa vmmem_best_isa(void)
+{
+    vmmem_cpu_info scratch;
+    return best_isa_for(detected_cpu(&scratch));
+}
+
+vmmem_isa vmmem_active_isa(void)
+{
+    return vmmem_kernel()->isa;
+}
+
+int vmmem_force_isa(vmmem_isa isa)
+{
+    if ((unsigned)isa >= VMMEM_ISA_COUNT)
+        return VMMEM_EINVAL;
+    if (!vmmem_isa_supported(isa))
+        return VMMEM_EUNSUPPORTED;
+    vmmem_kernel(); /* thresholds are in place before the forced kernel is visible */
+    atomic_store_explicit(&vmmem_active_kernel, &kernel_table[isa], memory_order_release);
+    return VMMEM_OK;
+}
+
+int vmmem_get_kernel(vmmem_isa isa, vmmem_kernel_info *out)
+{
+    if (!out || (unsigned)isa >= VMMEM_ISA_COUNT)
+        return VMMEM_EINVAL;
+    if (!vmmem_isa_supported(isa))
+        return VMMEM_EUNSUPPORTED;
+    *out = kernel_table[isa];
+    return VMMEM_OK;
+}
+
+int vmmem_get_cpu_info(vmmem_cpu_info *out)
+{
+    if (!out)
+        return VMMEM_EINVAL;
+    vmmem_cpu_info scratch;
+    *out = *detected_cpu(&scratch);
+    return VMMEM_OK;
+}
+
+int vmmem_get_thresholds(vmmem_thresholds *out)
+{
+    if (!out)
+        return VMMEM_EINVAL;
+    vmmem_kernel();
+    out->simd = vmmem_threshold(&vmmem_simd_threshold);
+    out->erms = vmmem_threshold(&vmmem_erms_threshold);
+    out->nt = vmmem_threshold(&vmmem_nt_threshold);
+    return VMMEM_OK;
+}

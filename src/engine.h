@@ -1,0 +1,56 @@
+/* src/engine.h - internal interfaces between the dispatcher, the kernels and
+ * CPU detection. Nothing here is exported from the shared library. */
+#ifndef VMMEM_SRC_ENGINE_H
+#define VMMEM_SRC_ENGINE_H
+
+#include <stddef.h>
+#include <vmmem/cpu.h>
+
+/* ---- kernels (arch/<arch>/memcpy_<isa>.c) ---- */
+void *vmmem_generic_memmove(void *dst, const void *src, size_t n);
+#if VMMEM_HAVE_SSE2
+void *vmmem_sse2_memmove(void *dst, const void *src, size_t n);
+void *vmmem_sse2_memcpy_nt(void *dst, const void *src, size_t n);
+#endif
+#if VMMEM_HAVE_AVX2
+void *vmmem_avx2_memmove(void *dst, const void *src, size_t n);
+void *vmmem_avx2_memcpy_nt(void *dst, const void *src, size_t n);
+#endif
+#if VMMEM_HAVE_AVX512
+void *vmmem_avx512_memmove(void *dst, const void *src, size_t n);
+void *vmmem_avx512_memcpy_nt(void *dst, const void *src, size_t n);
+#endif
+#if VMMEM_HAVE_ERMS
+void *vmmem_erms_memmove(void *dst, const void *src, size_t n);
+#endif
+#if VMMEM_HAVE_NEON
+void *vmmem_neon_memmove(void *dst, const void *src, size_t n);
+#endif
+
+/* ---- CPU detection (arch/<arch>/cpu_<arch>.c) ----
+ * Fills vendor, features (only those the OS has enabled) and cache sizes;
+ * cache sizes fall back to sysfs, then to defaults. */
+void vmmem_detect_cpu(vmmem_cpu_info *info);
+
+/* ---- caches from sysfs (src/cache_sysfs.c) ----
+ * Reads <cpu_dir>/cache/indexN/{level,type,size,shared_cpu_list} (cpu_dir is
+ * e.g. "/sys/devices/system/cpu/cpu0") into the cache fields of *info.
+ * Returns 0 when at least the L1 data cache was found, -1 otherwise (then
+ * *info is unchanged). */
+int vmmem_read_sysfs_caches(const char *cpu_dir, vmmem_cpu_info *info);
+
+/* Fills cache fields that are still 0 with conservative defaults, computes
+ * l3_share_bytes, and sets cache_source to DEFAULT if nothing was found. */
+void vmmem_finish_cache_info(vmmem_cpu_info *info);
+
+/* ---- environment (src/env_config.c) ---- */
+/* Parses a byte count: decimal digits with an optional K, M or G suffix
+ * (powers of 1024). Returns 0, or -1 for an empty, malformed or overflowing
+ * string (then *out is unchanged). */
+int vmmem_parse_size(const char *text, size_t *out);
+
+/* Reads the size in environment variable `name` into *value when it is set;
+ * a malformed value prints one warning line on stderr and leaves *value. */
+void vmmem_env_size(const char *name, size_t *value);
+
+#endif /* VMMEM_SRC_ENGINE_H */
