@@ -1,0 +1,38 @@
+# Makefile - convenience wrapper around CMake.
+#   make test          build (-Werror) and run every test       (README quick start)
+#   make bench         build and run the comparison benchmark   (README quick start)
+#   make test-sanitize the whole suite under ASan + UBSan
+#   make install       cmake --install (PREFIX=/usr/local)
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+PREFIX ?= /usr/local
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+
+.PHONY: all build test bench test-sanitize install clean
+
+all: build
+
+build:
+	@scripts/install-deps.sh test
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DVMMEM_WERROR=ON $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j$(JOBS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+bench: build
+	@scripts/install-deps.sh bench
+	scripts/run-bench.sh $(ARGS)
+
+test-sanitize:
+	@scripts/install-deps.sh test sanitize
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVMMEM_WERROR=ON -DVMMEM_SANITIZE=ON $(CMAKE_FLAGS)
+	cmake --build $(ASAN_BUILD) -j$(JOBS)
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j$(JOBS)
+
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

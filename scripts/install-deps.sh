@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# scripts/install-deps.sh - installs the Debian packages a make target needs.
+# Usage: scripts/install-deps.sh test|bench|sanitize ...
+# As root, missing packages are installed (after apt-get update); otherwise
+# the script lists them and fails for the test set, warns for optional ones.
+set -euo pipefail
+
+required=()
+optional=()
+for group in "$@"; do
+  case "$group" in
+    test) required+=(cmake make gcc pkg-config libcmocka-dev binutils) ;;
+    sanitize) required+=(gcc) ;;
+    bench) optional+=(gnuplot-nox dpdk-dev) ;;
+    *) echo "install-deps: unknown group '$group'" >&2; exit 2 ;;
+  esac
+done
+
+missing() {
+  local pkg out=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || out+=("$pkg")
+  done
+  echo "${out[@]:-}"
+}
+
+need_req=$(missing "${required[@]:-}")
+need_opt=$(missing "${optional[@]:-}")
+[ -z "$need_req$need_opt" ] && exit 0
+
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  export DEBIAN_FRONTEND=noninteractive
+  echo "install-deps: installing $need_req $need_opt" >&2
+  apt-get update -qq
+  # shellcheck disable=SC2086
+  [ -z "$need_req" ] || apt-get install -y -qq --no-install-recommends $need_req >/dev/null
+  # shellcheck disable=SC2086
+  [ -z "$need_opt" ] || apt-get install -y -qq --no-install-recommends $need_opt >/dev/null ||
+    echo "install-deps: optional packages not installed: $need_opt" >&2
+  exit 0
+fi
+
+if [ -n "$need_req" ]; then
+  echo "install-deps: please install: sudo apt-get install $need_req" >&2
+  exit 1
+fi
+echo "install-deps: optional packages missing (features skipped): $need_opt" >&2

@@ -1,0 +1,316 @@
+/* tests/test_dispatch.c - the dispatcher: ISA names, support, the force API
+ * and its errors, VMMEM_ISA and the threshold variables (each checked in a
+ * fresh child process, since the choice is made once per process), and many
+ * threads making their first call at the same time. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "test_support.h"
+
+extern char **environ;
+
+#define RACE_THREADS 8
+#define RACE_ROUNDS 20
+#define RACE_COPY 4096
+
+/* ---- child process modes ---- */
+
+/* Prints what the dispatcher chose, as "isa=NAME simd=N erms=N nt=N". */
+static int child_report(void)
+{
+    vmmem_thresholds t;
+    vmmem_get_thresholds(&t);
+    printf("isa=%s simd=%zu erms=%zu nt=%zu\n", vmmem_isa_name(vmmem_active_isa()), t.simd, t.erms, t.nt);
+    return 0;
+}
+
+static pthread_barrier_t race_barrier;
+static vmmem_isa race_seen[RACE_THREADS];
+
+static void *race_thread(void *arg)
+{
+    size_t id = (size_t)(uintptr_t)arg;
+    unsigned char src[RACE_COPY], dst[RACE_COPY];
+    fill_pattern(src, sizeof src, (uint32_t)id);
+    memset(dst, 0, sizeof dst);
+    pthread_barrier_wait(&race_barrier);
+    vmmem_memcpy_fast(dst, src, sizeof src); /* the first call of this process */
+    race_seen[id] = memcmp(dst, src, sizeof src) == 0 ? vmmem_active_isa() : VMMEM_ISA_COUNT;
+    return NULL;
+}
+
+/* Threads make the process's first copy call at once; prints "race ok" when
+ * every copy was right and every thread saw the same ISA. */
+static int child_race(void)
+{
+    pthread_t threads[RACE_THREADS];
+    pthread_barrier_init(&race_barrier, NULL, RACE_THREADS);
+    for (size_t i = 0; i < RACE_THREADS; i++)
+        pthread_create(&threads[i], NULL, race_thread, (void *)(uintptr_t)i);
+    for (size_t i = 0; i < RACE_THREADS; i++)
+        pthread_join(threads[i], NULL);
+    for (size_t i = 0; i < RACE_THREADS; i++)
+        if (race_seen[i] == VMMEM_ISA_COUNT || race_seen[i] != race_seen[0])
+            return 1;
+    printf("race ok isa=%s\n", vmmem_isa_name(race_seen[0]));
+    return 0;
+}
+
+/* ---- running a child ---- */
+
+typedef struct child_result {
+    int status;
+    char out[512];
+    char err[512];
+} child_result;
+
+static void read_file(const char *path, char *buf, size_t len)
+{
+    FILE *f = fopen(path, "r");
+    size_t got = f ? fread(buf, 1, len - 1, f) : 0;
+    buf[got] = '\0';
+    if (f)
+        fclose(f);
+}
+
+/* Runs this program as `self mode` with the VMMEM_* variables removed from
+ * the environment and `assignments` (NULL-terminated "NAME=value") added. */
+static void run_child(const char *mode, const char *const *assignments, child_result *r)
+{
+    char *envp[256];
+    size_t n = 0;
+    for (char **e = environ; *e && n < 200; e++)
+        if (strncmp(*e, "VMMEM_", 6) != 0)
+            envp[n++] = *e;
+    for (; assignments && *assignments; assignments++)
+        envp[n++] = (char *)*assignments;
+    envp[n] = NULL;
+
+    char out_path[] = "/tmp/vmmem_dispatch_out_XXXXXX", err_path[] = "/tmp/vmmem_dispatch_err_XXXXXX";
+    int out_fd = mkstemp(out_path), err_fd = mkstemp(err_path);
+    assert_true(out_fd >= 0 && err_fd >= 0);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
+    posix_spawn_file_actions_adddup2(&actions, err_fd, 2);
+    char *argv[] = {"/proc/self/exe", (char *)mode, NULL};
+    pid_t pid;
+    assert_int_equal(posix_spawn(&pid, "/proc/self/exe", &actions, NULL, argv, envp), 0);
+    assert_int_equal(waitpid(pid, &r->status, 0), pid);
+    posix_spawn_file_actions_destroy(&actions);
+    close(out_fd);
+    close(err_fd);
+    read_file(out_path, r->out, sizeof r->out);
+    read_file(err_path, r->err, sizeof r->err);
+    unlink(out_path);
+    unlink(err_path);
+}
+
+static size_t count_lines(const char *text)
+{
+    size_t lines = 0;
+    for (; *text; text++)
+        lines += *text == '\n';
+    return lines;
+}
+
+/* ---- tests ---- */
+
+static void test_isa_names_round_trip(void **state)
+{
+    (void)state;
+    for (int i = 0; i < VMMEM_ISA_COUNT; i++) {
+        const char *name = vmmem_isa_name((vmmem_isa)i);
+        assert_non_null(name);
+        vmmem_isa back;
+        assert_int_equal(vmmem_isa_from_name(name, &back), VMMEM_OK);
+        assert_int_equal(back, i);
+    }
+    vmmem_isa untouched = VMMEM_ISA_SSE2;
+    assert_int_equal(vmmem_isa_from_name("avx1024", &untouched), VMMEM_EINVAL);
+    assert_int_equal(vmmem_isa_from_name("", &untouched), VMMEM_EINVAL);
+    assert_int_equal(vmmem_isa_from_name(NULL, &untouched), VMMEM_EINVAL);
+    assert_int_equal(vmmem_isa_from_name("sse2", NULL), VMMEM_EINVAL);
+    assert_int_equal(untouched, VMMEM_ISA_SSE2);
+    assert_null(vmmem_isa_name(VMMEM_ISA_COUNT));
+    assert_null(vmmem_isa_name((vmmem_isa)-1));
+}
+
+static void test_support_follows_cpu_features(void **state)
+{
+    (void)state;
+    vmmem_cpu_info cpu;
+    assert_int_equal(vmmem_get_cpu_info(&cpu), VMMEM_OK);
+    assert_true(vmmem_isa_supported(VMMEM_ISA_GENERIC));
+#if defined(__x86_64__)
+    assert_true(vmmem_isa_supported(VMMEM_ISA_SSE2));
+    assert_int_equal(vmmem_isa_supported(VMMEM_ISA_AVX2), (cpu.features & VMMEM_CPU_AVX2) != 0);
+    assert_int_equal(vmmem_isa_supported(VMMEM_ISA_AVX512), (cpu.features & VMMEM_CPU_AVX512) != 0);
+    assert_int_equal(vmmem_isa_supported(VMMEM_ISA_ERMS), (cpu.features & VMMEM_CPU_ERMS) != 0);
+    assert_false(vmmem_isa_supported(VMMEM_ISA_NEON));
+    vmmem_isa expected_best = (cpu.features & VMMEM_CPU_AVX512) ? VMMEM_ISA_AVX512
+                              : (cpu.features & VMMEM_CPU_AVX2) ? VMMEM_ISA_AVX2
+                                                                 : VMMEM_ISA_SSE2;
+    assert_int_equal(vmmem_best_isa(), expected_best);
+#elif defined(__aarch64__)
+    assert_true(vmmem_isa_supported(VMMEM_ISA_NEON));
+    assert_false(vmmem_isa_supported(VMMEM_ISA_SSE2));
+    assert_int_equal(vmmem_best_isa(), VMMEM_ISA_NEON);
+#else
+    assert_int_equal(vmmem_best_isa(), VMMEM_ISA_GENERIC);
+#endif
+    assert_false(vmmem_isa_supported(VMMEM_ISA_COUNT));
+}
+
+static void test_force_every_supported_isa(void **state)
+{
+    (void)state;
+    vmmem_isa before = vmmem_active_isa();
+    unsigned char src[300], dst[300];
+    fill_pattern(src, sizeof src, 5);
+    for (int i = 0; i < VMMEM_ISA_COUNT; i++) {
+        vmmem_isa isa = (vmmem_isa)i;
+        vmmem_kernel_info k;
+        if (!vmmem_isa_supported(isa)) {
+            vmmem_isa active = vmmem_active_isa();
+            assert_int_equal(vmmem_force_isa(isa), VMMEM_EUNSUPPORTED);
+            assert_int_equal(vmmem_get_kernel(isa, &k), VMMEM_EUNSUPPORTED);
+            assert_int_equal(vmmem_active_isa(), active);
+            continue;
+        }
+        assert_int_equal(vmmem_force_isa(isa), VMMEM_OK);
+        assert_int_equal(vmmem_active_isa(), isa);
+        assert_int_equal(vmmem_get_kernel(isa, &k), VMMEM_OK);
+        assert_int_equal(k.isa, isa);
+        assert_string_equal(k.name, vmmem_isa_name(isa));
+        memset(dst, 0, sizeof dst);
+        vmmem_memcpy_fast(dst, src, sizeof dst);
+        assert_memory_equal(dst, src, sizeof dst);
+    }
+    assert_int_equal(vmmem_force_isa(VMMEM_ISA_COUNT), VMMEM_EINVAL);
+    assert_int_equal(vmmem_force_isa((vmmem_isa)-1), VMMEM_EINVAL);
+    assert_int_equal(vmmem_get_kernel(VMMEM_ISA_GENERIC, NULL), VMMEM_EINVAL);
+    assert_int_equal(vmmem_get_cpu_info(NULL), VMMEM_EINVAL);
+    assert_int_equal(vmmem_get_thresholds(NULL), VMMEM_EINVAL);
+    assert_int_equal(vmmem_force_isa(before), VMMEM_OK);
+}
+
+static void test_env_isa_selects_each_supported_isa(void **state)
+{
+    (void)state;
+    for (int i = 0; i < VMMEM_ISA_COUNT; i++) {
+        if (!vmmem_isa_supported((vmmem_isa)i))
+            continue;
+        char assignment[64], expected[64];
+        snprintf(assignment, sizeof assignment, "VMMEM_ISA=%s", vmmem_isa_name((vmmem_isa)i));
+        snprintf(expected, sizeof expected, "isa=%s ", vmmem_isa_name((vmmem_isa)i));
+        const char *env[] = {assignment, NULL};
+        child_result r;
+        run_child("--report", env, &r);
+        assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+        assert_non_null(strstr(r.out, expected));
+        assert_string_equal(r.err, ""); /* a valid choice prints nothing */
+    }
+}
+
+static void test_env_isa_errors_warn_once_and_use_best(void **state)
+{
+    (void)state;
+    char expected[64];
+    snprintf(expected, sizeof expected, "isa=%s ", vmmem_isa_name(vmmem_best_isa()));
+    const char *unknown[] = {"VMMEM_ISA=avx1024", NULL};
+    child_result r;
+    run_child("--report", unknown, &r);
+    assert_non_null(strstr(r.out, expected));
+    assert_non_null(strstr(r.err, "not an ISA name"));
+    assert_int_equal(count_lines(r.err), 1);
+
+    for (int i = 0; i < VMMEM_ISA_COUNT; i++) {
+        if (vmmem_isa_supported((vmmem_isa)i))
+            continue;
+        char assignment[64];
+        snprintf(assignment, sizeof assignment, "VMMEM_ISA=%s", vmmem_isa_name((vmmem_isa)i));
+        const char *env[] = {assignment, NULL};
+        run_child("--report", env, &r);
+        assert_non_null(strstr(r.out, expected));
+        assert_non_null(strstr(r.err, "not supported"));
+        assert_int_equal(count_lines(r.err), 1);
+    }
+}
+
+static void test_env_thresholds(void **state)
+{
+    (void)state;
+    const char *set[] = {"VMMEM_NT_THRESHOLD=64K", "VMMEM_SIMD_THRESHOLD=100", NULL};
+    child_result r;
+    run_child("--report", set, &r);
+    assert_non_null(strstr(r.out, "simd=100 "));
+    assert_non_null(strstr(r.out, "nt=65536"));
+    assert_string_equal(r.err, "");
+
+    vmmem_thresholds defaults;
+    vmmem_get_thresholds(&defaults);
+    char expected[64];
+    snprintf(expected, sizeof expected, "nt=%zu", defaults.nt);
+    const char *bad[] = {"VMMEM_NT_THRESHOLD=12Q", NULL};
+    run_child("--report", bad, &r);
+    assert_non_null(strstr(r.out, expected));
+    assert_non_null(strstr(r.err, "VMMEM_NT_THRESHOLD"));
+    assert_int_equal(count_lines(r.err), 1);
+}
+
+static void test_default_thresholds_follow_caches(void **state)
+{
+    (void)state;
+    vmmem_cpu_info cpu;
+    vmmem_thresholds t;
+    vmmem_get_cpu_info(&cpu);
+    vmmem_get_thresholds(&t);
+    if (getenv("VMMEM_NT_THRESHOLD"))
+        skip();
+    assert_int_equal(t.nt, cpu.l3_share_bytes / 4 * 3);
+    if (!(cpu.features & VMMEM_CPU_ERMS) || strcmp(cpu.vendor, "AuthenticAMD") == 0)
+        assert_int_equal(t.erms, SIZE_MAX);
+}
+
+static void test_first_calls_race(void **state)
+{
+    (void)state;
+    for (int round = 0; round < RACE_ROUNDS; round++) {
+        child_result r;
+        run_child("--race", NULL, &r);
+        assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+        assert_non_null(strstr(r.out, "race ok"));
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 2 && strcmp(argv[1], "--report") == 0)
+        return child_report();
+    if (argc == 2 && strcmp(argv[1], "--race") == 0)
+        return child_race();
+    skip_if_forced_isa_unsupported();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_isa_names_round_trip),
+        cmocka_unit_test(test_support_follows_cpu_features),
+        cmocka_unit_test(test_force_every_supported_isa),
+        cmocka_unit_test(test_env_isa_selects_each_supported_isa),
+        cmocka_unit_test(test_env_isa_errors_warn_once_and_use_best),
+        cmocka_unit_test(test_env_thresholds),
+        cmocka_unit_test(test_default_thresholds_follow_caches),
+        cmocka_unit_test(test_first_calls_race),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
