@@ -79,8 +79,8 @@ int bench_dist_parse(const char *text, const char *name, const char *origin,
         set_err(err, errlen, origin, "no text");
         return -1;
     }
-    const char *line;
-    size_t len;
+    const char *line = NULL;
+    size_t len = 0;
     unsigned lineno = 0;
     if (find_data_line(text, origin, &line, &len, &lineno, err, errlen))
         return -1;

@@ -44,7 +44,7 @@ void bench_results_fill_limits(struct bench_results *r, size_t first)
                 same_point(x, y) && y->gbps > limit)
                 limit = y->gbps;
         }
-        x->pct_store = limit > 0.0 ? 100.0 * x->gbps / limit : NAN;
+        x->pct_store = limit > 0.0 && x->role != BENCH_ROLE_OVERHEAD ? 100.0 * x->gbps / limit : NAN;
     }
 }
 
