@@ -2,6 +2,7 @@
 #   make test          build (-Werror) and run every test       (README quick start)
 #   make bench         build and run the comparison benchmark   (README quick start)
 #   make test-sanitize the whole suite under ASan + UBSan
+#   make test-aarch64  cross-build for AArch64, run the suite under qemu-aarch64
 #   make install       cmake --install (PREFIX=/usr/local)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
@@ -9,7 +10,7 @@ PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all build test bench test-sanitize install clean
+.PHONY: all build test bench test-sanitize test-aarch64 install clean
 
 all: build
 
@@ -21,8 +22,9 @@ build:
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
-bench: build
-	@scripts/install-deps.sh bench
+bench:
+	@scripts/install-deps.sh test bench
+	$(MAKE) build
 	scripts/run-bench.sh $(ARGS)
 
 test-sanitize:
@@ -31,8 +33,11 @@ test-sanitize:
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j$(JOBS)
 
+test-aarch64:
+	scripts/test-aarch64.sh
+
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-aarch64

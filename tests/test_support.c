@@ -105,3 +105,9 @@ size_t test_max_size(size_t dflt)
     unsigned long long v = strtoull(text, &end, 0);
     return (*end == '\0' && v > 0) ? (size_t)v : dflt;
 }
+
+int running_under_emulator(void)
+{
+    const char *emu = getenv("VMMEM_TEST_EMULATOR");
+    return emu && *emu;
+}

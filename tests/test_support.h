@@ -42,6 +42,13 @@ size_t copy_functions_under_test(copy_under_test *list, size_t max);
  * ISA exists. Call first in main(). */
 void skip_if_forced_isa_unsupported(void);
 
+/* Non-zero when the tests run under a user-mode emulator (CTest sets
+ * VMMEM_TEST_EMULATOR when cross-compiling). Debian 12's qemu-user cannot
+ * start threads in a dynamically linked arm64 program (pthread_create never
+ * returns), so the few tests that need a second thread skip there; they run
+ * natively. */
+int running_under_emulator(void);
+
 /* Largest copy size the big-size tests use: VMMEM_TEST_MAX_SIZE, or `dflt`
  * (emulated and Valgrind runs lower it). */
 size_t test_max_size(size_t dflt);
