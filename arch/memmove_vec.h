@@ -10,11 +10,15 @@
  *   KERNEL_FN(name)            the exported name, e.g. vmmem_avx2_##name
  *   copy_17_to_vec(d, s, n)    (VEC_SIZE > 16 only) copies 16 < n <= VEC_SIZE
  *   VEC_STREAM(p, v), VEC_STREAM_FENCE()   (optional) non-temporal store, fence
+ *   SMALL_COPY_MAX, copy_small(d, s, n)    (optional) the ISA's own bottom rung,
+ *                              replacing the two first rungs below; it must keep
+ *                              sizes 2, 4 and 8 single scalar accesses
  *
  * Size ladder (V = VEC_SIZE); every rung loads everything it needs before it
  * stores, so overlap needs no special case below the loops:
  *   0..16        scalar head/tail (copy_small.h)
  *   17..V        narrower vectors, head/tail (ISA file)
+ *   (or 0..SMALL_COPY_MAX: copy_small() of the ISA file)
  *   V+1..2V      1 vector head + 1 vector tail
  *   2V+1..4V     2 + 2
  *   4V+1..8V     4 + 4
@@ -27,6 +31,20 @@
 #include "copy_small.h"
 
 #define V VEC_SIZE
+
+#ifndef SMALL_COPY_MAX
+#define SMALL_COPY_MAX V
+static inline void copy_small(unsigned char *d, const unsigned char *s, size_t n)
+{
+#if VEC_SIZE > 16
+    if (n > 16) {
+        copy_17_to_vec(d, s, n);
+        return;
+    }
+#endif
+    vmmem_copy_0_to_16(d, s, n);
+}
+#endif
 
 static inline void head_tail_1(unsigned char *d, const unsigned char *s, size_t n)
 {
@@ -124,12 +142,8 @@ void *KERNEL_FN(memmove)(void *dst, const void *src, size_t n)
 {
     unsigned char *d = dst;
     const unsigned char *s = src;
-    if (n <= 16) {
-        vmmem_copy_0_to_16(d, s, n);
-#if VEC_SIZE > 16
-    } else if (n <= V) {
-        copy_17_to_vec(d, s, n);
-#endif
+    if (n <= SMALL_COPY_MAX) {
+        copy_small(d, s, n);
     } else if (n <= 2 * V) {
         head_tail_1(d, s, n);
     } else if (n <= 4 * V) {
@@ -182,3 +196,4 @@ void *KERNEL_FN(memcpy_nt)(void *dst, const void *src, size_t n)
 #endif
 
 #undef V
+#undef SMALL_COPY_MAX

@@ -5,19 +5,30 @@
 
 #include <vmmem/memcpy.h>
 
-#include "copy_small.h"
 #include "dispatch.h"
 #include "engine.h"
 
-/* At or below this size every call uses the scalar head/tail ladder, whatever
- * the thresholds say: it is the fastest path there and keeps the guarantee
- * that aligned 2, 4 and 8-byte copies are single accesses (the platform
- * memmove does not promise that; musl's once tore virtio ring indexes). */
+/* At or below this size no call goes to the platform memmove, whatever the
+ * thresholds say: the kernels keep aligned 2, 4 and 8-byte copies single
+ * accesses, which the platform memmove does not promise (musl's once tore
+ * virtio ring indexes). */
 #define SMALL_COPY_MAX 16
+
+/* The cache-allocating copy: the SIMD kernel, or rep movsb from the ERMS
+ * threshold up on CPUs where it wins there (the threshold is SIZE_MAX
+ * elsewhere, so small copies pay one well-predicted compare). */
+static inline void *copy_cached(const vmmem_kernel_info *k, void *dst, const void *src, size_t n)
+{
+#if VMMEM_HAVE_ERMS
+    if (n >= vmmem_threshold(&vmmem_erms_threshold))
+        return vmmem_erms_memmove(dst, src, n); /* falls back to SSE2 when backward */
+#endif
+    return k->memmove(dst, src, n);
+}
 
 void *vmmem_memcpy_fast(void *dst, const void *src, size_t n)
 {
-    return vmmem_kernel()->memmove(dst, src, n);
+    return copy_cached(vmmem_kernel(), dst, src, n);
 }
 
 void *vmmem_memmove(void *dst, const void *src, size_t n)
@@ -27,29 +38,17 @@ void *vmmem_memmove(void *dst, const void *src, size_t n)
 
 void *vmmem_memcpy_adaptive(void *dst, const void *src, size_t n)
 {
-    if (n <= SMALL_COPY_MAX) {
-        vmmem_copy_0_to_16(dst, src, n);
-        return dst;
-    }
     const vmmem_kernel_info *k = vmmem_kernel();
-    if (n < vmmem_threshold(&vmmem_simd_threshold))
+    if (n > SMALL_COPY_MAX && n < vmmem_threshold(&vmmem_simd_threshold))
         return memmove(dst, src, n);
     if (n >= vmmem_threshold(&vmmem_nt_threshold) && k->memcpy_nt)
         return k->memcpy_nt(dst, src, n); /* itself falls back to memmove on overlap */
-#if VMMEM_HAVE_ERMS
-    if (n >= vmmem_threshold(&vmmem_erms_threshold))
-        return vmmem_erms_memmove(dst, src, n); /* falls back to SSE2 when backward */
-#endif
-    return k->memmove(dst, src, n);
+    return copy_cached(k, dst, src, n);
 }
 
 void *vmmem_memcpy_adaptive_with_threshold(void *dst, const void *src, size_t n, size_t simd_threshold)
 {
-    if (n <= SMALL_COPY_MAX) {
-        vmmem_copy_0_to_16(dst, src, n);
-        return dst;
-    }
-    if (n < simd_threshold)
+    if (n > SMALL_COPY_MAX && n < simd_threshold)
         return memmove(dst, src, n);
     return vmmem_memcpy_adaptive(dst, src, n);
 }

@@ -93,27 +93,43 @@ static vmmem_isa best_isa_for(const vmmem_cpu_info *cpu)
 
 /* ---- thresholds ---- */
 
-/* rep movsb band on Intel CPUs with ERMS: from 2 KiB per 16 bytes of vector
- * width (the band glibc found profitable there). On AMD it stays off: rep
- * movsb is up to 20x slower there when dst is misaligned (field notes). */
-#define ERMS_BYTES_PER_VEC16 2048
+/* rep movsb wins once source and destination no longer fit in L1 together
+ * (n > L1d / 2). Measured on AMD Zen 5 (family 0x1A), hot buffers, GB/s:
+ *            16 KiB  24 KiB  32 KiB  128 KiB  1 MiB  4 MiB
+ * AVX-512     272     272      97     102      61     66
+ * rep movsb   167     171     171     136      75     69
+ * and the same at dst+1, dst+15, src+7, src+1/dst+3 and dst-src = 0 mod 4096.
+ * Enabled where rep movsb is fast: Intel with ERMS, and AMD from Zen 5 on.
+ * Not on Zen 3/4: there rep movsb is up to 20x slower with a misaligned dst
+ * (field notes), and no such machine was available to measure. */
+#define AMD_ZEN5_FAMILY 0x1A
 
-/* Non-temporal stores pay off once a copy's source and destination no
- * longer stay in this core's share of the L3; the starting point is glibc's
- * rule, 3/4 of the share, computed from the L3 we detected ourselves. */
-static size_t default_nt_threshold(const vmmem_cpu_info *cpu)
+static int rep_movsb_is_fast(const vmmem_cpu_info *cpu)
 {
-    return cpu->l3_share_bytes / 4 * 3;
+    if (!(cpu->features & VMMEM_CPU_ERMS))
+        return 0;
+    if (strcmp(cpu->vendor, "GenuineIntel") == 0)
+        return 1;
+    return strcmp(cpu->vendor, "AuthenticAMD") == 0 && cpu->family >= AMD_ZEN5_FAMILY &&
+           (cpu->features & VMMEM_CPU_FSRM);
 }
 
-static void compute_thresholds(const vmmem_cpu_info *cpu, vmmem_isa isa, vmmem_thresholds *t)
+/* Non-temporal stores pay off once the copy alone is as large as the whole
+ * L3 (src + dst then twice that). Measured on Zen 5 (32 MiB L3), GB/s, one
+ * copy at a time: at 12-24 MiB ordinary stores (rep movsb) still run at
+ * 41-66 against 33-42 for non-temporal ones; from 32 MiB on the two are
+ * level (34/34, 30/28 at 48 MiB, 29/28 at 256 MiB), and non-temporal stores
+ * leave the cache to the rest of the program. glibc's rule (3/4 of the L3
+ * share per thread, 12 MiB here) switched too early. */
+static size_t default_nt_threshold(const vmmem_cpu_info *cpu)
+{
+    return cpu->l3_bytes ? cpu->l3_bytes : cpu->l3_share_bytes;
+}
+
+static void compute_thresholds(const vmmem_cpu_info *cpu, vmmem_thresholds *t)
 {
     t->simd = 0;
-    t->erms = SIZE_MAX;
-    if ((cpu->features & VMMEM_CPU_ERMS) && strcmp(cpu->vendor, "GenuineIntel") == 0) {
-        size_t vec16 = isa == VMMEM_ISA_AVX512 ? 4 : isa == VMMEM_ISA_AVX2 ? 2 : 1;
-        t->erms = ERMS_BYTES_PER_VEC16 * vec16;
-    }
+    t->erms = rep_movsb_is_fast(cpu) ? cpu->l1d_bytes / 2 : SIZE_MAX;
     t->nt = default_nt_threshold(cpu);
     vmmem_env_size("VMMEM_SIMD_THRESHOLD", &t->simd);
     vmmem_env_size("VMMEM_ERMS_THRESHOLD", &t->erms);
@@ -149,7 +165,7 @@ const vmmem_kernel_info *vmmem_resolve_kernel(void)
     const vmmem_cpu_info *cpu = detected_cpu(&scratch);
     vmmem_isa isa = isa_from_environment(cpu);
     vmmem_thresholds t;
-    compute_thresholds(cpu, isa, &t);
+    compute_thresholds(cpu, &t);
     atomic_store_explicit(&vmmem_simd_threshold, t.simd, memory_order_relaxed);
     atomic_store_explicit(&vmmem_erms_threshold, t.erms, memory_order_relaxed);
     atomic_store_explicit(&vmmem_nt_threshold, t.nt, memory_order_relaxed);

@@ -49,8 +49,9 @@ void vmmem_finish_cache_info(vmmem_cpu_info *info);
  * string (then *out is unchanged). */
 int vmmem_parse_size(const char *text, size_t *out);
 
-/* Reads the size in environment variable `name` into *value when it is set;
- * a malformed value prints one warning line on stderr and leaves *value. */
+/* Reads the size in environment variable `name` into *value when it is set
+ * ("off" means SIZE_MAX: the band never starts); a malformed value prints
+ * one warning line on stderr and leaves *value. */
 void vmmem_env_size(const char *name, size_t *value);
 
 #endif /* VMMEM_SRC_ENGINE_H */

@@ -2,6 +2,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "engine.h"
 
@@ -35,7 +36,9 @@ void vmmem_env_size(const char *name, size_t *value)
     const char *text = getenv(name);
     if (!text)
         return;
-    if (vmmem_parse_size(text, value) != 0)
-        fprintf(stderr, "vmmem: ignoring %s=\"%s\": expected a byte count such as 4096, 64K or 12M\n",
+    if (strcmp(text, "off") == 0)
+        *value = SIZE_MAX;
+    else if (vmmem_parse_size(text, value) != 0)
+        fprintf(stderr, "vmmem: ignoring %s=\"%s\": expected a byte count such as 4096, 64K or 12M, or off\n",
                 name, text);
 }

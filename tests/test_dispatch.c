@@ -276,6 +276,13 @@ static void test_env_thresholds(void **state)
     assert_non_null(strstr(r.out, "nt=65536"));
     assert_string_equal(r.err, "");
 
+    const char *off[] = {"VMMEM_ERMS_THRESHOLD=off", NULL};
+    run_child("--report", off, &r);
+    char expected_off[64];
+    snprintf(expected_off, sizeof expected_off, "erms=%zu ", (size_t)SIZE_MAX);
+    assert_non_null(strstr(r.out, expected_off));
+    assert_string_equal(r.err, "");
+
     vmmem_thresholds defaults;
     vmmem_get_thresholds(&defaults);
     char expected[64];
@@ -294,10 +301,15 @@ static void test_default_thresholds_follow_caches(void **state)
     vmmem_thresholds t;
     vmmem_get_cpu_info(&cpu);
     vmmem_get_thresholds(&t);
-    if (getenv("VMMEM_NT_THRESHOLD"))
+    if (getenv("VMMEM_NT_THRESHOLD") || getenv("VMMEM_ERMS_THRESHOLD"))
         skip();
-    assert_int_equal(t.nt, cpu.l3_share_bytes / 4 * 3);
-    if (!(cpu.features & VMMEM_CPU_ERMS) || strcmp(cpu.vendor, "AuthenticAMD") == 0)
+    assert_int_equal(t.nt, cpu.l3_bytes ? cpu.l3_bytes : cpu.l3_share_bytes);
+    int intel = strcmp(cpu.vendor, "GenuineIntel") == 0;
+    int zen5_or_later = strcmp(cpu.vendor, "AuthenticAMD") == 0 && cpu.family >= 0x1A &&
+                        (cpu.features & VMMEM_CPU_FSRM);
+    if ((cpu.features & VMMEM_CPU_ERMS) && (intel || zen5_or_later))
+        assert_int_equal(t.erms, cpu.l1d_bytes / 2);
+    else
         assert_int_equal(t.erms, SIZE_MAX);
 }
 

@@ -32,11 +32,14 @@ static uint32_t read_xcr0(void)
     return eax;
 }
 
-static unsigned detect_features(unsigned max_leaf)
+static unsigned detect_features(unsigned max_leaf, vmmem_cpu_info *info)
 {
     unsigned a, b, c, d;
     unsigned features = VMMEM_CPU_SSE2; /* architectural on x86_64 */
     __cpuid(1, a, b, c, d);
+    unsigned base_family = (a >> 8) & 0xf, base_model = (a >> 4) & 0xf;
+    info->family = base_family == 0xf ? base_family + ((a >> 20) & 0xff) : base_family;
+    info->model = base_family >= 0x6 ? base_model | (((a >> 16) & 0xf) << 4) : base_model;
     if (c & bit_SSSE3)
         features |= VMMEM_CPU_SSSE3;
     int osxsave = (c & bit_OSXSAVE) != 0;
@@ -47,7 +50,7 @@ static unsigned detect_features(unsigned max_leaf)
         __cpuid_count(7, 0, a, b, c, d);
         if (ymm_ok && (b & bit_AVX2))
             features |= VMMEM_CPU_AVX2;
-        if (zmm_ok && (b & bit_AVX512F) && (b & bit_AVX512BW) && (b & bit_AVX512VL)) {
+        if (zmm_ok && (b & bit_AVX512F) && (b & bit_AVX512BW) && (b & bit_AVX512VL) && (b & bit_BMI2)) {
             features |= VMMEM_CPU_AVX512;
             if (c & bit_AVX512VBMI)
                 features |= VMMEM_CPU_AVX512VBMI;
@@ -103,7 +106,7 @@ void vmmem_detect_cpu(vmmem_cpu_info *info)
     memcpy(info->vendor, &b, 4);
     memcpy(info->vendor + 4, &d, 4);
     memcpy(info->vendor + 8, &c, 4);
-    info->features = detect_features(max_leaf);
+    info->features = detect_features(max_leaf, info);
 
     int amd_like = strcmp(info->vendor, "AuthenticAMD") == 0 || strcmp(info->vendor, "HygonGenuine") == 0;
     int from_cpuid = -1;

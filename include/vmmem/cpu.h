@@ -21,7 +21,7 @@ typedef enum vmmem_isa {
     VMMEM_ISA_GENERIC = 0, /**< portable C, every architecture */
     VMMEM_ISA_SSE2,        /**< x86_64, 128-bit vectors */
     VMMEM_ISA_AVX2,        /**< x86_64, 256-bit vectors */
-    VMMEM_ISA_AVX512,      /**< x86_64, 512-bit vectors (AVX-512 F+BW+VL) */
+    VMMEM_ISA_AVX512,      /**< x86_64, 512-bit vectors (AVX-512 F+BW+VL, BMI2) */
     VMMEM_ISA_ERMS,        /**< x86_64, `rep movsb` (Enhanced REP MOVSB) */
     VMMEM_ISA_NEON,        /**< AArch64, 128-bit ASIMD */
     VMMEM_ISA_COUNT
@@ -43,7 +43,7 @@ typedef struct vmmem_kernel_info {
 enum vmmem_cpu_feature {
     VMMEM_CPU_SSE2 = 1u << 0,
     VMMEM_CPU_AVX2 = 1u << 1,      /**< AVX2, with YMM state enabled by the OS */
-    VMMEM_CPU_AVX512 = 1u << 2,    /**< AVX-512 F+BW+VL, with ZMM state enabled by the OS */
+    VMMEM_CPU_AVX512 = 1u << 2,    /**< AVX-512 F+BW+VL (and BMI2), with ZMM state enabled by the OS */
     VMMEM_CPU_ERMS = 1u << 3,      /**< Enhanced REP MOVSB */
     VMMEM_CPU_FSRM = 1u << 4,      /**< Fast Short REP MOV */
     VMMEM_CPU_AVX512VBMI = 1u << 5,
@@ -61,6 +61,8 @@ typedef enum vmmem_cache_source {
 /** What the engine detected about this machine. */
 typedef struct vmmem_cpu_info {
     char vendor[16];          /**< e.g. "AuthenticAMD", "GenuineIntel", "arm64" */
+    unsigned family;          /**< x86 display family (e.g. 0x1A for AMD Zen 5); 0 elsewhere */
+    unsigned model;           /**< x86 display model; 0 elsewhere */
     unsigned features;        /**< bits of enum vmmem_cpu_feature */
     size_t l1d_bytes;         /**< level-1 data cache per core */
     size_t l2_bytes;          /**< level-2 cache per core */
@@ -73,7 +75,8 @@ typedef struct vmmem_cpu_info {
 /** The size thresholds vmmem_memcpy_adaptive() uses. SIZE_MAX disables a band. */
 typedef struct vmmem_thresholds {
     size_t simd; /**< below: platform memmove (copies of 16 bytes or less excepted) */
-    size_t erms; /**< from here up to nt: `rep movsb` (SIZE_MAX: never) */
+    size_t erms; /**< from here up: `rep movsb` for forward copies (below nt in the
+                      adaptive call; all the way up in vmmem_memcpy_fast); SIZE_MAX: never */
     size_t nt;   /**< from here up: non-temporal stores when buffers do not overlap */
 } vmmem_thresholds;
 

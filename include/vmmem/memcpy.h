@@ -20,19 +20,21 @@
 extern "C" {
 #endif
 
-/** Copies n bytes with the best SIMD kernel for this CPU, using ordinary
- *  (cache-allocating) stores at every size. Returns dst. */
+/** Copies n bytes with ordinary (cache-allocating) stores: the best SIMD
+ *  kernel for this CPU, and `rep movsb` from the ERMS threshold up on CPUs
+ *  where that wins (see vmmem_thresholds). The destination stays in cache,
+ *  ready to be read. Returns dst. */
 VMMEM_API void *vmmem_memcpy_fast(void *dst, const void *src, size_t n);
 
-/** Copies n bytes choosing the strategy by size: the SIMD kernel for most
- *  sizes, `rep movsb` in the band where it wins on this CPU vendor, and
- *  non-temporal stores (then `sfence`) from the non-temporal threshold up,
- *  when the buffers do not overlap. Thresholds come from the detected caches
- *  and can be overridden with VMMEM_SIMD_THRESHOLD, VMMEM_ERMS_THRESHOLD
- *  and VMMEM_NT_THRESHOLD (bytes, optional K/M/G suffix); see
+/** Copies n bytes choosing the strategy by size: what vmmem_memcpy_fast()
+ *  does, and non-temporal stores (then `sfence`) from the non-temporal
+ *  threshold up when the buffers do not overlap, so a copy larger than the
+ *  cache does not evict it. Thresholds come from the detected caches and
+ *  can be overridden with VMMEM_SIMD_THRESHOLD, VMMEM_ERMS_THRESHOLD and
+ *  VMMEM_NT_THRESHOLD (bytes, optional K/M/G suffix, or "off"); see
  *  vmmem_get_thresholds(). Below the SIMD threshold the platform memmove is
- *  used, except that copies of 16 bytes or less always use the library's
- *  own single-access ladder. Returns dst. */
+ *  used, except for copies of 16 bytes or less, which always stay on the
+ *  library's kernels. Returns dst. */
 VMMEM_API void *vmmem_memcpy_adaptive(void *dst, const void *src, size_t n);
 
 /** Like vmmem_memcpy_adaptive() with the caller's SIMD threshold: copies
@@ -42,7 +44,7 @@ VMMEM_API void *vmmem_memcpy_adaptive(void *dst, const void *src, size_t n);
 VMMEM_API void *vmmem_memcpy_adaptive_with_threshold(void *dst, const void *src, size_t n,
                                                      size_t simd_threshold);
 
-/** memmove() on the engine: the same kernel as vmmem_memcpy_fast(). */
+/** memmove() on the engine: the same strategy as vmmem_memcpy_fast(). */
 VMMEM_API void *vmmem_memmove(void *dst, const void *src, size_t n);
 
 /** The checked copy: copies n bytes from src (a buffer of src_size bytes)
