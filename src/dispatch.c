@@ -3,10 +3,11 @@
  * and the force/introspection API.
  *
  * Publication is lock-free and needs no constructor: the first callers each
- * detect the CPU and compute the same thresholds, store them, then try to
- * publish their kernel with a compare-and-swap from NULL; whoever loses uses
- * the winner's. Kernels are immutable static entries, so a later
- * vmmem_force_isa() is a single atomic pointer store. */
+ * detect the CPU and compute the same thresholds, store them, then race to
+ * publish their kernel with a compare-and-swap from NULL; a caller that
+ * loses (or sees a publisher mid-way) copies with its own, identical choice.
+ * Kernels are immutable static entries, so vmmem_force_isa() is three
+ * atomic stores (a copy running meanwhile uses either kernel, both correct). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,10 +16,7 @@
 #include "dispatch.h"
 #include "engine.h"
 
-_Atomic(const vmmem_kernel_info *) vmmem_active_kernel;
-_Atomic size_t vmmem_simd_threshold;
-_Atomic size_t vmmem_erms_threshold;
-_Atomic size_t vmmem_nt_threshold;
+_Alignas(64) vmmem_dispatch_state vmmem_dispatch;
 
 static const char *const isa_names[VMMEM_ISA_COUNT] = {
     [VMMEM_ISA_GENERIC] = "generic", [VMMEM_ISA_SSE2] = "sse2", [VMMEM_ISA_AVX2] = "avx2",
@@ -159,6 +157,14 @@ static vmmem_isa isa_from_environment(const vmmem_cpu_info *cpu)
     return isa;
 }
 
+/* Below this the adaptive call takes no band: the smallest threshold, but
+ * never above the sizes that must stay on the kernels. */
+static size_t adaptive_low(const vmmem_thresholds *t)
+{
+    size_t low = t->erms < t->nt ? t->erms : t->nt;
+    return t->simd > 16 && low > 17 ? 17 : low;
+}
+
 const vmmem_kernel_info *vmmem_resolve_kernel(void)
 {
     vmmem_cpu_info scratch;
@@ -166,14 +172,29 @@ const vmmem_kernel_info *vmmem_resolve_kernel(void)
     vmmem_isa isa = isa_from_environment(cpu);
     vmmem_thresholds t;
     compute_thresholds(cpu, &t);
-    atomic_store_explicit(&vmmem_simd_threshold, t.simd, memory_order_relaxed);
-    atomic_store_explicit(&vmmem_erms_threshold, t.erms, memory_order_relaxed);
-    atomic_store_explicit(&vmmem_nt_threshold, t.nt, memory_order_relaxed);
+    /* every resolver stores the same values; a force never changes them */
+    atomic_store_explicit(&vmmem_dispatch.simd_threshold, t.simd, memory_order_relaxed);
+    atomic_store_explicit(&vmmem_dispatch.erms_threshold, t.erms, memory_order_relaxed);
+    atomic_store_explicit(&vmmem_dispatch.nt_threshold, t.nt, memory_order_relaxed);
+    atomic_store_explicit(&vmmem_dispatch.adaptive_low, adaptive_low(&t), memory_order_relaxed);
     const vmmem_kernel_info *expected = NULL, *mine = &kernel_table[isa];
-    if (atomic_compare_exchange_strong_explicit(&vmmem_active_kernel, &expected, mine,
-                                                memory_order_acq_rel, memory_order_acquire))
-        return mine;
-    return expected; /* another thread published first (or a force call did) */
+    if (atomic_compare_exchange_strong(&vmmem_dispatch.kernel, &expected, mine)) {
+        /* the one publisher: memmove last, with release, makes it all visible */
+        atomic_store_explicit(&vmmem_dispatch.memcpy_nt, mine->memcpy_nt, memory_order_relaxed);
+        atomic_store_explicit(&vmmem_dispatch.memmove, mine->memmove, memory_order_release);
+    }
+    return mine;
+}
+
+/* Returns the published kernel, resolving first and waiting (only here,
+ * never on a copy path) for a publisher that is between its two stores. */
+static const vmmem_kernel_info *published_kernel(void)
+{
+    if (!atomic_load_explicit(&vmmem_dispatch.memmove, memory_order_acquire))
+        vmmem_resolve_kernel();
+    while (!atomic_load_explicit(&vmmem_dispatch.memmove, memory_order_acquire))
+        ;
+    return atomic_load_explicit(&vmmem_dispatch.kernel, memory_order_acquire);
 }
 
 /* ---- public API ---- */
@@ -210,7 +231,7 @@ vmmem_isa vmmem_best_isa(void)
 
 vmmem_isa vmmem_active_isa(void)
 {
-    return vmmem_kernel()->isa;
+    return published_kernel()->isa;
 }
 
 int vmmem_force_isa(vmmem_isa isa)
@@ -219,8 +240,11 @@ int vmmem_force_isa(vmmem_isa isa)
         return VMMEM_EINVAL;
     if (!vmmem_isa_supported(isa))
         return VMMEM_EUNSUPPORTED;
-    vmmem_kernel(); /* thresholds are in place before the forced kernel is visible */
-    atomic_store_explicit(&vmmem_active_kernel, &kernel_table[isa], memory_order_release);
+    published_kernel(); /* thresholds in place, first publisher done */
+    const vmmem_kernel_info *k = &kernel_table[isa];
+    atomic_store_explicit(&vmmem_dispatch.kernel, k, memory_order_relaxed);
+    atomic_store_explicit(&vmmem_dispatch.memcpy_nt, k->memcpy_nt, memory_order_relaxed);
+    atomic_store_explicit(&vmmem_dispatch.memmove, k->memmove, memory_order_release);
     return VMMEM_OK;
 }
 
@@ -247,9 +271,9 @@ int vmmem_get_thresholds(vmmem_thresholds *out)
 {
     if (!out)
         return VMMEM_EINVAL;
-    vmmem_kernel();
-    out->simd = vmmem_threshold(&vmmem_simd_threshold);
-    out->erms = vmmem_threshold(&vmmem_erms_threshold);
-    out->nt = vmmem_threshold(&vmmem_nt_threshold);
+    published_kernel();
+    out->simd = vmmem_threshold(&vmmem_dispatch.simd_threshold);
+    out->erms = vmmem_threshold(&vmmem_dispatch.erms_threshold);
+    out->nt = vmmem_threshold(&vmmem_dispatch.nt_threshold);
     return VMMEM_OK;
 }

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <spawn.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -326,6 +327,50 @@ static void test_first_calls_race(void **state)
     }
 }
 
+/* ---- copies stay correct while another thread forces kernels ---- */
+
+#define SWITCH_THREADS 3
+#define SWITCH_ROUNDS 2000
+
+static atomic_int switching_done;
+
+static void *copy_while_switching(void *arg)
+{
+    size_t id = (size_t)(uintptr_t)arg, wrong = 0;
+    unsigned char src[3000], dst[3000];
+    fill_pattern(src, sizeof src, (uint32_t)id + 100);
+    for (size_t i = 0; !atomic_load(&switching_done); i++) {
+        size_t n = (i * 37) % sizeof src;
+        memset(dst, 0, sizeof dst);
+        (i & 1 ? vmmem_memcpy_adaptive : vmmem_memcpy_fast)(dst, src, n);
+        wrong += memcmp(dst, src, n) != 0;
+    }
+    return (void *)(uintptr_t)wrong;
+}
+
+static void test_copies_while_forcing(void **state)
+{
+    (void)state;
+    if (running_under_emulator())
+        skip(); /* no threads under qemu-user (test_support.h) */
+    vmmem_isa before = vmmem_active_isa();
+    pthread_t threads[SWITCH_THREADS];
+    atomic_store(&switching_done, 0);
+    for (size_t i = 0; i < SWITCH_THREADS; i++)
+        pthread_create(&threads[i], NULL, copy_while_switching, (void *)(uintptr_t)i);
+    for (int round = 0; round < SWITCH_ROUNDS; round++)
+        for (int isa = 0; isa < VMMEM_ISA_COUNT; isa++)
+            if (vmmem_isa_supported((vmmem_isa)isa))
+                assert_int_equal(vmmem_force_isa((vmmem_isa)isa), VMMEM_OK);
+    atomic_store(&switching_done, 1);
+    for (size_t i = 0; i < SWITCH_THREADS; i++) {
+        void *wrong;
+        pthread_join(threads[i], &wrong);
+        assert_int_equal((uintptr_t)wrong, 0);
+    }
+    assert_int_equal(vmmem_force_isa(before), VMMEM_OK);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 2 && strcmp(argv[1], "--report") == 0)
@@ -342,6 +387,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_env_thresholds),
         cmocka_unit_test(test_default_thresholds_follow_caches),
         cmocka_unit_test(test_first_calls_race),
+        cmocka_unit_test(test_copies_while_forcing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
