@@ -1,7 +1,8 @@
 /* arch/memmove_vec.h - the vector copy kernel, written once for every vector ISA.
  *
  * An ISA file defines the macros below and includes this file; it gets
- * KERNEL_FN(memmove) and, when VEC_STREAM is defined, KERNEL_FN(memcpy_nt).
+ * KERNEL_FN(memmove), KERNEL_FN(memmove_banded) when VEC_REP_MOVSB is defined,
+ * and KERNEL_FN(memcpy_nt) when VEC_STREAM is defined.
  *
  *   VEC_T, VEC_SIZE            vector type and its width in bytes (a power of 2 >= 16)
  *   VEC_LOADU(p)               unaligned load
@@ -10,6 +11,9 @@
  *   KERNEL_FN(name)            the exported name, e.g. vmmem_avx2_##name
  *   copy_17_to_vec(d, s, n)    (VEC_SIZE > 16 only) copies 16 < n <= VEC_SIZE
  *   VEC_STREAM(p, v), VEC_STREAM_FENCE()   (optional) non-temporal store, fence
+ *   VEC_REP_MOVSB(d, s, n)     (optional) a forward rep movsb: memmove_banded
+ *                              then uses it from the ERMS threshold up (the
+ *                              dispatcher's "fast" entry on x86)
  *   SMALL_COPY_MAX, copy_small(d, s, n)    (optional) the ISA's own bottom rung,
  *                              replacing the two first rungs below; it must keep
  *                              sizes 2, 4 and 8 single scalar accesses
@@ -29,6 +33,7 @@
 #include <stdint.h>
 
 #include "copy_small.h"
+#include "dispatch.h"
 
 #define V VEC_SIZE
 
@@ -138,10 +143,14 @@ static inline int forward_is_safe(const unsigned char *d, const unsigned char *s
     return (uintptr_t)d - (uintptr_t)s >= n;
 }
 
-void *KERNEL_FN(memmove)(void *dst, const void *src, size_t n)
+/* The whole ladder; `banded` (a constant in each caller) adds the rep movsb
+ * band to the large rung only, so small copies pay nothing for it. */
+static inline __attribute__((always_inline)) void *memmove_ladder(void *dst, const void *src, size_t n,
+                                                                  int banded)
 {
     unsigned char *d = dst;
     const unsigned char *s = src;
+    (void)banded;
     if (n <= SMALL_COPY_MAX) {
         copy_small(d, s, n);
     } else if (n <= 2 * V) {
@@ -151,12 +160,29 @@ void *KERNEL_FN(memmove)(void *dst, const void *src, size_t n)
     } else if (n <= 8 * V) {
         head_tail_4(d, s, n);
     } else if (forward_is_safe(d, s, n)) {
-        copy_forward(d, s, n);
+#ifdef VEC_REP_MOVSB
+        if (banded && n >= atomic_load_explicit(&vmmem_dispatch.erms_threshold, memory_order_relaxed))
+            VEC_REP_MOVSB(d, s, n);
+        else
+#endif
+            copy_forward(d, s, n);
     } else {
         copy_backward(d, s, n);
     }
     return dst;
 }
+
+void *KERNEL_FN(memmove)(void *dst, const void *src, size_t n)
+{
+    return memmove_ladder(dst, src, n, 0);
+}
+
+#ifdef VEC_REP_MOVSB
+void *KERNEL_FN(memmove_banded)(void *dst, const void *src, size_t n)
+{
+    return memmove_ladder(dst, src, n, 1);
+}
+#endif
 
 #ifdef VEC_STREAM
 /* Below this size a non-temporal copy cannot pay for its fence and for

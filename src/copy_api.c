@@ -14,46 +14,34 @@
  * virtio ring indexes). */
 #define SMALL_COPY_MAX 16
 
-/* The cache-allocating copy: the SIMD kernel, or rep movsb from the ERMS
- * threshold up on CPUs where it wins there (the threshold is SIZE_MAX
- * elsewhere, so small copies pay one well-predicted compare). */
-static inline void *copy_cached(vmmem_copy_fn kernel, void *dst, const void *src, size_t n)
-{
-#if VMMEM_HAVE_ERMS
-    if (n >= vmmem_threshold(&vmmem_dispatch.erms_threshold))
-        return vmmem_erms_memmove(dst, src, n); /* falls back to SSE2 when backward */
-#endif
-    return kernel(dst, src, n);
-}
-
 void *vmmem_memcpy_fast(void *dst, const void *src, size_t n)
 {
-    return copy_cached(vmmem_active_memmove(), dst, src, n);
+    return atomic_load_explicit(&vmmem_dispatch.fast, memory_order_acquire)(dst, src, n);
 }
 
 void *vmmem_memmove(void *dst, const void *src, size_t n)
 {
-    return copy_cached(vmmem_active_memmove(), dst, src, n);
+    return atomic_load_explicit(&vmmem_dispatch.fast, memory_order_acquire)(dst, src, n);
 }
 
-/* The adaptive call's bands, taken once n reaches the lowest threshold. */
-static void *adaptive_bands(vmmem_copy_fn kernel, vmmem_copy_fn kernel_nt, void *dst, const void *src,
-                            size_t n)
+/* The adaptive call's bands, taken once n reaches the lowest threshold
+ * (and always before the first resolution, when that threshold is 0). */
+static void *adaptive_bands(void *dst, const void *src, size_t n)
 {
+    vmmem_copy_fn fast, kernel_nt;
+    vmmem_active_functions(&fast, &kernel_nt);
     if (n > SMALL_COPY_MAX && n < vmmem_threshold(&vmmem_dispatch.simd_threshold))
         return memmove(dst, src, n);
     if (n >= vmmem_threshold(&vmmem_dispatch.nt_threshold) && kernel_nt)
         return kernel_nt(dst, src, n); /* itself falls back to memmove on overlap */
-    return copy_cached(kernel, dst, src, n);
+    return fast(dst, src, n);
 }
 
 void *vmmem_memcpy_adaptive(void *dst, const void *src, size_t n)
 {
-    vmmem_copy_fn kernel, kernel_nt;
-    vmmem_active_functions(&kernel, &kernel_nt);
     if (n < vmmem_threshold(&vmmem_dispatch.adaptive_low))
-        return kernel(dst, src, n);
-    return adaptive_bands(kernel, kernel_nt, dst, src, n);
+        return atomic_load_explicit(&vmmem_dispatch.fast, memory_order_acquire)(dst, src, n);
+    return adaptive_bands(dst, src, n);
 }
 
 void *vmmem_memcpy_adaptive_with_threshold(void *dst, const void *src, size_t n, size_t simd_threshold)

@@ -16,30 +16,38 @@
 #include "dispatch.h"
 #include "engine.h"
 
-_Alignas(64) vmmem_dispatch_state vmmem_dispatch;
+static void *resolve_then_copy(void *dst, const void *src, size_t n)
+{
+    return vmmem_resolve_kernel()->fast(dst, src, n);
+}
+
+_Alignas(64) vmmem_dispatch_state vmmem_dispatch = {.fast = resolve_then_copy};
 
 static const char *const isa_names[VMMEM_ISA_COUNT] = {
     [VMMEM_ISA_GENERIC] = "generic", [VMMEM_ISA_SSE2] = "sse2", [VMMEM_ISA_AVX2] = "avx2",
     [VMMEM_ISA_AVX512] = "avx512",   [VMMEM_ISA_ERMS] = "erms", [VMMEM_ISA_NEON] = "neon",
 };
 
-/* Compiled-in kernels; an entry whose memmove is NULL was not built. */
-static const vmmem_kernel_info kernel_table[VMMEM_ISA_COUNT] = {
-    [VMMEM_ISA_GENERIC] = {VMMEM_ISA_GENERIC, "generic", vmmem_generic_memmove, NULL},
+/* Compiled-in kernels; a row whose memmove is NULL was not built. */
+static const vmmem_kernel_entry kernel_table[VMMEM_ISA_COUNT] = {
+    [VMMEM_ISA_GENERIC] = {{VMMEM_ISA_GENERIC, "generic", vmmem_generic_memmove, NULL}, vmmem_generic_memmove},
 #if VMMEM_HAVE_SSE2
-    [VMMEM_ISA_SSE2] = {VMMEM_ISA_SSE2, "sse2", vmmem_sse2_memmove, vmmem_sse2_memcpy_nt},
+    [VMMEM_ISA_SSE2] = {{VMMEM_ISA_SSE2, "sse2", vmmem_sse2_memmove, vmmem_sse2_memcpy_nt},
+                        vmmem_sse2_memmove_banded},
 #endif
 #if VMMEM_HAVE_AVX2
-    [VMMEM_ISA_AVX2] = {VMMEM_ISA_AVX2, "avx2", vmmem_avx2_memmove, vmmem_avx2_memcpy_nt},
+    [VMMEM_ISA_AVX2] = {{VMMEM_ISA_AVX2, "avx2", vmmem_avx2_memmove, vmmem_avx2_memcpy_nt},
+                        vmmem_avx2_memmove_banded},
 #endif
 #if VMMEM_HAVE_AVX512
-    [VMMEM_ISA_AVX512] = {VMMEM_ISA_AVX512, "avx512", vmmem_avx512_memmove, vmmem_avx512_memcpy_nt},
+    [VMMEM_ISA_AVX512] = {{VMMEM_ISA_AVX512, "avx512", vmmem_avx512_memmove, vmmem_avx512_memcpy_nt},
+                          vmmem_avx512_memmove_banded},
 #endif
 #if VMMEM_HAVE_ERMS
-    [VMMEM_ISA_ERMS] = {VMMEM_ISA_ERMS, "erms", vmmem_erms_memmove, NULL},
+    [VMMEM_ISA_ERMS] = {{VMMEM_ISA_ERMS, "erms", vmmem_erms_memmove, NULL}, vmmem_erms_memmove},
 #endif
 #if VMMEM_HAVE_NEON
-    [VMMEM_ISA_NEON] = {VMMEM_ISA_NEON, "neon", vmmem_neon_memmove, NULL},
+    [VMMEM_ISA_NEON] = {{VMMEM_ISA_NEON, "neon", vmmem_neon_memmove, NULL}, vmmem_neon_memmove},
 #endif
 };
 
@@ -77,7 +85,7 @@ static const vmmem_cpu_info *detected_cpu(vmmem_cpu_info *scratch)
 
 static int isa_runs_here(vmmem_isa isa, const vmmem_cpu_info *cpu)
 {
-    return (unsigned)isa < VMMEM_ISA_COUNT && kernel_table[isa].memmove != NULL &&
+    return (unsigned)isa < VMMEM_ISA_COUNT && kernel_table[isa].info.memmove != NULL &&
            (cpu->features & isa_required_feature[isa]) == isa_required_feature[isa];
 }
 
@@ -165,7 +173,16 @@ static size_t adaptive_low(const vmmem_thresholds *t)
     return t->simd > 16 && low > 17 ? 17 : low;
 }
 
-const vmmem_kernel_info *vmmem_resolve_kernel(void)
+/* Publishes a kernel: its memmove last, with release, so that a reader who
+ * sees it also sees the rest. */
+static void publish(const vmmem_kernel_entry *k)
+{
+    atomic_store_explicit(&vmmem_dispatch.memcpy_nt, k->info.memcpy_nt, memory_order_relaxed);
+    atomic_store_explicit(&vmmem_dispatch.fast, k->fast, memory_order_release);
+    atomic_store_explicit(&vmmem_dispatch.memmove, k->info.memmove, memory_order_release);
+}
+
+const vmmem_kernel_entry *vmmem_resolve_kernel(void)
 {
     vmmem_cpu_info scratch;
     const vmmem_cpu_info *cpu = detected_cpu(&scratch);
@@ -177,18 +194,15 @@ const vmmem_kernel_info *vmmem_resolve_kernel(void)
     atomic_store_explicit(&vmmem_dispatch.erms_threshold, t.erms, memory_order_relaxed);
     atomic_store_explicit(&vmmem_dispatch.nt_threshold, t.nt, memory_order_relaxed);
     atomic_store_explicit(&vmmem_dispatch.adaptive_low, adaptive_low(&t), memory_order_relaxed);
-    const vmmem_kernel_info *expected = NULL, *mine = &kernel_table[isa];
-    if (atomic_compare_exchange_strong(&vmmem_dispatch.kernel, &expected, mine)) {
-        /* the one publisher: memmove last, with release, makes it all visible */
-        atomic_store_explicit(&vmmem_dispatch.memcpy_nt, mine->memcpy_nt, memory_order_relaxed);
-        atomic_store_explicit(&vmmem_dispatch.memmove, mine->memmove, memory_order_release);
-    }
+    const vmmem_kernel_entry *expected = NULL, *mine = &kernel_table[isa];
+    if (atomic_compare_exchange_strong(&vmmem_dispatch.kernel, &expected, mine))
+        publish(mine); /* only the CAS winner publishes */
     return mine;
 }
 
 /* Returns the published kernel, resolving first and waiting (only here,
- * never on a copy path) for a publisher that is between its two stores. */
-static const vmmem_kernel_info *published_kernel(void)
+ * never on a copy path) for a publisher that is between its stores. */
+static const vmmem_kernel_entry *published_kernel(void)
 {
     if (!atomic_load_explicit(&vmmem_dispatch.memmove, memory_order_acquire))
         vmmem_resolve_kernel();
@@ -231,7 +245,7 @@ vmmem_isa vmmem_best_isa(void)
 
 vmmem_isa vmmem_active_isa(void)
 {
-    return published_kernel()->isa;
+    return published_kernel()->info.isa;
 }
 
 int vmmem_force_isa(vmmem_isa isa)
@@ -241,10 +255,8 @@ int vmmem_force_isa(vmmem_isa isa)
     if (!vmmem_isa_supported(isa))
         return VMMEM_EUNSUPPORTED;
     published_kernel(); /* thresholds in place, first publisher done */
-    const vmmem_kernel_info *k = &kernel_table[isa];
-    atomic_store_explicit(&vmmem_dispatch.kernel, k, memory_order_relaxed);
-    atomic_store_explicit(&vmmem_dispatch.memcpy_nt, k->memcpy_nt, memory_order_relaxed);
-    atomic_store_explicit(&vmmem_dispatch.memmove, k->memmove, memory_order_release);
+    atomic_store_explicit(&vmmem_dispatch.kernel, &kernel_table[isa], memory_order_relaxed);
+    publish(&kernel_table[isa]);
     return VMMEM_OK;
 }
 
@@ -254,7 +266,7 @@ int vmmem_get_kernel(vmmem_isa isa, vmmem_kernel_info *out)
         return VMMEM_EINVAL;
     if (!vmmem_isa_supported(isa))
         return VMMEM_EUNSUPPORTED;
-    *out = kernel_table[isa];
+    *out = kernel_table[isa].info;
     return VMMEM_OK;
 }
 

@@ -9,7 +9,16 @@
 #include <stddef.h>
 #include <vmmem/cpu.h>
 
+/* A row of the kernel table. */
+typedef struct vmmem_kernel_entry {
+    vmmem_kernel_info info; /* what vmmem_get_kernel() hands out */
+    vmmem_copy_fn fast;     /* info.memmove, with the rep movsb band on x86 SIMD kernels */
+} vmmem_kernel_entry;
+
 typedef struct vmmem_dispatch_state {
+    /* The active kernel's fast entry; until the first call it is a stub that
+     * resolves and then copies. An acquire load of it sees the thresholds. */
+    _Atomic(vmmem_copy_fn) fast;
     /* The active kernel's memmove: NULL until the first call resolves it.
      * An acquire load that sees it non-NULL also sees every field below. */
     _Atomic(vmmem_copy_fn) memmove;
@@ -18,7 +27,7 @@ typedef struct vmmem_dispatch_state {
     _Atomic size_t nt_threshold;      /* non-temporal stores from here (adaptive) */
     _Atomic size_t simd_threshold;    /* platform memmove below here (adaptive, n > 16) */
     _Atomic size_t adaptive_low;      /* below this the adaptive call is just memmove() */
-    _Atomic(const vmmem_kernel_info *) kernel; /* the active kernel's table entry */
+    _Atomic(const vmmem_kernel_entry *) kernel; /* the active kernel's table row */
 } vmmem_dispatch_state;
 
 extern _Alignas(64) vmmem_dispatch_state vmmem_dispatch;
@@ -26,26 +35,20 @@ extern _Alignas(64) vmmem_dispatch_state vmmem_dispatch;
 /* Slow path: detect, choose, publish. Lock-free and idempotent: every
  * concurrent first caller gets a valid kernel (its own choice, for that call,
  * if another thread is still publishing). */
-const vmmem_kernel_info *vmmem_resolve_kernel(void);
+const vmmem_kernel_entry *vmmem_resolve_kernel(void);
 
-/* The active kernel's functions, resolving them on first use. */
-static inline void vmmem_active_functions(vmmem_copy_fn *memmove_fn, vmmem_copy_fn *memcpy_nt_fn)
+/* The active kernel's fast entry and non-temporal copy, resolving them on
+ * first use. */
+static inline void vmmem_active_functions(vmmem_copy_fn *fast_fn, vmmem_copy_fn *memcpy_nt_fn)
 {
-    vmmem_copy_fn mv = atomic_load_explicit(&vmmem_dispatch.memmove, memory_order_acquire);
-    if (__builtin_expect(mv == NULL, 0)) {
-        const vmmem_kernel_info *k = vmmem_resolve_kernel();
-        *memmove_fn = k->memmove;
-        *memcpy_nt_fn = k->memcpy_nt;
+    if (__builtin_expect(!atomic_load_explicit(&vmmem_dispatch.memmove, memory_order_acquire), 0)) {
+        const vmmem_kernel_entry *k = vmmem_resolve_kernel();
+        *fast_fn = k->fast;
+        *memcpy_nt_fn = k->info.memcpy_nt;
         return;
     }
-    *memmove_fn = mv;
+    *fast_fn = atomic_load_explicit(&vmmem_dispatch.fast, memory_order_relaxed);
     *memcpy_nt_fn = atomic_load_explicit(&vmmem_dispatch.memcpy_nt, memory_order_relaxed);
-}
-
-static inline vmmem_copy_fn vmmem_active_memmove(void)
-{
-    vmmem_copy_fn mv = atomic_load_explicit(&vmmem_dispatch.memmove, memory_order_acquire);
-    return __builtin_expect(mv != NULL, 1) ? mv : vmmem_resolve_kernel()->memmove;
 }
 
 static inline size_t vmmem_threshold(_Atomic size_t *t)

@@ -4,6 +4,7 @@
 #include <immintrin.h>
 
 #include "engine.h"
+#include "x86/rep_movsb.h"
 
 /* 17..32 bytes: two overlapping 16-byte vectors. */
 static inline void copy_17_to_vec(unsigned char *d, const unsigned char *s, size_t n)
@@ -21,6 +22,7 @@ static inline void copy_17_to_vec(unsigned char *d, const unsigned char *s, size
 #define VEC_STOREA(p, v) _mm256_store_si256((__m256i *)(void *)(p), (v))
 #define VEC_STREAM(p, v) _mm256_stream_si256((__m256i *)(void *)(p), (v))
 #define VEC_STREAM_FENCE() _mm_sfence()
+#define VEC_REP_MOVSB(d, s, n) vmmem_rep_movsb(d, s, n)
 #define KERNEL_FN(name) vmmem_avx2_##name
 
 #include "memmove_vec.h"

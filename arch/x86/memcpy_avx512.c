@@ -13,6 +13,7 @@
 
 #include "copy_small.h"
 #include "engine.h"
+#include "x86/rep_movsb.h"
 
 #define SMALL_COPY_MAX 128
 #define SCALAR_MAX 8
@@ -37,6 +38,7 @@ static inline void copy_small(unsigned char *d, const unsigned char *s, size_t n
 #define VEC_STOREA(p, v) _mm512_store_si512((void *)(p), (v))
 #define VEC_STREAM(p, v) _mm512_stream_si512((void *)(p), (v))
 #define VEC_STREAM_FENCE() _mm_sfence()
+#define VEC_REP_MOVSB(d, s, n) vmmem_rep_movsb(d, s, n)
 #define KERNEL_FN(name) vmmem_avx512_##name
 
 #include "memmove_vec.h"

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "engine.h"
+#include "x86/rep_movsb.h"
 
 /* Below this, rep movsb's start-up (tens of cycles without FSRM) costs more
  * than a few vector moves; 64 is also where the SSE2 ladder is branch-cheap. */
@@ -16,8 +17,6 @@ void *vmmem_erms_memmove(void *dst, const void *src, size_t n)
 {
     if (n < ERMS_MIN_BYTES || (uintptr_t)dst - (uintptr_t)src < n)
         return vmmem_sse2_memmove(dst, src, n);
-    void *d = dst;
-    const void *s = src;
-    __asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
+    vmmem_rep_movsb(dst, src, n);
     return dst;
 }

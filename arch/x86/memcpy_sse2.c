@@ -2,6 +2,7 @@
 #include <emmintrin.h>
 
 #include "engine.h"
+#include "x86/rep_movsb.h"
 
 #define VEC_T __m128i
 #define VEC_SIZE 16
@@ -10,6 +11,7 @@
 #define VEC_STOREA(p, v) _mm_store_si128((__m128i *)(void *)(p), (v))
 #define VEC_STREAM(p, v) _mm_stream_si128((__m128i *)(void *)(p), (v))
 #define VEC_STREAM_FENCE() _mm_sfence()
+#define VEC_REP_MOVSB(d, s, n) vmmem_rep_movsb(d, s, n)
 #define KERNEL_FN(name) vmmem_sse2_##name
 
 #include "memmove_vec.h"
