@@ -1,14 +1,15 @@
 /* arch/x86/memcpy_avx512.c - 512-bit AVX-512 kernel
  * (-mavx512f -mavx512bw -mavx512vl -mbmi2).
  *
- * Its bottom rung is branch-free up to 128 bytes: two masked 64-byte loads
- * and stores whose masks cover exactly n bytes. Masked-off bytes are neither
- * read nor written (faults on them are suppressed), so this stays inside
- * both ranges. With random sizes this matters more than anything else: a
- * head/tail ladder mispredicts its size branches, measured at 2x the time
- * per call on a small-size mix. Sizes up to 8 stay on the scalar ladder so
- * 2, 4 and 8-byte copies remain single accesses (masked vector stores are
- * not architecturally atomic). */
+ * Its bottom rung covers 9..128 bytes with masked 64-byte loads and stores
+ * whose masks cover exactly n bytes: masked-off bytes are neither read nor
+ * written (faults on them are suppressed), so this stays inside both ranges
+ * with one size branch instead of a head/tail ladder's four. With random
+ * sizes that matters more than anything else: the ladder's mispredicted
+ * branches made a small-size mix 1.5x slower (8.8 ns against 5.8 ns per
+ * call). Sizes up to 8 stay on the scalar ladder so 2, 4 and 8-byte copies
+ * remain single accesses (masked vector stores are not architecturally
+ * atomic). */
 #include <immintrin.h>
 
 #include "copy_small.h"
@@ -24,10 +25,19 @@ static inline void copy_small(unsigned char *d, const unsigned char *s, size_t n
         vmmem_copy_0_to_16(d, s, n);
         return;
     }
-    size_t n_lo = n > 64 ? 64 : n, n_hi = n - n_lo; /* n_lo in 9..64, n_hi in 0..64 */
-    __mmask64 m_lo = _bzhi_u64(~0ull, (unsigned)n_lo), m_hi = _bzhi_u64(~0ull, (unsigned)n_hi);
-    __m512i lo = _mm512_maskz_loadu_epi8(m_lo, s), hi = _mm512_maskz_loadu_epi8(m_hi, s + 64);
-    _mm512_mask_storeu_epi8(d, m_lo, lo);
+    if (n <= 64) {
+        __mmask64 m = _bzhi_u64(~0ull, (unsigned)n);
+        _mm512_mask_storeu_epi8(d, m, _mm512_maskz_loadu_epi8(m, s));
+        return;
+    }
+    /* 65..128: a full vector, then a masked one for the rest. (Doing the
+     * 9..64 case with two masked pairs too, the second one empty, saves the
+     * branch: 1.51x instead of 1.38x glibc on the small-heavy mix, but costs
+     * 25 ns instead of 19.5 ns per cold 16-byte copy: masked stores that
+     * miss the cache are slow, so use as few as possible.) */
+    __mmask64 m_hi = _bzhi_u64(~0ull, (unsigned)(n - 64));
+    __m512i lo = _mm512_loadu_si512(s), hi = _mm512_maskz_loadu_epi8(m_hi, s + 64);
+    _mm512_storeu_si512(d, lo);
     _mm512_mask_storeu_epi8(d + 64, m_hi, hi);
 }
 
