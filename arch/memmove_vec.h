@@ -1,8 +1,12 @@
 /* arch/memmove_vec.h - the vector copy kernel, written once for every vector ISA.
  *
  * An ISA file defines the macros below and includes this file; it gets
- * KERNEL_FN(memmove), KERNEL_FN(memmove_banded) when VEC_REP_MOVSB is defined,
- * and KERNEL_FN(memcpy_nt) when VEC_STREAM is defined.
+ * KERNEL_FN(memmove); KERNEL_FN(memcpy_nt) when VEC_STREAM is defined; and
+ * when VEC_REP_MOVSB is defined too, the dispatcher's entries with the size
+ * bands in their large rung: KERNEL_FN(memmove_banded) (rep movsb from the
+ * ERMS threshold) and KERNEL_FN(memmove_adaptive) (also non-temporal stores
+ * from the NT threshold). A band set below the loop rung (8 vectors) starts
+ * there.
  *
  *   VEC_T, VEC_SIZE            vector type and its width in bytes (a power of 2 >= 16)
  *   VEC_LOADU(p)               unaligned load
@@ -11,9 +15,7 @@
  *   KERNEL_FN(name)            the exported name, e.g. vmmem_avx2_##name
  *   copy_17_to_vec(d, s, n)    (VEC_SIZE > 16 only) copies 16 < n <= VEC_SIZE
  *   VEC_STREAM(p, v), VEC_STREAM_FENCE()   (optional) non-temporal store, fence
- *   VEC_REP_MOVSB(d, s, n)     (optional) a forward rep movsb: memmove_banded
- *                              then uses it from the ERMS threshold up (the
- *                              dispatcher's "fast" entry on x86)
+ *   VEC_REP_MOVSB(d, s, n)     (optional) a forward rep movsb, for the bands
  *   SMALL_COPY_MAX, copy_small(d, s, n)    (optional) the ISA's own bottom rung,
  *                              replacing the two first rungs below; it must keep
  *                              sizes 2, 4 and 8 single scalar accesses
@@ -143,14 +145,20 @@ static inline int forward_is_safe(const unsigned char *d, const unsigned char *s
     return (uintptr_t)d - (uintptr_t)s >= n;
 }
 
-/* The whole ladder; `banded` (a constant in each caller) adds the rep movsb
- * band to the large rung only, so small copies pay nothing for it. */
+/* Which size bands the large rung applies (a constant in each caller, so
+ * small copies pay nothing for them). */
+enum band_level { NO_BANDS, ERMS_BAND, ERMS_AND_NT_BANDS };
+
+#if defined(VEC_REP_MOVSB) && defined(VEC_STREAM)
+void *KERNEL_FN(memcpy_nt)(void *dst, const void *src, size_t n);
+#endif
+
 static inline __attribute__((always_inline)) void *memmove_ladder(void *dst, const void *src, size_t n,
-                                                                  int banded)
+                                                                  enum band_level bands)
 {
     unsigned char *d = dst;
     const unsigned char *s = src;
-    (void)banded;
+    (void)bands;
     if (n <= SMALL_COPY_MAX) {
         copy_small(d, s, n);
     } else if (n <= 2 * V) {
@@ -160,8 +168,14 @@ static inline __attribute__((always_inline)) void *memmove_ladder(void *dst, con
     } else if (n <= 8 * V) {
         head_tail_4(d, s, n);
     } else if (forward_is_safe(d, s, n)) {
+#if defined(VEC_REP_MOVSB) && defined(VEC_STREAM)
+        if (bands == ERMS_AND_NT_BANDS &&
+            n >= atomic_load_explicit(&vmmem_dispatch.nt_threshold, memory_order_relaxed))
+            return KERNEL_FN(memcpy_nt)(dst, src, n); /* falls back itself if they overlap */
+#endif
 #ifdef VEC_REP_MOVSB
-        if (banded && n >= atomic_load_explicit(&vmmem_dispatch.erms_threshold, memory_order_relaxed))
+        if (bands != NO_BANDS &&
+            n >= atomic_load_explicit(&vmmem_dispatch.erms_threshold, memory_order_relaxed))
             VEC_REP_MOVSB(d, s, n);
         else
 #endif
@@ -174,13 +188,19 @@ static inline __attribute__((always_inline)) void *memmove_ladder(void *dst, con
 
 void *KERNEL_FN(memmove)(void *dst, const void *src, size_t n)
 {
-    return memmove_ladder(dst, src, n, 0);
+    return memmove_ladder(dst, src, n, NO_BANDS);
 }
 
 #ifdef VEC_REP_MOVSB
 void *KERNEL_FN(memmove_banded)(void *dst, const void *src, size_t n)
 {
-    return memmove_ladder(dst, src, n, 1);
+    return memmove_ladder(dst, src, n, ERMS_BAND);
+}
+#endif
+#if defined(VEC_REP_MOVSB) && defined(VEC_STREAM)
+void *KERNEL_FN(memmove_adaptive)(void *dst, const void *src, size_t n)
+{
+    return memmove_ladder(dst, src, n, ERMS_AND_NT_BANDS);
 }
 #endif
 

@@ -24,24 +24,9 @@ void *vmmem_memmove(void *dst, const void *src, size_t n)
     return atomic_load_explicit(&vmmem_dispatch.fast, memory_order_acquire)(dst, src, n);
 }
 
-/* The adaptive call's bands, taken once n reaches the lowest threshold
- * (and always before the first resolution, when that threshold is 0). */
-static void *adaptive_bands(void *dst, const void *src, size_t n)
-{
-    vmmem_copy_fn fast, kernel_nt;
-    vmmem_active_functions(&fast, &kernel_nt);
-    if (n > SMALL_COPY_MAX && n < vmmem_threshold(&vmmem_dispatch.simd_threshold))
-        return memmove(dst, src, n);
-    if (n >= vmmem_threshold(&vmmem_dispatch.nt_threshold) && kernel_nt)
-        return kernel_nt(dst, src, n); /* itself falls back to memmove on overlap */
-    return fast(dst, src, n);
-}
-
 void *vmmem_memcpy_adaptive(void *dst, const void *src, size_t n)
 {
-    if (n < vmmem_threshold(&vmmem_dispatch.adaptive_low))
-        return atomic_load_explicit(&vmmem_dispatch.fast, memory_order_acquire)(dst, src, n);
-    return adaptive_bands(dst, src, n);
+    return atomic_load_explicit(&vmmem_dispatch.adaptive, memory_order_acquire)(dst, src, n);
 }
 
 void *vmmem_memcpy_adaptive_with_threshold(void *dst, const void *src, size_t n, size_t simd_threshold)

@@ -21,7 +21,10 @@ static void *resolve_then_copy(void *dst, const void *src, size_t n)
     return vmmem_resolve_kernel()->fast(dst, src, n);
 }
 
-_Alignas(64) vmmem_dispatch_state vmmem_dispatch = {.fast = resolve_then_copy};
+static void *resolve_then_copy_adaptive(void *dst, const void *src, size_t n);
+
+_Alignas(64) vmmem_dispatch_state vmmem_dispatch = {.fast = resolve_then_copy,
+                                                     .adaptive = resolve_then_copy_adaptive};
 
 static const char *const isa_names[VMMEM_ISA_COUNT] = {
     [VMMEM_ISA_GENERIC] = "generic", [VMMEM_ISA_SSE2] = "sse2", [VMMEM_ISA_AVX2] = "avx2",
@@ -30,24 +33,27 @@ static const char *const isa_names[VMMEM_ISA_COUNT] = {
 
 /* Compiled-in kernels; a row whose memmove is NULL was not built. */
 static const vmmem_kernel_entry kernel_table[VMMEM_ISA_COUNT] = {
-    [VMMEM_ISA_GENERIC] = {{VMMEM_ISA_GENERIC, "generic", vmmem_generic_memmove, NULL}, vmmem_generic_memmove},
+    [VMMEM_ISA_GENERIC] = {{VMMEM_ISA_GENERIC, "generic", vmmem_generic_memmove, NULL}, vmmem_generic_memmove,
+                           vmmem_generic_memmove},
 #if VMMEM_HAVE_SSE2
     [VMMEM_ISA_SSE2] = {{VMMEM_ISA_SSE2, "sse2", vmmem_sse2_memmove, vmmem_sse2_memcpy_nt},
-                        vmmem_sse2_memmove_banded},
+                        vmmem_sse2_memmove_banded, vmmem_sse2_memmove_adaptive},
 #endif
 #if VMMEM_HAVE_AVX2
     [VMMEM_ISA_AVX2] = {{VMMEM_ISA_AVX2, "avx2", vmmem_avx2_memmove, vmmem_avx2_memcpy_nt},
-                        vmmem_avx2_memmove_banded},
+                        vmmem_avx2_memmove_banded, vmmem_avx2_memmove_adaptive},
 #endif
 #if VMMEM_HAVE_AVX512
     [VMMEM_ISA_AVX512] = {{VMMEM_ISA_AVX512, "avx512", vmmem_avx512_memmove, vmmem_avx512_memcpy_nt},
-                          vmmem_avx512_memmove_banded},
+                          vmmem_avx512_memmove_banded, vmmem_avx512_memmove_adaptive},
 #endif
 #if VMMEM_HAVE_ERMS
-    [VMMEM_ISA_ERMS] = {{VMMEM_ISA_ERMS, "erms", vmmem_erms_memmove, NULL}, vmmem_erms_memmove},
+    [VMMEM_ISA_ERMS] = {{VMMEM_ISA_ERMS, "erms", vmmem_erms_memmove, NULL}, vmmem_erms_memmove,
+                        vmmem_erms_memmove},
 #endif
 #if VMMEM_HAVE_NEON
-    [VMMEM_ISA_NEON] = {{VMMEM_ISA_NEON, "neon", vmmem_neon_memmove, NULL}, vmmem_neon_memmove},
+    [VMMEM_ISA_NEON] = {{VMMEM_ISA_NEON, "neon", vmmem_neon_memmove, NULL}, vmmem_neon_memmove,
+                        vmmem_neon_memmove},
 #endif
 };
 
@@ -165,19 +171,30 @@ static vmmem_isa isa_from_environment(const vmmem_cpu_info *cpu)
     return isa;
 }
 
-/* Below this the adaptive call takes no band: the smallest threshold, but
- * never above the sizes that must stay on the kernels. */
-static size_t adaptive_low(const vmmem_thresholds *t)
+/* Sizes up to this never go to the platform memmove (see copy_api.c). */
+#define PLATFORM_MEMMOVE_MIN 17
+
+/* vmmem_memcpy_adaptive() when VMMEM_SIMD_THRESHOLD asks for the platform
+ * memmove below some size: that band first, then the kernel's own entry. */
+static void *adaptive_with_platform_band(void *dst, const void *src, size_t n)
 {
-    size_t low = t->erms < t->nt ? t->erms : t->nt;
-    return t->simd > 16 && low > 17 ? 17 : low;
+    if (n >= PLATFORM_MEMMOVE_MIN &&
+        n < atomic_load_explicit(&vmmem_dispatch.simd_threshold, memory_order_relaxed))
+        return memmove(dst, src, n);
+    return atomic_load_explicit(&vmmem_dispatch.kernel, memory_order_acquire)->adaptive(dst, src, n);
+}
+
+static vmmem_copy_fn adaptive_entry(const vmmem_kernel_entry *k)
+{
+    size_t simd = atomic_load_explicit(&vmmem_dispatch.simd_threshold, memory_order_relaxed);
+    return simd > PLATFORM_MEMMOVE_MIN ? adaptive_with_platform_band : k->adaptive;
 }
 
 /* Publishes a kernel: its memmove last, with release, so that a reader who
  * sees it also sees the rest. */
 static void publish(const vmmem_kernel_entry *k)
 {
-    atomic_store_explicit(&vmmem_dispatch.memcpy_nt, k->info.memcpy_nt, memory_order_relaxed);
+    atomic_store_explicit(&vmmem_dispatch.adaptive, adaptive_entry(k), memory_order_release);
     atomic_store_explicit(&vmmem_dispatch.fast, k->fast, memory_order_release);
     atomic_store_explicit(&vmmem_dispatch.memmove, k->info.memmove, memory_order_release);
 }
@@ -193,11 +210,15 @@ const vmmem_kernel_entry *vmmem_resolve_kernel(void)
     atomic_store_explicit(&vmmem_dispatch.simd_threshold, t.simd, memory_order_relaxed);
     atomic_store_explicit(&vmmem_dispatch.erms_threshold, t.erms, memory_order_relaxed);
     atomic_store_explicit(&vmmem_dispatch.nt_threshold, t.nt, memory_order_relaxed);
-    atomic_store_explicit(&vmmem_dispatch.adaptive_low, adaptive_low(&t), memory_order_relaxed);
     const vmmem_kernel_entry *expected = NULL, *mine = &kernel_table[isa];
     if (atomic_compare_exchange_strong(&vmmem_dispatch.kernel, &expected, mine))
         publish(mine); /* only the CAS winner publishes */
     return mine;
+}
+
+static void *resolve_then_copy_adaptive(void *dst, const void *src, size_t n)
+{
+    return adaptive_entry(vmmem_resolve_kernel())(dst, src, n);
 }
 
 /* Returns the published kernel, resolving first and waiting (only here,

@@ -13,20 +13,20 @@
 typedef struct vmmem_kernel_entry {
     vmmem_kernel_info info; /* what vmmem_get_kernel() hands out */
     vmmem_copy_fn fast;     /* info.memmove, with the rep movsb band on x86 SIMD kernels */
+    vmmem_copy_fn adaptive; /* fast, with the non-temporal band where the kernel has one */
 } vmmem_kernel_entry;
 
 typedef struct vmmem_dispatch_state {
     /* The active kernel's fast entry; until the first call it is a stub that
      * resolves and then copies. An acquire load of it sees the thresholds. */
     _Atomic(vmmem_copy_fn) fast;
+    _Atomic(vmmem_copy_fn) adaptive; /* the same, for vmmem_memcpy_adaptive() */
     /* The active kernel's memmove: NULL until the first call resolves it.
      * An acquire load that sees it non-NULL also sees every field below. */
     _Atomic(vmmem_copy_fn) memmove;
-    _Atomic(vmmem_copy_fn) memcpy_nt; /* the active kernel's, or NULL if it has none */
     _Atomic size_t erms_threshold;    /* rep movsb from here (SIZE_MAX: never) */
     _Atomic size_t nt_threshold;      /* non-temporal stores from here (adaptive) */
     _Atomic size_t simd_threshold;    /* platform memmove below here (adaptive, n > 16) */
-    _Atomic size_t adaptive_low;      /* below this the adaptive call is just memmove() */
     _Atomic(const vmmem_kernel_entry *) kernel; /* the active kernel's table row */
 } vmmem_dispatch_state;
 
@@ -36,20 +36,6 @@ extern _Alignas(64) vmmem_dispatch_state vmmem_dispatch;
  * concurrent first caller gets a valid kernel (its own choice, for that call,
  * if another thread is still publishing). */
 const vmmem_kernel_entry *vmmem_resolve_kernel(void);
-
-/* The active kernel's fast entry and non-temporal copy, resolving them on
- * first use. */
-static inline void vmmem_active_functions(vmmem_copy_fn *fast_fn, vmmem_copy_fn *memcpy_nt_fn)
-{
-    if (__builtin_expect(!atomic_load_explicit(&vmmem_dispatch.memmove, memory_order_acquire), 0)) {
-        const vmmem_kernel_entry *k = vmmem_resolve_kernel();
-        *fast_fn = k->fast;
-        *memcpy_nt_fn = k->info.memcpy_nt;
-        return;
-    }
-    *fast_fn = atomic_load_explicit(&vmmem_dispatch.fast, memory_order_relaxed);
-    *memcpy_nt_fn = atomic_load_explicit(&vmmem_dispatch.memcpy_nt, memory_order_relaxed);
-}
 
 static inline size_t vmmem_threshold(_Atomic size_t *t)
 {

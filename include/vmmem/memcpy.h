@@ -32,9 +32,11 @@ VMMEM_API void *vmmem_memcpy_fast(void *dst, const void *src, size_t n);
  *  cache does not evict it. Thresholds come from the detected caches and
  *  can be overridden with VMMEM_SIMD_THRESHOLD, VMMEM_ERMS_THRESHOLD and
  *  VMMEM_NT_THRESHOLD (bytes, optional K/M/G suffix, or "off"); see
- *  vmmem_get_thresholds(). Below the SIMD threshold the platform memmove is
- *  used, except for copies of 16 bytes or less, which always stay on the
- *  library's kernels. Returns dst. */
+ *  vmmem_get_thresholds(). The rep movsb and non-temporal bands live in the
+ *  kernels' loop rung, so a threshold set below 8 vectors (512 bytes with
+ *  AVX-512) takes effect from there. Below the SIMD threshold the platform
+ *  memmove is used, except for copies of 16 bytes or less, which always stay
+ *  on the library's kernels. Returns dst. */
 VMMEM_API void *vmmem_memcpy_adaptive(void *dst, const void *src, size_t n);
 
 /** Like vmmem_memcpy_adaptive() with the caller's SIMD threshold: copies
