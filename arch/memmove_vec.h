@@ -86,6 +86,35 @@ static inline void head_tail_4(unsigned char *d, const unsigned char *s, size_t 
     VEC_STOREU(d + n - V, b3);
 }
 
+/* Copies 4-vector blocks from offset i while i < stop, with aligned stores
+ * (non-temporal ones when `stream`, a constant in each caller). On entry
+ * d + i is V-aligned; every block stored ends below stop + 4V. Each block is
+ * loaded whole before it is stored. */
+static inline __attribute__((always_inline)) void copy_aligned_blocks(unsigned char *d, const unsigned char *s,
+                                                                      size_t i, size_t stop, int stream)
+{
+    (void)stream;
+    while (i < stop) {
+        VEC_T a0 = VEC_LOADU(s + i), a1 = VEC_LOADU(s + i + V), a2 = VEC_LOADU(s + i + 2 * V),
+              a3 = VEC_LOADU(s + i + 3 * V);
+#ifdef VEC_STREAM
+        if (stream) {
+            VEC_STREAM(d + i, a0);
+            VEC_STREAM(d + i + V, a1);
+            VEC_STREAM(d + i + 2 * V, a2);
+            VEC_STREAM(d + i + 3 * V, a3);
+            i += 4 * V;
+            continue;
+        }
+#endif
+        VEC_STOREA(d + i, a0);
+        VEC_STOREA(d + i + V, a1);
+        VEC_STOREA(d + i + 2 * V, a2);
+        VEC_STOREA(d + i + 3 * V, a3);
+        i += 4 * V;
+    }
+}
+
 /* n > 8V; dst is below src or the ranges do not overlap. The first vector
  * and the last four are loaded before the loop stores anything, and every
  * loop iteration loads before it stores, so a dst below an overlapping src
@@ -96,17 +125,7 @@ static void copy_forward(unsigned char *d, const unsigned char *s, size_t n)
     VEC_T t0 = VEC_LOADU(s + n - 4 * V), t1 = VEC_LOADU(s + n - 3 * V),
           t2 = VEC_LOADU(s + n - 2 * V), t3 = VEC_LOADU(s + n - V);
     size_t i = V - ((uintptr_t)d & (V - 1)); /* 1..V: the head covers [0, i) */
-    size_t stop = n - 4 * V;                   /* the tail covers [stop, n) */
-    while (i < stop) {
-        /* d + i is V-aligned and i + 4V < n */
-        VEC_T a0 = VEC_LOADU(s + i), a1 = VEC_LOADU(s + i + V), a2 = VEC_LOADU(s + i + 2 * V),
-              a3 = VEC_LOADU(s + i + 3 * V);
-        VEC_STOREA(d + i, a0);
-        VEC_STOREA(d + i + V, a1);
-        VEC_STOREA(d + i + 2 * V, a2);
-        VEC_STOREA(d + i + 3 * V, a3);
-        i += 4 * V;
-    }
+    copy_aligned_blocks(d, s, i, n - 4 * V, 0); /* the tail covers [n - 4V, n) */
     VEC_STOREU(d + n - 4 * V, t0);
     VEC_STOREU(d + n - 3 * V, t1);
     VEC_STOREU(d + n - 2 * V, t2);
@@ -219,18 +238,8 @@ void *KERNEL_FN(memcpy_nt)(void *dst, const void *src, size_t n)
         return KERNEL_FN(memmove)(dst, src, n);
     /* The ranges do not overlap, so the order of loads and stores is free. */
     VEC_STOREU(d, VEC_LOADU(s));
-    size_t i = V - ((uintptr_t)d & (V - 1));
-    size_t stop = n - 4 * V;
-    while (i < stop) {
-        /* d + i is V-aligned, as non-temporal stores require */
-        VEC_T a0 = VEC_LOADU(s + i), a1 = VEC_LOADU(s + i + V), a2 = VEC_LOADU(s + i + 2 * V),
-              a3 = VEC_LOADU(s + i + 3 * V);
-        VEC_STREAM(d + i, a0);
-        VEC_STREAM(d + i + V, a1);
-        VEC_STREAM(d + i + 2 * V, a2);
-        VEC_STREAM(d + i + 3 * V, a3);
-        i += 4 * V;
-    }
+    /* d + i is V-aligned, as non-temporal stores require */
+    copy_aligned_blocks(d, s, V - ((uintptr_t)d & (V - 1)), n - 4 * V, 1);
     VEC_STOREU(d + n - 4 * V, VEC_LOADU(s + n - 4 * V));
     VEC_STOREU(d + n - 3 * V, VEC_LOADU(s + n - 3 * V));
     VEC_STOREU(d + n - 2 * V, VEC_LOADU(s + n - 2 * V));
