@@ -119,7 +119,7 @@ static inline __attribute__((always_inline)) void copy_aligned_blocks(unsigned c
  * and the last four are loaded before the loop stores anything, and every
  * loop iteration loads before it stores, so a dst below an overlapping src
  * never clobbers bytes still to be read. */
-static void copy_forward(unsigned char *d, const unsigned char *s, size_t n)
+static inline __attribute__((always_inline)) void copy_forward(unsigned char *d, const unsigned char *s, size_t n)
 {
     VEC_T head = VEC_LOADU(s);
     VEC_T t0 = VEC_LOADU(s + n - 4 * V), t1 = VEC_LOADU(s + n - 3 * V),
@@ -135,7 +135,7 @@ static void copy_forward(unsigned char *d, const unsigned char *s, size_t n)
 
 /* n > 8V; dst is above src and overlaps it. The mirror of copy_forward:
  * the last vector and the first four are loaded first, the loop walks down. */
-static void copy_backward(unsigned char *d, const unsigned char *s, size_t n)
+static inline __attribute__((always_inline)) void copy_backward(unsigned char *d, const unsigned char *s, size_t n)
 {
     VEC_T tail = VEC_LOADU(s + n - V);
     VEC_T h0 = VEC_LOADU(s), h1 = VEC_LOADU(s + V), h2 = VEC_LOADU(s + 2 * V),

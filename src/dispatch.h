@@ -30,7 +30,8 @@ typedef struct vmmem_dispatch_state {
     _Atomic(const vmmem_kernel_entry *) kernel; /* the active kernel's table row */
 } vmmem_dispatch_state;
 
-extern _Alignas(64) vmmem_dispatch_state vmmem_dispatch;
+/* hidden: kernels reach it RIP-relative, not through the GOT */
+extern __attribute__((visibility("hidden"))) _Alignas(64) vmmem_dispatch_state vmmem_dispatch;
 
 /* Slow path: detect, choose, publish. Lock-free and idempotent: every
  * concurrent first caller gets a valid kernel (its own choice, for that call,
