@@ -157,9 +157,7 @@ static void compute_thresholds(const vmmem_cpu_info *cpu, vmmem_thresholds *t)
     t->simd = 0;
     t->erms = rep_movsb_is_fast(cpu) ? cpu->l1d_bytes / 2 : SIZE_MAX;
     t->nt = rep_movsb_streams(cpu) ? SIZE_MAX : default_nt_threshold(cpu);
-    vmmem_env_size("VMMEM_SIMD_THRESHOLD", &t->simd);
-    vmmem_env_size("VMMEM_ERMS_THRESHOLD", &t->erms);
-    vmmem_env_size("VMMEM_NT_THRESHOLD", &t->nt);
+    vmmem_apply_overrides(t);
     if (!(cpu->features & VMMEM_CPU_ERMS))
         t->erms = SIZE_MAX; /* no rep movsb band without ERMS, whatever the environment says */
 }

@@ -60,4 +60,17 @@ int vmmem_parse_size(const char *text, size_t *out);
  * one warning line on stderr and leaves *value. */
 void vmmem_env_size(const char *name, size_t *value);
 
+/* The config file read when VMMEM_CONFIG is not set. */
+#define VMMEM_SYSTEM_CONFIG "/etc/vmmem.conf"
+
+/* Reads `key = value` lines (simd_threshold, erms_threshold, nt_threshold;
+ * values as for the environment variables; '#' starts a comment) into *t.
+ * A malformed line prints one warning on stderr and is skipped. Returns 0,
+ * or -1 when the file cannot be opened (then *t is unchanged). */
+int vmmem_read_config_file(const char *path, vmmem_thresholds *t);
+
+/* Applies the config file (VMMEM_CONFIG, else VMMEM_SYSTEM_CONFIG when it
+ * exists), then the VMMEM_*_THRESHOLD environment variables, to *t. */
+void vmmem_apply_overrides(vmmem_thresholds *t);
+
 #endif /* VMMEM_SRC_ENGINE_H */

@@ -284,6 +284,28 @@ static void test_env_thresholds(void **state)
     assert_non_null(strstr(r.out, expected_off));
     assert_string_equal(r.err, "");
 
+    /* the config file (as vmmem-tune writes it), and the environment over it */
+    char conf[] = "/tmp/vmmem_dispatch_conf_XXXXXX";
+    int fd = mkstemp(conf);
+    assert_true(fd >= 0);
+    const char *text = "erms_threshold = 48K\nnt_threshold = 2M\n";
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    char conf_env[64];
+    snprintf(conf_env, sizeof conf_env, "VMMEM_CONFIG=%s", conf);
+    const char *from_file[] = {conf_env, NULL};
+    run_child("--report", from_file, &r);
+    assert_non_null(strstr(r.out, "nt=2097152"));
+    assert_string_equal(r.err, "");
+    const char *file_and_env[] = {conf_env, "VMMEM_NT_THRESHOLD=1M", NULL};
+    run_child("--report", file_and_env, &r);
+    assert_non_null(strstr(r.out, "nt=1048576"));
+    unlink(conf);
+    const char *missing[] = {"VMMEM_CONFIG=/nonexistent/vmmem.conf", NULL};
+    run_child("--report", missing, &r);
+    assert_non_null(strstr(r.err, "cannot read VMMEM_CONFIG"));
+    assert_int_equal(count_lines(r.err), 1);
+
     vmmem_thresholds defaults;
     vmmem_get_thresholds(&defaults);
     char expected[64];
