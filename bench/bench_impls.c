@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <vmmem/cpu.h>
 #include <vmmem/memcpy.h>
 
@@ -20,6 +21,16 @@ void *bench_peer_rte_memcpy_avx512(void *dst, const void *src, size_t n);
  * byte loop is (beyond, it only adds minutes). */
 #define BENCH_NT_MIN_SIZE ((size_t)256 << 10)
 #define BENCH_NAIVE_MAX_SIZE ((size_t)64 << 20)
+/* Sizes from which the parallel copy is measured: below 2 MiB it is a plain
+ * adaptive copy (each thread gets at least 1 MiB). */
+#define BENCH_PARALLEL_MIN_SIZE ((size_t)2 << 20)
+
+/* vmmem_memcpy_parallel() with every online CPU (2 here). */
+__attribute__((noinline)) static void *vmmem_parallel_all_cpus(void *dst, const void *src, size_t n)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    return vmmem_memcpy_parallel(dst, src, n, cpus > 0 ? (unsigned)cpus : 1);
+}
 
 /* glibc through wrappers that the compiler cannot inline into the timing
  * loop (they are only ever called through a pointer). */
@@ -105,6 +116,10 @@ void bench_registry_init(struct bench_registry *r)
         m->max_size = BENCH_NAIVE_MAX_SIZE;
     add(r, "vmmem-fast", BENCH_ROLE_COPY, vmmem_memcpy_fast, "vmmem_memcpy_fast (active ISA)");
     add(r, "vmmem-adaptive", BENCH_ROLE_COPY, vmmem_memcpy_adaptive, "vmmem_memcpy_adaptive");
+    m = add(r, "vmmem-parallel", BENCH_ROLE_COPY, vmmem_parallel_all_cpus,
+            "vmmem_memcpy_parallel, one thread per online CPU (not pinned)");
+    if (m)
+        m->min_size = BENCH_PARALLEL_MIN_SIZE;
 
     for (int i = 0; i < (int)VMMEM_ISA_COUNT; i++) {
         vmmem_isa isa = (vmmem_isa)i;

@@ -49,6 +49,27 @@ VMMEM_API void *vmmem_memcpy_adaptive_with_threshold(void *dst, const void *src,
 /** memmove() on the engine: the same strategy as vmmem_memcpy_fast(). */
 VMMEM_API void *vmmem_memmove(void *dst, const void *src, size_t n);
 
+/** Most threads vmmem_memcpy_parallel() uses (the caller included). */
+#define VMMEM_PARALLEL_MAX_THREADS 64
+
+/** Copies n bytes with up to `threads` threads: the caller and workers of a
+ *  pool that the first such call creates and that stays until
+ *  vmmem_parallel_shutdown(). Meant for very large copies (snapshots,
+ *  migration, large DMA); each thread gets at least 1 MiB, so smaller copies,
+ *  threads <= 1, and overlapping buffers are a plain vmmem_memcpy_adaptive().
+ *  If threads cannot be created, fewer (or none) are used. Parallel calls
+ *  from several threads are serialised. The other copy calls never use
+ *  threads. Returns dst. */
+VMMEM_API void *vmmem_memcpy_parallel(void *dst, const void *src, size_t n, unsigned threads);
+
+/** Number of worker threads the parallel pool has now (0 before the first
+ *  parallel call that needed one, and after vmmem_parallel_shutdown()). */
+VMMEM_API unsigned vmmem_parallel_pool_size(void);
+
+/** Stops and joins the parallel pool's workers (waiting for a parallel call
+ *  in progress). A later vmmem_memcpy_parallel() starts a new pool. */
+VMMEM_API void vmmem_parallel_shutdown(void);
+
 /** The checked copy: copies n bytes from src (a buffer of src_size bytes)
  *  to dst (a buffer of dst_size bytes). Returns 0, or, writing nothing:
  *  VMMEM_EINVAL   dst or src is NULL and n > 0;
