@@ -44,8 +44,8 @@ void skip_if_forced_isa_unsupported(void);
 
 /* Non-zero when the tests run under a user-mode emulator (CTest sets
  * VMMEM_TEST_EMULATOR when cross-compiling). Debian 12's qemu-user cannot
- * start threads in a dynamically linked arm64 program (pthread_create never
- * returns), so the few tests that need a second thread skip there; they run
+ * start threads or fork in a dynamically linked arm64 program (the call
+ * never returns), so the few tests that need either skip there; they run
  * natively. */
 int running_under_emulator(void);
 
