@@ -84,4 +84,51 @@ VMMEM_API int vmmem_copy_checked(void *dst, size_t dst_size, const void *src, si
 }
 #endif
 
+/* Header-inline fast path: with GCC or Clang, a call to vmmem_memcpy_fast(),
+ * vmmem_memmove() or vmmem_memcpy_adaptive() whose size is a compile-time
+ * constant of at most 16 bytes becomes a few inline moves, no call at all,
+ * with the same guarantees (overlap-safe: everything is loaded before
+ * anything is stored; 2, 4 and 8 bytes are one access of that width).
+ * Other calls, and taking the functions' addresses, are unaffected. Define
+ * VMMEM_NO_INLINE before including this header to turn it off. */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(VMMEM_NO_INLINE) && !defined(__cplusplus)
+#include <stdint.h>
+
+static inline __attribute__((always_inline)) void *vmmem_inline_copy_upto16(void *dst, const void *src,
+                                                                             size_t n)
+{
+    unsigned char *d = (unsigned char *)dst;
+    const unsigned char *s = (const unsigned char *)src;
+    if (n >= 8) {
+        uint64_t head, tail;
+        __builtin_memcpy(&head, s, 8);
+        __builtin_memcpy(&tail, s + n - 8, 8);
+        __builtin_memcpy(d, &head, 8);
+        __builtin_memcpy(d + n - 8, &tail, 8);
+    } else if (n >= 4) {
+        uint32_t head, tail;
+        __builtin_memcpy(&head, s, 4);
+        __builtin_memcpy(&tail, s + n - 4, 4);
+        __builtin_memcpy(d, &head, 4);
+        __builtin_memcpy(d + n - 4, &tail, 4);
+    } else if (n >= 2) {
+        uint16_t head, tail;
+        __builtin_memcpy(&head, s, 2);
+        __builtin_memcpy(&tail, s + n - 2, 2);
+        __builtin_memcpy(d, &head, 2);
+        __builtin_memcpy(d + n - 2, &tail, 2);
+    } else if (n == 1) {
+        *d = *s;
+    }
+    return dst;
+}
+
+#define VMMEM_INLINE_OR_CALL(fn, dst, src, n)                                                    \
+    (__builtin_constant_p(n) && (size_t)(n) <= 16 ? vmmem_inline_copy_upto16((dst), (src), (n)) \
+                                                  : (fn)((dst), (src), (n)))
+#define vmmem_memcpy_fast(dst, src, n) VMMEM_INLINE_OR_CALL(vmmem_memcpy_fast, dst, src, n)
+#define vmmem_memmove(dst, src, n) VMMEM_INLINE_OR_CALL(vmmem_memmove, dst, src, n)
+#define vmmem_memcpy_adaptive(dst, src, n) VMMEM_INLINE_OR_CALL(vmmem_memcpy_adaptive, dst, src, n)
+#endif
+
 #endif /* VMMEM_MEMCPY_H */
