@@ -1,6 +1,8 @@
 /* tools/tune_core.c - crossover selection, size ladders and text for
  * vmmem-tune (no timing here; see tune_core.h). */
+
 #include "tune_core.h"
+#include "engine.h" /* vmmem_parse_size(), the library's own reader of sizes */
 
 #include <math.h>
 #include <stdarg.h>
@@ -110,33 +112,11 @@ int tune_format_size(size_t n, char *buf, size_t cap)
 
 int tune_parse_size(const char *text, size_t *out)
 {
-    if (!text)
-        return -1;
-    if (strcmp(text, "off") == 0) {
+    if (text && strcmp(text, "off") == 0) {
         *out = SIZE_MAX;
         return 0;
     }
-    if (*text < '0' || *text > '9')
-        return -1;
-    size_t value = 0;
-    const char *p = text;
-    for (; *p >= '0' && *p <= '9'; p++) {
-        unsigned digit = (unsigned)(*p - '0');
-        if (value > (SIZE_MAX - digit) / 10)
-            return -1;
-        value = value * 10 + digit;
-    }
-    unsigned shift = 0;
-    switch (*p) {
-    case 'K': case 'k': shift = 10; p++; break;
-    case 'M': case 'm': shift = 20; p++; break;
-    case 'G': case 'g': shift = 30; p++; break;
-    default: break;
-    }
-    if (*p != '\0' || (shift && value > (SIZE_MAX >> shift)))
-        return -1;
-    *out = value << shift;
-    return 0;
+    return vmmem_parse_size(text, out); /* the library's own reader of these values */
 }
 
 /* Appends "# <text>\n" with line breaks in text turned into spaces. */
