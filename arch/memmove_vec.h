@@ -3,9 +3,10 @@
  * An ISA file defines the macros below and includes this file; it gets
  * KERNEL_FN(memmove); KERNEL_FN(memcpy_nt) when VEC_STREAM is defined; and
  * when VEC_REP_MOVSB is defined too, the dispatcher's entries with the size
- * bands: KERNEL_FN(memmove_banded) (rep movsb from the ERMS threshold) and
- * KERNEL_FN(memmove_adaptive) (also non-temporal stores from the NT
- * threshold). A band set below the loop rung (8 vectors) starts there.
+ * bands in their large rung: KERNEL_FN(memmove_banded) (rep movsb from the
+ * ERMS threshold) and KERNEL_FN(memmove_adaptive) (also non-temporal stores
+ * from the NT threshold). A band set below the loop rung (8 vectors) starts
+ * there.
  *
  *   VEC_T, VEC_SIZE            vector type and its width in bytes (a power of 2 >= 16)
  *   VEC_LOADU(p)               unaligned load
@@ -166,10 +167,22 @@ static inline int forward_is_safe(const unsigned char *d, const unsigned char *s
     return (uintptr_t)d - (uintptr_t)s >= n;
 }
 
-static inline __attribute__((always_inline)) void *memmove_ladder(void *dst, const void *src, size_t n)
+/* Which size bands the large rung applies (a constant in each caller, so
+ * small copies pay nothing for them). (Checking them in a thin entry in
+ * front of the plain kernel instead saves a second copy of the loop, but
+ * the extra jump made 1-256 B copies about 5 % slower.) */
+enum band_level { NO_BANDS, ERMS_BAND, ERMS_AND_NT_BANDS };
+
+#if defined(VEC_REP_MOVSB) && defined(VEC_STREAM)
+void *KERNEL_FN(memcpy_nt)(void *dst, const void *src, size_t n);
+#endif
+
+static inline __attribute__((always_inline)) void *memmove_ladder(void *dst, const void *src, size_t n,
+                                                                  enum band_level bands)
 {
     unsigned char *d = dst;
     const unsigned char *s = src;
+    (void)bands;
     if (n <= SMALL_COPY_MAX) {
         copy_small(d, s, n);
     } else if (n <= 2 * V) {
@@ -179,7 +192,18 @@ static inline __attribute__((always_inline)) void *memmove_ladder(void *dst, con
     } else if (n <= 8 * V) {
         head_tail_4(d, s, n);
     } else if (forward_is_safe(d, s, n)) {
-        copy_forward(d, s, n);
+#if defined(VEC_REP_MOVSB) && defined(VEC_STREAM)
+        if (bands == ERMS_AND_NT_BANDS &&
+            n >= atomic_load_explicit(&vmmem_dispatch.nt_threshold, memory_order_relaxed))
+            return KERNEL_FN(memcpy_nt)(dst, src, n); /* falls back itself if they overlap */
+#endif
+#ifdef VEC_REP_MOVSB
+        if (bands != NO_BANDS &&
+            n >= atomic_load_explicit(&vmmem_dispatch.erms_threshold, memory_order_relaxed))
+            VEC_REP_MOVSB(d, s, n);
+        else
+#endif
+            copy_forward(d, s, n);
     } else {
         copy_backward(d, s, n);
     }
@@ -188,38 +212,20 @@ static inline __attribute__((always_inline)) void *memmove_ladder(void *dst, con
 
 void *KERNEL_FN(memmove)(void *dst, const void *src, size_t n)
 {
-    return memmove_ladder(dst, src, n);
+    return memmove_ladder(dst, src, n, NO_BANDS);
 }
 
-/* The dispatcher's entries: the bands are checked first, only above the
- * head/tail rungs, and everything else jumps to the plain kernel. (Checking
- * them inside the loop rung instead, with the loop inlined a second time,
- * made misaligned 1-4 KiB copies 7 % slower for reasons of code layout.) */
 #ifdef VEC_REP_MOVSB
-static inline int in_band(size_t n, _Atomic size_t *threshold)
-{
-    return n > 8 * V && n >= atomic_load_explicit(threshold, memory_order_relaxed);
-}
-
 void *KERNEL_FN(memmove_banded)(void *dst, const void *src, size_t n)
 {
-    if (__builtin_expect(in_band(n, &vmmem_dispatch.erms_threshold), 0) && forward_is_safe(dst, src, n)) {
-        VEC_REP_MOVSB(dst, src, n);
-        return dst;
-    }
-    return KERNEL_FN(memmove)(dst, src, n);
-}
-
-#ifdef VEC_STREAM
-void *KERNEL_FN(memcpy_nt)(void *dst, const void *src, size_t n);
-
-void *KERNEL_FN(memmove_adaptive)(void *dst, const void *src, size_t n)
-{
-    if (__builtin_expect(in_band(n, &vmmem_dispatch.nt_threshold), 0))
-        return KERNEL_FN(memcpy_nt)(dst, src, n); /* falls back itself if they overlap */
-    return KERNEL_FN(memmove_banded)(dst, src, n);
+    return memmove_ladder(dst, src, n, ERMS_BAND);
 }
 #endif
+#if defined(VEC_REP_MOVSB) && defined(VEC_STREAM)
+void *KERNEL_FN(memmove_adaptive)(void *dst, const void *src, size_t n)
+{
+    return memmove_ladder(dst, src, n, ERMS_AND_NT_BANDS);
+}
 #endif
 
 #ifdef VEC_STREAM

@@ -196,10 +196,15 @@ static void *adaptive_with_platform_band(void *dst, const void *src, size_t n)
     return atomic_load_explicit(&vmmem_dispatch.kernel, memory_order_acquire)->adaptive(dst, src, n);
 }
 
+/* The adaptive call's entry: with no platform band and no non-temporal band
+ * in force it is the fast entry itself (one hop less per call). */
 static vmmem_copy_fn adaptive_entry(const vmmem_kernel_entry *k)
 {
     size_t simd = atomic_load_explicit(&vmmem_dispatch.simd_threshold, memory_order_relaxed);
-    return simd > PLATFORM_MEMMOVE_MIN ? adaptive_with_platform_band : k->adaptive;
+    size_t nt = atomic_load_explicit(&vmmem_dispatch.nt_threshold, memory_order_relaxed);
+    if (simd > PLATFORM_MEMMOVE_MIN)
+        return adaptive_with_platform_band;
+    return nt == SIZE_MAX ? k->fast : k->adaptive;
 }
 
 /* Publishes a kernel: its memmove last, with release, so that a reader who
