@@ -130,12 +130,20 @@ static int put_comment(char *buf, size_t cap, size_t *len, const char *label, co
     return put(buf, cap, len, "\n");
 }
 
+/* The three thresholds as text (K/M/G or off), 32 bytes each. */
+static int format_settings(const struct tune_settings *s, char simd[32], char erms[32], char nt[32])
+{
+    return tune_format_size(s->simd, simd, 32) < 0 || tune_format_size(s->erms, erms, 32) < 0 ||
+                   tune_format_size(s->nt, nt, 32) < 0
+               ? -1
+               : 0;
+}
+
 int tune_config_text(char *buf, size_t cap, const struct tune_settings *s, const char *machine,
                      const char *date)
 {
     char simd[32], erms[32], nt[32];
-    if (tune_format_size(s->simd, simd, sizeof simd) < 0 || tune_format_size(s->erms, erms, sizeof erms) < 0 ||
-        tune_format_size(s->nt, nt, sizeof nt) < 0)
+    if (format_settings(s, simd, erms, nt) != 0)
         return -1;
     size_t len = 0;
     if (cap)
@@ -161,8 +169,7 @@ int tune_config_text(char *buf, size_t cap, const struct tune_settings *s, const
 int tune_shell_text(char *buf, size_t cap, const struct tune_settings *s)
 {
     char simd[32], erms[32], nt[32];
-    if (tune_format_size(s->simd, simd, sizeof simd) < 0 || tune_format_size(s->erms, erms, sizeof erms) < 0 ||
-        tune_format_size(s->nt, nt, sizeof nt) < 0)
+    if (format_settings(s, simd, erms, nt) != 0)
         return -1;
     size_t len = 0;
     if (cap)

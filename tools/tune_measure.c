@@ -54,6 +54,25 @@ static unsigned clamp_rounds(unsigned rounds)
     return rounds > TUNE_MAX_ROUNDS ? TUNE_MAX_ROUNDS : rounds;
 }
 
+/* Times every series `rounds` times, round-robin with a rotating start so
+ * that no series always runs first, and keeps each one's median ns per copy
+ * (batches of s[i].iters copies). */
+static int median_of_rounds(struct tune_series *s, unsigned count, unsigned rounds)
+{
+    double *t = malloc(sizeof *t * (size_t)count * rounds);
+    if (!t)
+        return -1;
+    for (unsigned r = 0; r < rounds; r++)
+        for (unsigned k = 0; k < count; k++) {
+            unsigned i = (r + k) % count;
+            t[(size_t)i * rounds + r] = time_batch(&s[i], s[i].iters) / (double)s[i].iters;
+        }
+    for (unsigned i = 0; i < count; i++)
+        s[i].ns = tune_median(&t[(size_t)i * rounds], rounds);
+    free(t);
+    return 0;
+}
+
 int tune_run_batches(struct tune_series *s, unsigned count, unsigned rounds, double min_batch_ns)
 {
     rounds = clamp_rounds(rounds);
@@ -69,20 +88,7 @@ int tune_run_batches(struct tune_series *s, unsigned count, unsigned rounds, dou
         if (check_copy(&s[i]) != 0)
             status = -1;
     }
-    if (status)
-        return status;
-    double *t = malloc(sizeof *t * (size_t)count * rounds);
-    if (!t)
-        return -1;
-    for (unsigned r = 0; r < rounds; r++)
-        for (unsigned k = 0; k < count; k++) {
-            unsigned i = (r + k) % count;
-            t[(size_t)i * rounds + r] = time_batch(&s[i], s[i].iters) / (double)s[i].iters;
-        }
-    for (unsigned i = 0; i < count; i++)
-        s[i].ns = tune_median(&t[(size_t)i * rounds], rounds);
-    free(t);
-    return 0;
+    return status ? status : median_of_rounds(s, count, rounds);
 }
 
 int tune_run_single(struct tune_series *s, unsigned count, unsigned rounds)
@@ -97,20 +103,7 @@ int tune_run_single(struct tune_series *s, unsigned count, unsigned rounds)
         if (check_copy(&s[i]) != 0)
             status = -1;
     }
-    if (status)
-        return status;
-    double *t = malloc(sizeof *t * (size_t)count * rounds);
-    if (!t)
-        return -1;
-    for (unsigned r = 0; r < rounds; r++)
-        for (unsigned k = 0; k < count; k++) {
-            unsigned i = (r + k) % count;
-            t[(size_t)i * rounds + r] = time_batch(&s[i], 1);
-        }
-    for (unsigned i = 0; i < count; i++)
-        s[i].ns = tune_median(&t[(size_t)i * rounds], rounds);
-    free(t);
-    return 0;
+    return status ? status : median_of_rounds(s, count, rounds);
 }
 
 int tune_pin(int cpu, char *note, size_t note_cap)
