@@ -8,12 +8,6 @@
 #include "dispatch.h"
 #include "engine.h"
 
-/* At or below this size no call goes to the platform memmove, whatever the
- * thresholds say: the kernels keep aligned 2, 4 and 8-byte copies single
- * accesses, which the platform memmove does not promise (musl's once tore
- * virtio ring indexes). */
-#define SMALL_COPY_MAX 16
-
 void *vmmem_memcpy_fast(void *dst, const void *src, size_t n)
 {
     return atomic_load_explicit(&vmmem_dispatch.fast, memory_order_acquire)(dst, src, n);
@@ -31,7 +25,7 @@ void *vmmem_memcpy_adaptive(void *dst, const void *src, size_t n)
 
 void *vmmem_memcpy_adaptive_with_threshold(void *dst, const void *src, size_t n, size_t simd_threshold)
 {
-    if (n > SMALL_COPY_MAX && n < simd_threshold)
+    if (n > VMMEM_KERNEL_ONLY_MAX && n < simd_threshold)
         return memmove(dst, src, n);
     return vmmem_memcpy_adaptive(dst, src, n);
 }

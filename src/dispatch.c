@@ -6,7 +6,7 @@
  * detect the CPU and compute the same thresholds, store them, then race to
  * publish their kernel with a compare-and-swap from NULL; a caller that
  * loses (or sees a publisher mid-way) copies with its own, identical choice.
- * Kernels are immutable static entries, so vmmem_force_isa() is three
+ * Kernels are immutable static entries, so vmmem_force_isa() is a few
  * atomic stores (a copy running meanwhile uses either kernel, both correct). */
 #include <stdint.h>
 #include <stdio.h>
@@ -183,14 +183,11 @@ static vmmem_isa isa_from_environment(const vmmem_cpu_info *cpu)
     return isa;
 }
 
-/* Sizes up to this never go to the platform memmove (see copy_api.c). */
-#define PLATFORM_MEMMOVE_MIN 17
-
 /* vmmem_memcpy_adaptive() when VMMEM_SIMD_THRESHOLD asks for the platform
  * memmove below some size: that band first, then the kernel's own entry. */
 static void *adaptive_with_platform_band(void *dst, const void *src, size_t n)
 {
-    if (n >= PLATFORM_MEMMOVE_MIN &&
+    if (n > VMMEM_KERNEL_ONLY_MAX &&
         n < atomic_load_explicit(&vmmem_dispatch.simd_threshold, memory_order_relaxed))
         return memmove(dst, src, n);
     return atomic_load_explicit(&vmmem_dispatch.kernel, memory_order_acquire)->adaptive(dst, src, n);
@@ -202,7 +199,7 @@ static vmmem_copy_fn adaptive_entry(const vmmem_kernel_entry *k)
 {
     size_t simd = atomic_load_explicit(&vmmem_dispatch.simd_threshold, memory_order_relaxed);
     size_t nt = atomic_load_explicit(&vmmem_dispatch.nt_threshold, memory_order_relaxed);
-    if (simd > PLATFORM_MEMMOVE_MIN)
+    if (simd > VMMEM_KERNEL_ONLY_MAX + 1) /* some size above the limit goes to memmove */
         return adaptive_with_platform_band;
     return nt == SIZE_MAX ? k->fast : k->adaptive;
 }

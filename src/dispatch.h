@@ -9,6 +9,12 @@
 #include <stddef.h>
 #include <vmmem/cpu.h>
 
+/* Copies up to this size never go to the platform memmove, whatever the
+ * thresholds say: the kernels keep aligned 2, 4 and 8-byte copies single
+ * accesses, which the platform memmove does not promise (musl's once tore
+ * virtio ring indexes). */
+#define VMMEM_KERNEL_ONLY_MAX 16
+
 /* A row of the kernel table. */
 typedef struct vmmem_kernel_entry {
     vmmem_kernel_info info; /* what vmmem_get_kernel() hands out */
