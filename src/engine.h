@@ -73,4 +73,9 @@ int vmmem_read_config_file(const char *path, vmmem_thresholds *t);
  * exists), then the VMMEM_*_THRESHOLD environment variables, to *t. */
 void vmmem_apply_overrides(vmmem_thresholds *t);
 
+/* ---- parallel copy (src/parallel.c) ---- */
+/* How many threads (the caller included) the last vmmem_memcpy_parallel()
+ * call used; for tests. */
+unsigned vmmem_parallel_last_parts(void);
+
 #endif /* VMMEM_SRC_ENGINE_H */

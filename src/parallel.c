@@ -13,6 +13,8 @@
 
 #include <vmmem/memcpy.h>
 
+#include "engine.h"
+
 /* Each thread copies at least this much: below it, waking a worker costs
  * more than the copy it would take over (a wake-up is several microseconds;
  * 1 MiB copies in about 40 us from DRAM here). Chunks start on page
@@ -37,6 +39,7 @@ static unsigned worker_count;
 static unsigned generation; /* bumped for every round of jobs */
 static unsigned pending;    /* workers still copying in this round */
 static int stopping;
+static unsigned last_parts; /* threads the last parallel call used (tests) */
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
 static void *worker_main(void *arg)
@@ -105,12 +108,18 @@ void *vmmem_memcpy_parallel(void *dst, const void *src, size_t n, unsigned threa
         threads = VMMEM_PARALLEL_MAX_THREADS;
     if (threads > n / PARALLEL_MIN_CHUNK)
         threads = (unsigned)(n / PARALLEL_MIN_CHUNK);
-    if (threads <= 1 || overlap) /* overlapping: only a single directed pass is correct */
+    if (threads <= 1 || overlap) { /* overlapping: only a single directed pass is correct */
+        pthread_mutex_lock(&call_lock);
+        last_parts = 1;
+        pthread_mutex_unlock(&call_lock);
         return vmmem_memcpy_adaptive(dst, src, n);
+    }
 
     pthread_mutex_lock(&call_lock);
-    unsigned workers_used = grow_pool(threads - 1);
+    unsigned workers_have = grow_pool(threads - 1); /* may be more, from an earlier call */
+    unsigned workers_used = workers_have < threads - 1 ? workers_have : threads - 1;
     unsigned parts = workers_used + 1;
+    last_parts = parts;
     /* chunk boundaries fall on page boundaries of dst */
     size_t chunk = (n / parts + PARALLEL_CHUNK_ALIGN - 1) & ~(PARALLEL_CHUNK_ALIGN - 1);
     size_t head = chunk - (d & (PARALLEL_CHUNK_ALIGN - 1));
@@ -140,6 +149,14 @@ void *vmmem_memcpy_parallel(void *dst, const void *src, size_t n, unsigned threa
     pthread_mutex_unlock(&pool_lock);
     pthread_mutex_unlock(&call_lock);
     return dst;
+}
+
+unsigned vmmem_parallel_last_parts(void)
+{
+    pthread_mutex_lock(&call_lock);
+    unsigned parts = last_parts;
+    pthread_mutex_unlock(&call_lock);
+    return parts;
 }
 
 unsigned vmmem_parallel_pool_size(void)

@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "engine.h"
 #include "test_support.h"
 
 #define MiB ((size_t)1 << 20)
@@ -110,8 +111,14 @@ static void test_pool_life(void **state)
     assert_int_equal(vmmem_parallel_pool_size(), 0);
     check_parallel_copy(16 * MiB, 0, 0, 4);
     assert_int_equal(vmmem_parallel_pool_size(), 3);
-    check_parallel_copy(16 * MiB, 0, 0, 2); /* a smaller call reuses the pool */
+    assert_int_equal(vmmem_parallel_last_parts(), 4);
+    check_parallel_copy(16 * MiB, 0, 0, 2); /* a smaller call reuses the pool... */
     assert_int_equal(vmmem_parallel_pool_size(), 3);
+    assert_int_equal(vmmem_parallel_last_parts(), 2); /* ...with only the threads it asked for */
+    check_parallel_copy(3 * MiB, 0, 0, 8); /* at least 1 MiB per thread */
+    assert_int_equal(vmmem_parallel_last_parts(), 3);
+    check_parallel_copy(MiB, 0, 0, 8);
+    assert_int_equal(vmmem_parallel_last_parts(), 1);
     vmmem_parallel_shutdown();
     assert_int_equal(vmmem_parallel_pool_size(), 0);
     vmmem_parallel_shutdown(); /* twice is fine */
