@@ -3,6 +3,7 @@
 #   make bench         build and run the comparison benchmark   (README quick start)
 #   make test-sanitize the whole suite under ASan + UBSan
 #   make test-aarch64  cross-build for AArch64, run the suite under qemu-aarch64
+#   make test-clang    the same suite built with clang (-Werror)
 #   make install       cmake --install (PREFIX=/usr/local)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
@@ -10,7 +11,7 @@ PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all build test bench test-sanitize test-aarch64 install clean
+.PHONY: all build test bench test-sanitize test-aarch64 test-clang install clean
 
 all: build
 
@@ -36,8 +37,14 @@ test-sanitize:
 test-aarch64:
 	scripts/test-aarch64.sh
 
+test-clang:
+	@scripts/install-deps.sh test clang
+	CC=clang cmake -S . -B build-clang -DCMAKE_BUILD_TYPE=Release -DVMMEM_WERROR=ON $(CMAKE_FLAGS)
+	cmake --build build-clang -j$(JOBS)
+	cd build-clang && ctest --output-on-failure -j$(JOBS)
+
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) build-aarch64
+	rm -rf $(BUILD) $(ASAN_BUILD) build-aarch64 build-clang
