@@ -3,6 +3,7 @@
 #   make bench         build and run the comparison benchmark   (README quick start)
 #   make test-sanitize the whole suite under ASan + UBSan
 #   make test-aarch64  cross-build for AArch64, run the suite under qemu-aarch64
+#   make test-s390x    cross-build for big-endian s390x, run the suite under qemu-s390x
 #   make test-clang    the same suite built with clang (-Werror)
 #   make install       cmake --install (PREFIX=/usr/local)
 BUILD ?= build
@@ -11,7 +12,7 @@ PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all build test bench test-sanitize test-aarch64 test-clang install clean
+.PHONY: all build test bench test-sanitize test-aarch64 test-s390x test-clang install clean
 
 all: build
 
@@ -35,7 +36,10 @@ test-sanitize:
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j$(JOBS)
 
 test-aarch64:
-	scripts/test-aarch64.sh
+	scripts/test-cross.sh aarch64
+
+test-s390x:
+	scripts/test-cross.sh s390x
 
 test-clang:
 	@scripts/install-deps.sh test clang
@@ -47,4 +51,4 @@ install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) build-aarch64 build-clang
+	rm -rf $(BUILD) $(ASAN_BUILD) build-aarch64 build-s390x build-clang

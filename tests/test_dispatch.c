@@ -342,8 +342,6 @@ static void test_default_thresholds_follow_caches(void **state)
 static void test_first_calls_race(void **state)
 {
     (void)state;
-    if (running_under_emulator())
-        skip(); /* no threads under qemu-user (test_support.h) */
     for (int round = 0; round < RACE_ROUNDS; round++) {
         child_result r;
         run_child("--race", NULL, &r);
@@ -376,8 +374,6 @@ static void *copy_while_switching(void *arg)
 static void test_copies_while_forcing(void **state)
 {
     (void)state;
-    if (running_under_emulator())
-        skip(); /* no threads under qemu-user (test_support.h) */
     vmmem_isa before = vmmem_active_isa();
     pthread_t threads[SWITCH_THREADS];
     atomic_store(&switching_done, 0);

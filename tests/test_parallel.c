@@ -71,8 +71,6 @@ static void test_single_thread_cases(void **state)
 static void test_every_split(void **state)
 {
     (void)state;
-    if (running_under_emulator())
-        skip(); /* no threads under qemu-user (test_support.h) */
     const size_t sizes[] = {2 * MiB, 2 * MiB + 1, 3 * MiB + 4095, 8 * MiB + 17, 33 * MiB + 3};
     const unsigned thread_counts[] = {2, 3, 4, 7, 8, VMMEM_PARALLEL_MAX_THREADS, VMMEM_PARALLEL_MAX_THREADS + 1,
                                       ~0u};
@@ -105,8 +103,6 @@ static void test_overlap_is_a_memmove(void **state)
 static void test_pool_life(void **state)
 {
     (void)state;
-    if (running_under_emulator())
-        skip();
     vmmem_parallel_shutdown();
     assert_int_equal(vmmem_parallel_pool_size(), 0);
     check_parallel_copy(16 * MiB, 0, 0, 4);
@@ -147,8 +143,6 @@ static void *concurrent_caller(void *arg)
 static void test_concurrent_callers(void **state)
 {
     (void)state;
-    if (running_under_emulator())
-        skip();
     pthread_t callers[3];
     for (size_t i = 0; i < 3; i++)
         pthread_create(&callers[i], NULL, concurrent_caller, (void *)(uintptr_t)i);
@@ -185,7 +179,7 @@ static void test_plain_calls_start_no_thread(void **state)
 {
     (void)state;
     if (running_under_emulator())
-        skip(); /* fork() hangs under qemu-user like pthread_create (test_support.h) */
+        skip(); /* no fork() under qemu-user (test_support.h) */
     pid_t pid = fork(); /* a fresh pool state: no parallel call made yet */
     assert_true(pid >= 0);
     if (pid == 0) {

@@ -43,10 +43,11 @@ size_t copy_functions_under_test(copy_under_test *list, size_t max);
 void skip_if_forced_isa_unsupported(void);
 
 /* Non-zero when the tests run under a user-mode emulator (CTest sets
- * VMMEM_TEST_EMULATOR when cross-compiling). Debian 12's qemu-user cannot
- * start threads or fork in a dynamically linked arm64 program (the call
- * never returns), so the few tests that need either skip there; they run
- * natively. */
+ * VMMEM_TEST_EMULATOR when cross-compiling). Threads run there, but
+ * Debian 12's qemu-user (7.2) aborts a child forked from a process that has
+ * started threads (assertion "cpu == current_cpu"), and fork() in general
+ * is unreliable there, so the few tests that fork skip under emulation;
+ * they run natively. */
 int running_under_emulator(void);
 
 /* Largest copy size the big-size tests use: VMMEM_TEST_MAX_SIZE, or `dflt`
