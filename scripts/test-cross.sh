@@ -19,7 +19,9 @@ build=${BUILD_DIR:-build-$arch}
 
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 pkgs=()
-for p in "gcc-$arch-linux-gnu" "libc6-dev-$deb-cross" qemu-user "libc6:$deb" "libcmocka-dev:$deb"; do
+# The libraries the tests link, in the target's multiarch flavour.
+test_libs=(libc6 libcmocka-dev liburcu-dev)
+for p in "gcc-$arch-linux-gnu" "libc6-dev-$deb-cross" qemu-user "${test_libs[@]/%/:$deb}"; do
   have "$p" || pkgs+=("$p")
 done
 if [ ${#pkgs[@]} -gt 0 ]; then
