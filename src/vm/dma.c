@@ -1,0 +1,238 @@
+/* src/vm/dma.c - DMA contexts, the re-entrancy guard, scatter-gather list
+ * validation, and copies between guest segments and host buffers or other
+ * guest segments. File I/O lives in dma_file.c. */
+#include "dma_internal.h"
+
+#include <stdlib.h>
+#include <vmmem/memcpy.h>
+
+/* The guard: the devices whose MMIO access this thread is handling, as a
+ * stack (handlers nest when one touches another device's MMIO). Per thread,
+ * so that DMA a device issues from an I/O thread is not refused while a
+ * vCPU thread is inside one of its registers. */
+static _Thread_local const vmmem_dma_device *mmio_stack[VMMEM_DMA_MAX_MMIO_NESTING];
+static _Thread_local unsigned mmio_depth;
+
+int dma_thread_in_mmio(const vmmem_dma_device *dev)
+{
+    for (unsigned i = 0; i < mmio_depth; i++)
+        if (mmio_stack[i] == dev)
+            return 1;
+    return 0;
+}
+
+int vmmem_dma_device_create(const vmmem_dma_config *config, vmmem_dma_device **out)
+{
+    if (!config || !out || !config->gm)
+        return VMMEM_EINVAL;
+    uint64_t max_total = config->max_total ? config->max_total : VMMEM_DMA_DEFAULT_MAX_TOTAL;
+    if (max_total > SIZE_MAX)
+        return VMMEM_ERANGE;
+    if (config->mmio_size && config->mmio_base + (config->mmio_size - 1) < config->mmio_base)
+        return VMMEM_ERANGE;
+    vmmem_dma_device *dev = calloc(1, sizeof *dev);
+    if (!dev)
+        return VMMEM_ENOMEM;
+    dev->gm = config->gm;
+    dev->has_window = config->mmio_size != 0;
+    dev->window_first = config->mmio_base;
+    dev->window_last = config->mmio_base + (config->mmio_size - 1);
+    dev->max_total = max_total;
+    *out = dev;
+    return VMMEM_OK;
+}
+
+void vmmem_dma_device_destroy(vmmem_dma_device *dev)
+{
+    free(dev);
+}
+
+vmmem_guest_memory *vmmem_dma_device_memory(const vmmem_dma_device *dev)
+{
+    return dev ? dev->gm : NULL;
+}
+
+int vmmem_dma_mmio_enter(vmmem_dma_device *dev)
+{
+    if (!dev)
+        return VMMEM_EINVAL;
+    if (dma_thread_in_mmio(dev))
+        return VMMEM_EBUSY;
+    if (mmio_depth == VMMEM_DMA_MAX_MMIO_NESTING)
+        return VMMEM_EINVAL;
+    mmio_stack[mmio_depth++] = dev;
+    return VMMEM_OK;
+}
+
+void vmmem_dma_mmio_exit(vmmem_dma_device *dev)
+{
+    if (mmio_depth > 0 && mmio_stack[mmio_depth - 1] == dev)
+        mmio_depth--;
+}
+
+int dma_resolve_piece(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t len, vmmem_dma_direction dir,
+                      dma_piece *piece)
+{
+    vmmem_region_info info;
+    int rc = vmmem_guest_region_at(gm, gpa, &info);
+    if (rc != VMMEM_OK)
+        return VMMEM_EFAULT;
+    if (info.kind == VMMEM_REGION_ROM && dir == VMMEM_DMA_TO_GUEST)
+        return VMMEM_EPERM;
+    uint64_t offset = gpa - info.base;
+    uint64_t left_in_region = info.size - offset; /* region_at guarantees offset < size */
+    piece->len = len < left_in_region ? len : left_in_region;
+    piece->kind = info.kind;
+    piece->host = info.host ? (unsigned char *)info.host + offset : NULL;
+    return VMMEM_OK;
+}
+
+/* Checks one non-empty segment against the device's own window and the
+ * region map. */
+static int check_segment(const vmmem_dma_device *dev, const vmmem_dma_segment *s, vmmem_dma_direction dir)
+{
+    vmmem_gpa last = s->addr + (s->len - 1);
+    if (dev->has_window && s->addr <= dev->window_last && dev->window_first <= last)
+        return VMMEM_EPERM;
+    vmmem_gpa gpa = s->addr;
+    uint64_t left = s->len;
+    while (left) {
+        dma_piece piece;
+        int rc = dma_resolve_piece(dev->gm, gpa, left, dir, &piece);
+        if (rc != VMMEM_OK)
+            return rc;
+        gpa += piece.len;
+        left -= piece.len;
+    }
+    return VMMEM_OK;
+}
+
+int vmmem_dma_check(vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t count,
+                    vmmem_dma_direction dir, uint64_t *total)
+{
+    if (!dev || !sg || count == 0 || count > VMMEM_DMA_MAX_SEGMENTS)
+        return VMMEM_EINVAL;
+    if (dir != VMMEM_DMA_TO_GUEST && dir != VMMEM_DMA_FROM_GUEST)
+        return VMMEM_EINVAL;
+    if (dma_thread_in_mmio(dev))
+        return VMMEM_EBUSY;
+    /* Arithmetic first (cheap, and a hostile length is refused before any
+     * region lookup), then the region map. */
+    uint64_t sum = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (sg[i].len == 0)
+            continue;
+        if (sg[i].addr + (sg[i].len - 1) < sg[i].addr)
+            return VMMEM_ERANGE;
+        if (sg[i].len > dev->max_total - sum)
+            return VMMEM_ERANGE;
+        sum += sg[i].len;
+    }
+    if (sum == 0)
+        return VMMEM_EINVAL;
+    vmmem_guest_enter(dev->gm);
+    int rc = VMMEM_OK;
+    for (size_t i = 0; i < count && rc == VMMEM_OK; i++)
+        if (sg[i].len)
+            rc = check_segment(dev, &sg[i], dir);
+    vmmem_guest_exit(dev->gm);
+    if (rc == VMMEM_OK && total)
+        *total = sum;
+    return rc;
+}
+
+/* Copies between the list and buf (direction dir) after validation. */
+static int copy_with_buffer(vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t count,
+                            unsigned char *buf, size_t len, vmmem_dma_direction dir)
+{
+    uint64_t total;
+    int rc = vmmem_dma_check(dev, sg, count, dir, &total);
+    if (rc != VMMEM_OK)
+        return rc;
+    if (!buf)
+        return VMMEM_EINVAL;
+    if (total != len)
+        return VMMEM_ERANGE;
+    vmmem_guest_memory *gm = dev->gm;
+    dma_cursor cur;
+    dma_cursor_init(&cur, sg, count);
+    vmmem_guest_enter(gm);
+    vmmem_gpa gpa;
+    uint64_t span;
+    while (rc == VMMEM_OK && (span = dma_cursor_span(&cur, &gpa)) != 0) {
+        dma_piece piece;
+        rc = dma_resolve_piece(gm, gpa, span, dir, &piece);
+        if (rc != VMMEM_OK)
+            break;
+        size_t n = (size_t)piece.len;
+        if (piece.kind == VMMEM_REGION_MMIO) {
+            rc = dir == VMMEM_DMA_TO_GUEST ? vmmem_guest_write(gm, gpa, buf, n) : vmmem_guest_read(gm, gpa, buf, n);
+        } else if (dir == VMMEM_DMA_TO_GUEST) {
+            vmmem_memcpy_fast(piece.host, buf, n);
+            vmmem_guest_mark_dirty(gm, gpa, n);
+        } else {
+            vmmem_memcpy_fast(buf, piece.host, n);
+        }
+        buf += n;
+        dma_cursor_advance(&cur, n);
+    }
+    vmmem_guest_exit(gm);
+    return rc;
+}
+
+int vmmem_dma_to_guest(vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t count, const void *buf,
+                       size_t len)
+{
+    return copy_with_buffer(dev, sg, count, (unsigned char *)(uintptr_t)buf, len, VMMEM_DMA_TO_GUEST);
+}
+
+int vmmem_dma_from_guest(vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t count, void *buf,
+                         size_t len)
+{
+    return copy_with_buffer(dev, sg, count, buf, len, VMMEM_DMA_FROM_GUEST);
+}
+
+int vmmem_dma_guest_to_guest(vmmem_dma_device *dev, const vmmem_dma_segment *dst, size_t dst_count,
+                             const vmmem_dma_segment *src, size_t src_count)
+{
+    uint64_t dst_total, src_total;
+    int rc = vmmem_dma_check(dev, dst, dst_count, VMMEM_DMA_TO_GUEST, &dst_total);
+    if (rc != VMMEM_OK)
+        return rc;
+    rc = vmmem_dma_check(dev, src, src_count, VMMEM_DMA_FROM_GUEST, &src_total);
+    if (rc != VMMEM_OK)
+        return rc;
+    if (dst_total != src_total)
+        return VMMEM_ERANGE;
+    vmmem_guest_memory *gm = dev->gm;
+    dma_cursor dc, sc;
+    dma_cursor_init(&dc, dst, dst_count);
+    dma_cursor_init(&sc, src, src_count);
+    vmmem_guest_enter(gm);
+    for (;;) {
+        vmmem_gpa d, s;
+        uint64_t dspan = dma_cursor_span(&dc, &d);
+        uint64_t sspan = dma_cursor_span(&sc, &s);
+        if (dspan == 0 || sspan == 0)
+            break; /* equal totals: both end together */
+        dma_piece dp, sp;
+        rc = dma_resolve_piece(gm, d, dspan, VMMEM_DMA_TO_GUEST, &dp);
+        if (rc == VMMEM_OK)
+            rc = dma_resolve_piece(gm, s, sspan, VMMEM_DMA_FROM_GUEST, &sp);
+        if (rc != VMMEM_OK)
+            break;
+        uint64_t n = dp.len < sp.len ? dp.len : sp.len;
+        if (dp.kind == VMMEM_REGION_MMIO || sp.kind == VMMEM_REGION_MMIO) {
+            rc = vmmem_guest_copy_block(gm, d, s, n);
+            if (rc != VMMEM_OK)
+                break;
+        } else {
+            vmmem_memmove(dp.host, sp.host, (size_t)n);
+            vmmem_guest_mark_dirty(gm, d, n);
+        }
+        dma_cursor_advance(&dc, n);
+        dma_cursor_advance(&sc, n);
+    }
+    vmmem_guest_exit(gm);
+    return rc;
+}

@@ -1,0 +1,190 @@
+/* src/vm/dma_file.c - file I/O straight into and out of guest memory:
+ * preadv()/pwritev() on iovecs that point into guest RAM, a bounded bounce
+ * buffer for MMIO segments. The list is validated as a whole first. */
+#include "dma_internal.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+/* A run of consecutive RAM pieces, moved by one preadv()/pwritev(). The
+ * pieces' guest ranges are kept to mark them dirty after a read. */
+typedef struct ram_batch {
+    struct iovec iov[VMMEM_DMA_MAX_SEGMENTS];
+    vmmem_dma_segment range[VMMEM_DMA_MAX_SEGMENTS];
+    int count;
+} ram_batch;
+
+/* Where a file transfer stands. */
+typedef struct file_io {
+    vmmem_guest_memory *gm;
+    int fd;
+    uint64_t offset;     /* file offset of the next byte */
+    int eof;             /* reads: the file ended; the rest is zero-filled */
+    uint64_t file_bytes; /* reads: bytes that came from the file */
+    ram_batch batch;
+} file_io;
+
+/* Drops the first n bytes of iov[*first..count). */
+static void iov_consume(struct iovec *iov, int *first, int count, size_t n)
+{
+    while (n && *first < count) {
+        size_t take = n < iov[*first].iov_len ? n : iov[*first].iov_len;
+        iov[*first].iov_base = (unsigned char *)iov[*first].iov_base + take;
+        iov[*first].iov_len -= take;
+        n -= take;
+        if (iov[*first].iov_len == 0)
+            (*first)++;
+    }
+    while (*first < count && iov[*first].iov_len == 0)
+        (*first)++;
+}
+
+/* Fills iov[0..count) from the file; after the end of the file, zeros. */
+static int read_iov(file_io *io, struct iovec *iov, int count)
+{
+    int first = 0;
+    while (first < count) {
+        if (io->eof) {
+            memset(iov[first].iov_base, 0, iov[first].iov_len);
+            first++;
+            continue;
+        }
+        ssize_t n = preadv(io->fd, iov + first, count - first, (off_t)io->offset);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return VMMEM_EIO;
+        }
+        if (n == 0) {
+            io->eof = 1;
+            continue;
+        }
+        io->offset += (uint64_t)n;
+        io->file_bytes += (uint64_t)n;
+        iov_consume(iov, &first, count, (size_t)n);
+    }
+    return VMMEM_OK;
+}
+
+/* Writes iov[0..count) to the file. */
+static int write_iov(file_io *io, struct iovec *iov, int count)
+{
+    int first = 0;
+    while (first < count) {
+        ssize_t n = pwritev(io->fd, iov + first, count - first, (off_t)io->offset);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return VMMEM_EIO;
+        }
+        if (n == 0) {
+            errno = ENOSPC;
+            return VMMEM_EIO;
+        }
+        io->offset += (uint64_t)n;
+        iov_consume(iov, &first, count, (size_t)n);
+    }
+    return VMMEM_OK;
+}
+
+/* Moves the pending RAM batch. */
+static int flush_batch(file_io *io, vmmem_dma_direction dir)
+{
+    ram_batch *b = &io->batch;
+    if (b->count == 0)
+        return VMMEM_OK;
+    int rc;
+    if (dir == VMMEM_DMA_TO_GUEST) {
+        rc = read_iov(io, b->iov, b->count);
+        /* Marked after the read (a page reported clean while the read was
+         * still landing would be lost), and even after a failed read, since
+         * part of it may have landed. */
+        for (int i = 0; i < b->count; i++)
+            vmmem_guest_mark_dirty(io->gm, b->range[i].addr, b->range[i].len);
+    } else {
+        rc = write_iov(io, b->iov, b->count);
+    }
+    b->count = 0;
+    return rc;
+}
+
+/* Moves an MMIO piece through the bounce buffer. */
+static int bounce_mmio(file_io *io, vmmem_gpa gpa, uint64_t len, vmmem_dma_direction dir)
+{
+    unsigned char bounce[VMMEM_DMA_BOUNCE_SIZE];
+    while (len) {
+        size_t n = len < sizeof bounce ? (size_t)len : sizeof bounce;
+        struct iovec iov = { bounce, n };
+        int rc;
+        if (dir == VMMEM_DMA_TO_GUEST) {
+            rc = read_iov(io, &iov, 1);
+            if (rc == VMMEM_OK)
+                rc = vmmem_guest_write(io->gm, gpa, bounce, n);
+        } else {
+            rc = vmmem_guest_read(io->gm, gpa, bounce, n);
+            if (rc == VMMEM_OK)
+                rc = write_iov(io, &iov, 1);
+        }
+        if (rc != VMMEM_OK)
+            return rc;
+        gpa += n;
+        len -= n;
+    }
+    return VMMEM_OK;
+}
+
+static int file_transfer(vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t count, int fd,
+                         uint64_t offset, vmmem_dma_direction dir, uint64_t *file_bytes)
+{
+    uint64_t total;
+    int rc = vmmem_dma_check(dev, sg, count, dir, &total);
+    if (rc != VMMEM_OK)
+        return rc;
+    if (fd < 0 || offset > (uint64_t)INT64_MAX || total > (uint64_t)INT64_MAX - offset)
+        return VMMEM_EINVAL;
+    file_io io = { .gm = dev->gm, .fd = fd, .offset = offset };
+    dma_cursor cur;
+    dma_cursor_init(&cur, sg, count);
+    vmmem_guest_enter(io.gm);
+    vmmem_gpa gpa;
+    uint64_t span;
+    while (rc == VMMEM_OK && (span = dma_cursor_span(&cur, &gpa)) != 0) {
+        dma_piece piece;
+        rc = dma_resolve_piece(io.gm, gpa, span, dir, &piece);
+        if (rc != VMMEM_OK)
+            break;
+        if (piece.kind == VMMEM_REGION_MMIO) {
+            rc = flush_batch(&io, dir);
+            if (rc == VMMEM_OK)
+                rc = bounce_mmio(&io, gpa, piece.len, dir);
+        } else {
+            if (io.batch.count == VMMEM_DMA_MAX_SEGMENTS && (rc = flush_batch(&io, dir)) != VMMEM_OK)
+                break;
+            ram_batch *b = &io.batch;
+            b->iov[b->count] = (struct iovec){ piece.host, (size_t)piece.len };
+            b->range[b->count] = (vmmem_dma_segment){ gpa, piece.len };
+            b->count++;
+        }
+        dma_cursor_advance(&cur, piece.len);
+    }
+    if (rc == VMMEM_OK)
+        rc = flush_batch(&io, dir);
+    vmmem_guest_exit(io.gm);
+    if (file_bytes)
+        *file_bytes = io.file_bytes;
+    return rc;
+}
+
+int vmmem_dma_read_file(vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t count, int fd,
+                        uint64_t offset, uint64_t *file_bytes)
+{
+    return file_transfer(dev, sg, count, fd, offset, VMMEM_DMA_TO_GUEST, file_bytes);
+}
+
+int vmmem_dma_write_file(vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t count, int fd,
+                         uint64_t offset)
+{
+    return file_transfer(dev, sg, count, fd, offset, VMMEM_DMA_FROM_GUEST, NULL);
+}

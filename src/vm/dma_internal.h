@@ -1,0 +1,72 @@
+/* src/vm/dma_internal.h - what dma.c and dma_file.c share: the DMA context,
+ * a cursor over a scatter-gather list, and the region piece resolver. */
+#ifndef VMMEM_DMA_INTERNAL_H
+#define VMMEM_DMA_INTERNAL_H
+
+#include <stdint.h>
+#include <vmmem/dma.h>
+
+struct vmmem_dma_device {
+    vmmem_guest_memory *gm;
+    vmmem_gpa window_first; /* the device's own MMIO window, inclusive bounds */
+    vmmem_gpa window_last;  /* (valid when has_window) */
+    int has_window;
+    uint64_t max_total;     /* <= SIZE_MAX */
+};
+
+/* Non-zero when the calling thread is handling an MMIO access of dev (see
+ * vmmem_dma_mmio_enter()). */
+int dma_thread_in_mmio(const vmmem_dma_device *dev);
+
+/* A position in a list: segment i, offset off into it. Zero-length
+ * segments are skipped by dma_cursor_span(). */
+typedef struct dma_cursor {
+    const vmmem_dma_segment *sg;
+    size_t count;
+    size_t i;
+    uint64_t off;
+} dma_cursor;
+
+static inline void dma_cursor_init(dma_cursor *c, const vmmem_dma_segment *sg, size_t count)
+{
+    c->sg = sg;
+    c->count = count;
+    c->i = 0;
+    c->off = 0;
+}
+
+/* The guest address at the cursor in *gpa and the bytes left in its
+ * segment (0 at the end of the list). */
+static inline uint64_t dma_cursor_span(dma_cursor *c, vmmem_gpa *gpa)
+{
+    while (c->i < c->count && c->off == c->sg[c->i].len) {
+        c->i++;
+        c->off = 0;
+    }
+    if (c->i == c->count)
+        return 0;
+    *gpa = c->sg[c->i].addr + c->off;
+    return c->sg[c->i].len - c->off;
+}
+
+/* Moves the cursor n bytes on (n <= the span dma_cursor_span() returned). */
+static inline void dma_cursor_advance(dma_cursor *c, uint64_t n)
+{
+    c->off += n;
+}
+
+/* The part of guest [gpa, gpa + len) that lies in the region holding gpa. */
+typedef struct dma_piece {
+    uint64_t len;         /* 1..len bytes */
+    vmmem_region_kind kind;
+    unsigned char *host;  /* host address of gpa (RAM, ROM); valid until vmmem_guest_exit() */
+} dma_piece;
+
+/* Resolves the piece at gpa of a range of len > 0 bytes (which must not
+ * wrap). Returns VMMEM_OK, VMMEM_EFAULT (no region holds gpa) or
+ * VMMEM_EPERM (ROM, when dir is VMMEM_DMA_TO_GUEST). Call inside
+ * vmmem_guest_enter() when the host pointer is used. */
+int dma_resolve_piece(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t len, vmmem_dma_direction dir,
+                      dma_piece *piece);
+
+#endif /* VMMEM_DMA_INTERNAL_H */
