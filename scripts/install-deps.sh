@@ -9,7 +9,7 @@ required=()
 optional=()
 for group in "$@"; do
   case "$group" in
-    test) required+=(cmake make gcc pkg-config libcmocka-dev binutils) ;;
+    test) required+=(cmake make gcc pkg-config libcmocka-dev binutils liburcu-dev) ;;
     sanitize) required+=(gcc) ;;
     clang) required+=(clang) ;;
     bench) optional+=(gnuplot-nox dpdk-dev) ;;

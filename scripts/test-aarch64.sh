@@ -2,7 +2,7 @@
 # scripts/test-aarch64.sh - cross-compiles for AArch64 with Debian's
 # gcc-aarch64-linux-gnu and runs the whole test suite under qemu-aarch64
 # (generic and NEON kernels, HWCAP detection). As root, installs the cross
-# compiler, qemu-user and cmocka for arm64 (multiarch) when missing.
+# compiler, qemu-user, cmocka and liburcu for arm64 (multiarch) when missing.
 # Copy sizes go up to 4 MiB instead of 64 MiB to keep emulation quick.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +10,7 @@ build=${BUILD_DIR:-build-aarch64}
 
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 pkgs=()
-for p in gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libcmocka-dev:arm64; do
+for p in gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libcmocka-dev:arm64 liburcu-dev:arm64; do
   have "$p" || pkgs+=("$p")
 done
 if [ ${#pkgs[@]} -gt 0 ]; then

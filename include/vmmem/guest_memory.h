@@ -45,11 +45,16 @@ typedef enum vmmem_region_kind {
 
 /** Flags of vmmem_ram_options. */
 enum vmmem_ram_flags {
-    VMMEM_RAM_HUGEPAGES = 1u << 0, /**< back anonymous RAM with explicit huge pages (MAP_HUGETLB) */
+    VMMEM_RAM_HUGEPAGES = 1u << 0, /**< back anonymous RAM with explicit huge pages (MAP_HUGETLB);
+                                        not with a file (a hugetlbfs file or MFD_HUGETLB memfd is
+                                        huge by itself) */
     VMMEM_RAM_SHARED = 1u << 1     /**< MAP_SHARED (implied when a file descriptor is given) */
 };
 
-/** How RAM is backed. NULL options: private anonymous memory. */
+/** How RAM is backed. NULL options: private anonymous memory. A file must
+ *  be at least fd_offset + size bytes long when added (checked) and must not
+ *  shrink while mapped: the missing part would raise SIGBUS (seal a memfd
+ *  with F_SEAL_SHRINK). */
 typedef struct vmmem_ram_options {
     int fd;             /**< file or memfd to map, or -1 for anonymous memory */
     uint64_t fd_offset; /**< offset into fd (page aligned) */
@@ -91,28 +96,38 @@ VMMEM_API void vmmem_guest_memory_destroy(vmmem_guest_memory *gm);
 
 /** Adds RAM at [gpa, gpa + size). size must be a non-zero multiple of the
  *  host page size (of the huge page size with VMMEM_RAM_HUGEPAGES), gpa
- *  page aligned. Returns VMMEM_OK; VMMEM_EINVAL (bad size, alignment or
- *  options), VMMEM_ERANGE (the range wraps past 2^64), VMMEM_EEXIST
- *  (overlaps a region), VMMEM_ENOMEM or VMMEM_EIO (mmap failed). */
+ *  page aligned. The host memory lies between guard pages. Returns
+ *  VMMEM_OK; VMMEM_EINVAL (gm NULL, bad size, alignment or options, file
+ *  too short), VMMEM_ERANGE (the range wraps past 2^64), VMMEM_EEXIST
+ *  (overlaps a region), VMMEM_EUNSUPPORTED (huge pages asked, the system
+ *  has none), VMMEM_ENOMEM (mmap failed for lack of memory, e.g. no free
+ *  huge pages), VMMEM_EIO (mmap or fstat failed otherwise, e.g. a bad fd) or
+ *  VMMEM_EBUSY (called inside a read-side section or an MMIO callback: it
+ *  would wait for itself; the same holds for every call that changes the
+ *  map or switches dirty tracking). */
 VMMEM_API int vmmem_guest_add_ram(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t size,
                                   const vmmem_ram_options *options);
 
 /** Adds ROM at [gpa, gpa + size) holding a copy of content[0..content_len)
- *  (the rest reads as zero; content_len <= size). Same rules and codes as
- *  vmmem_guest_add_ram(). */
+ *  (the rest reads as zero; content_len <= size; content may be NULL when
+ *  content_len is 0). The host copy is mapped read-only. Same rules and
+ *  codes as vmmem_guest_add_ram(). */
 VMMEM_API int vmmem_guest_add_rom(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t size,
                                   const void *content, size_t content_len);
 
-/** Adds an MMIO region at [gpa, gpa + size) (any non-zero size, any
- *  alignment). *ops is copied. Returns VMMEM_OK, VMMEM_EINVAL (bad ops),
- *  VMMEM_ERANGE, VMMEM_EEXIST or VMMEM_ENOMEM. */
+/** Adds an MMIO region at [gpa, gpa + size) (any alignment; size a
+ *  non-zero multiple of ops->min_access, so that a widened read never
+ *  reaches past the device). *ops is copied. Returns VMMEM_OK, VMMEM_EINVAL
+ *  (bad ops or size), VMMEM_ERANGE, VMMEM_EEXIST, VMMEM_ENOMEM or
+ *  VMMEM_EBUSY. */
 VMMEM_API int vmmem_guest_add_mmio(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t size,
                                    const vmmem_mmio_ops *ops);
 
 /** Removes the region that starts at gpa. Returns once no access can still
  *  see it (its memory is unmapped by then). VMMEM_ENOENT when no region
- *  starts at gpa. Must not be called from inside vmmem_guest_enter() /
- *  vmmem_guest_exit() or from an MMIO callback (it would wait for itself). */
+ *  starts at gpa; VMMEM_EBUSY (nothing done) when called inside
+ *  vmmem_guest_enter() / vmmem_guest_exit() or from an MMIO callback, where
+ *  it would wait for itself. */
 VMMEM_API int vmmem_guest_remove_region(vmmem_guest_memory *gm, vmmem_gpa gpa);
 
 /** Describes the region containing gpa. VMMEM_EFAULT when none does. The
@@ -139,7 +154,8 @@ enum vmmem_access {
  *  range lies in one RAM region (or ROM, for VMMEM_ACCESS_READ only). Call
  *  between vmmem_guest_enter() and vmmem_guest_exit(). A write through the
  *  pointer is not seen by dirty tracking: call vmmem_guest_mark_dirty().
- *  Returns VMMEM_OK; VMMEM_EINVAL (len 0, host NULL, bad access),
+ *  Returns VMMEM_OK; VMMEM_EINVAL (len 0, host NULL, bad access, or called
+ *  outside a read-side section),
  *  VMMEM_ERANGE (wraps), VMMEM_EFAULT (not one RAM/ROM region), VMMEM_EPERM
  *  (write intent on ROM). */
 VMMEM_API int vmmem_guest_translate(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t len,
@@ -200,18 +216,22 @@ VMMEM_API int vmmem_guest_write_be64(vmmem_guest_memory *gm, vmmem_gpa gpa, uint
 
 /** Switches dirty tracking of the RAM region starting at region_gpa on
  *  (enable != 0, with every page clean) or off. VMMEM_ENOENT (no region
- *  starts there), VMMEM_EINVAL (not RAM), VMMEM_ENOMEM. */
+ *  starts there), VMMEM_EINVAL (not RAM), VMMEM_ENOMEM, VMMEM_EBUSY (inside
+ *  a read-side section). */
 VMMEM_API int vmmem_guest_dirty_enable(vmmem_guest_memory *gm, vmmem_gpa region_gpa, int enable);
 
 /** Marks the RAM pages of [gpa, gpa + len) dirty (for writes made through a
- *  translated pointer). Pages of regions without tracking are ignored.
- *  VMMEM_ERANGE, VMMEM_EFAULT as for translate; len 0 is VMMEM_OK. */
+ *  translated pointer); the range may span adjacent RAM regions. Pages of
+ *  regions without tracking are ignored. VMMEM_ERANGE (wraps), VMMEM_EFAULT
+ *  (a byte not in RAM); len 0 is VMMEM_OK. Call it after the writes. */
 VMMEM_API int vmmem_guest_mark_dirty(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t len);
 
 /** Atomically reads and clears the dirty bitmap of the RAM region starting
  *  at region_gpa into bitmap[0..words): bit (i % 64) of bitmap[i / 64] is
- *  page i. words must cover the region (ceil(pages / 64)). A page written
- *  concurrently is reported now or by the next call, never lost.
+ *  page i; words past the region's are zeroed. words must cover the region
+ *  (ceil(pages / 64)). A page written concurrently is reported now or by the
+ *  next call, never lost, provided the caller copies the reported pages
+ *  after this call returns.
  *  VMMEM_ENOENT, VMMEM_EINVAL (tracking off, NULL, too few words). */
 VMMEM_API int vmmem_guest_dirty_fetch_and_clear(vmmem_guest_memory *gm, vmmem_gpa region_gpa,
                                                 uint64_t *bitmap, size_t words);
