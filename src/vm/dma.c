@@ -157,7 +157,7 @@ static int copy_with_buffer(vmmem_dma_device *dev, const vmmem_dma_segment *sg, 
     dma_cursor cur;
     dma_cursor_init(&cur, sg, count);
     vmmem_guest_enter(gm);
-    vmmem_gpa gpa;
+    vmmem_gpa gpa = 0;
     uint64_t span;
     while (rc == VMMEM_OK && (span = dma_cursor_span(&cur, &gpa)) != 0) {
         dma_piece piece;
@@ -210,7 +210,7 @@ int vmmem_dma_guest_to_guest(vmmem_dma_device *dev, const vmmem_dma_segment *dst
     dma_cursor_init(&sc, src, src_count);
     vmmem_guest_enter(gm);
     for (;;) {
-        vmmem_gpa d, s;
+        vmmem_gpa d = 0, s = 0;
         uint64_t dspan = dma_cursor_span(&dc, &d);
         uint64_t sspan = dma_cursor_span(&sc, &s);
         if (dspan == 0 || sspan == 0)

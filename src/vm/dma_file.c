@@ -148,7 +148,7 @@ static int file_transfer(vmmem_dma_device *dev, const vmmem_dma_segment *sg, siz
     dma_cursor cur;
     dma_cursor_init(&cur, sg, count);
     vmmem_guest_enter(io.gm);
-    vmmem_gpa gpa;
+    vmmem_gpa gpa = 0;
     uint64_t span;
     while (rc == VMMEM_OK && (span = dma_cursor_span(&cur, &gpa)) != 0) {
         dma_piece piece;
