@@ -498,8 +498,10 @@ static void test_bad_requests_get_ioerr(void **state)
 static void test_bad_header_gets_ioerr(void **state)
 {
     (void)state;
-    /* header of 8 bytes */
+    /* header of 8 bytes (the next 8 bytes, in the data buffer, would make
+     * a valid read of sector 0 if the device read past the readable part) */
     wr32(HEADERS, VMMEM_VIRTIO_BLK_T_IN);
+    wr64(DATA, 0);
     put_desc(DESC, 0, HEADERS, 8, VMMEM_VIRTQ_DESC_F_NEXT, 1);
     put_desc(DESC, 1, DATA, 512, VMMEM_VIRTQ_DESC_F_WRITE | VMMEM_VIRTQ_DESC_F_NEXT, 2);
     put_desc(DESC, 2, STATUS, 1, VMMEM_VIRTQ_DESC_F_WRITE, 0);
@@ -507,7 +509,8 @@ static void test_bad_header_gets_ioerr(void **state)
     kick_expect(1);
     expect_used(0, 1);
     assert_int_equal(rd8(STATUS), VMMEM_VIRTIO_BLK_S_IOERR);
-    assert_int_equal(rd8(DATA), FILL);
+    assert_int_equal(rd8(DATA + 8), FILL);
+    wr64(DATA, UINT64_C(0x5A5A5A5A5A5A5A5A));
     /* header device-writable (wrong direction): no readable bytes at all */
     put_desc(DESC, 3, HEADERS, 16, VMMEM_VIRTQ_DESC_F_WRITE | VMMEM_VIRTQ_DESC_F_NEXT, 4);
     put_desc(DESC, 4, DATA, 512, VMMEM_VIRTQ_DESC_F_WRITE | VMMEM_VIRTQ_DESC_F_NEXT, 5);
@@ -577,7 +580,10 @@ static void test_self_loop_and_long_chain(void **state)
 static void test_index_out_of_range(void **state)
 {
     (void)state;
-    /* head >= queue size */
+    /* head >= queue size, where a valid indirect request lies just past
+     * the table's end */
+    valid_read_at(0, INDIRECT);
+    put_desc(DESC, QSIZE, INDIRECT, 48, VMMEM_VIRTQ_DESC_F_INDIRECT, 0);
     post(QSIZE);
     expect_broken();
 }
@@ -585,8 +591,10 @@ static void test_index_out_of_range(void **state)
 static void test_next_out_of_range(void **state)
 {
     (void)state;
+    /* next = QSIZE: just past the table, where a valid status descriptor lies */
     valid_read_at(0, DESC);
-    put_desc(DESC, 1, DATA, 512, VMMEM_VIRTQ_DESC_F_WRITE | VMMEM_VIRTQ_DESC_F_NEXT, 0xFFFF);
+    put_desc(DESC, 1, DATA, 512, VMMEM_VIRTQ_DESC_F_WRITE | VMMEM_VIRTQ_DESC_F_NEXT, QSIZE);
+    put_desc(DESC, QSIZE, STATUS, 1, VMMEM_VIRTQ_DESC_F_WRITE, 0);
     post(0);
     expect_broken();
 }
