@@ -4,6 +4,7 @@
 #   make test-sanitize the whole suite under ASan + UBSan
 #   make test-aarch64  cross-build for AArch64, run the suite under qemu-aarch64
 #   make test-clang    the same suite built with clang (-Werror)
+#   make bench-blk     the virtio block device against pread (docs/dma.md)
 #   make install       cmake --install (PREFIX=/usr/local)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
@@ -11,7 +12,7 @@ PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all build test bench test-sanitize test-aarch64 test-clang install clean
+.PHONY: all build test bench test-sanitize test-aarch64 test-clang install clean bench-blk
 
 all: build
 
@@ -48,3 +49,6 @@ install: build
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-aarch64 build-clang
+
+bench-blk: build
+	$(BUILD)/bench/vmmem-blk-bench $(ARGS)

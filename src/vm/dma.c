@@ -10,8 +10,9 @@
  * stack (handlers nest when one touches another device's MMIO). Per thread,
  * so that DMA a device issues from an I/O thread is not refused while a
  * vCPU thread is inside one of its registers. */
-static _Thread_local const vmmem_dma_device *mmio_stack[VMMEM_DMA_MAX_MMIO_NESTING];
-static _Thread_local unsigned mmio_depth;
+#define GUARD_TLS _Thread_local __attribute__((tls_model("initial-exec"))) /* no __tls_get_addr call per DMA */
+static GUARD_TLS const vmmem_dma_device *mmio_stack[VMMEM_DMA_MAX_MMIO_NESTING];
+static GUARD_TLS unsigned mmio_depth;
 
 int dma_thread_in_mmio(const vmmem_dma_device *dev)
 {

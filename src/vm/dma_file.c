@@ -144,7 +144,13 @@ static int file_transfer(vmmem_dma_device *dev, const vmmem_dma_segment *sg, siz
         return rc;
     if (fd < 0 || offset > (uint64_t)INT64_MAX || total > (uint64_t)INT64_MAX - offset)
         return VMMEM_EINVAL;
-    file_io io = { .gm = dev->gm, .fd = fd, .offset = offset };
+    file_io io; /* not zero-initialised: the batch arrays are 24 KiB */
+    io.gm = dev->gm;
+    io.fd = fd;
+    io.offset = offset;
+    io.eof = 0;
+    io.file_bytes = 0;
+    io.batch.count = 0;
     dma_cursor cur;
     dma_cursor_init(&cur, sg, count);
     vmmem_guest_enter(io.gm);
