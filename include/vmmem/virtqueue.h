@@ -96,6 +96,19 @@ VMMEM_API int vmmem_virtq_pop(vmmem_virtq *vq, vmmem_virtq_chain *chain);
  *  VMMEM_EPERM (the used ring is no longer RAM: the queue is now broken). */
 VMMEM_API int vmmem_virtq_push(vmmem_virtq *vq, uint16_t head, uint32_t written);
 
+/** Starts a batch of pops and pushes (one notification's work): enters a
+ *  read-side section of the guest memory (vmmem_guest_enter()) and
+ *  translates the three rings once, so that the calls up to
+ *  vmmem_virtq_end() need no lookup. Keep a batch short: region removal
+ *  waits for it. Returns VMMEM_OK; VMMEM_EINVAL (NULL, or the queue is
+ *  broken); VMMEM_EBUSY (already in a batch, or this thread is handling an
+ *  MMIO access of the device); VMMEM_EFAULT or VMMEM_EPERM (a ring is not
+ *  in RAM: the queue is now broken). */
+VMMEM_API int vmmem_virtq_begin(vmmem_virtq *vq);
+
+/** Ends the batch started by a successful vmmem_virtq_begin(). */
+VMMEM_API void vmmem_virtq_end(vmmem_virtq *vq);
+
 /** Marks the queue broken (a device found a request it cannot answer). */
 VMMEM_API void vmmem_virtq_mark_broken(vmmem_virtq *vq);
 

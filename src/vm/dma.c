@@ -71,26 +71,47 @@ void vmmem_dma_mmio_exit(vmmem_dma_device *dev)
         mmio_depth--;
 }
 
-int dma_resolve_piece(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t len, vmmem_dma_direction dir,
-                      dma_piece *piece)
+int dma_resolve_piece(vmmem_guest_memory *gm, dma_region_cache *cache, vmmem_gpa gpa, uint64_t len,
+                      vmmem_dma_direction dir, dma_piece *piece)
 {
-    vmmem_region_info info;
-    int rc = vmmem_guest_region_at(gm, gpa, &info);
-    if (rc != VMMEM_OK)
-        return VMMEM_EFAULT;
-    if (info.kind == VMMEM_REGION_ROM && dir == VMMEM_DMA_TO_GUEST)
+    vmmem_region_info *info = &cache->info;
+    if (!cache->valid || gpa < info->base || gpa - info->base >= info->size) {
+        cache->valid = vmmem_guest_region_at(gm, gpa, info) == VMMEM_OK;
+        if (!cache->valid)
+            return VMMEM_EFAULT;
+    }
+    if (info->kind == VMMEM_REGION_ROM && dir == VMMEM_DMA_TO_GUEST)
         return VMMEM_EPERM;
-    uint64_t offset = gpa - info.base;
-    uint64_t left_in_region = info.size - offset; /* region_at guarantees offset < size */
+    uint64_t offset = gpa - info->base;
+    uint64_t left_in_region = info->size - offset; /* offset < size: checked above */
     piece->len = len < left_in_region ? len : left_in_region;
-    piece->kind = info.kind;
-    piece->host = info.host ? (unsigned char *)info.host + offset : NULL;
+    piece->kind = info->kind;
+    piece->host = info->host ? (unsigned char *)info->host + offset : NULL;
     return VMMEM_OK;
+}
+
+void dma_dirty_flush(vmmem_guest_memory *gm, dma_dirty_run *run)
+{
+    if (run->len)
+        vmmem_guest_mark_dirty(gm, run->start, run->len);
+    run->len = 0;
+}
+
+void dma_dirty_add(vmmem_guest_memory *gm, dma_dirty_run *run, vmmem_gpa gpa, uint64_t len)
+{
+    if (run->len && run->start + run->len == gpa) {
+        run->len += len;
+        return;
+    }
+    dma_dirty_flush(gm, run);
+    run->start = gpa;
+    run->len = len;
 }
 
 /* Checks one non-empty segment against the device's own window and the
  * region map. */
-static int check_segment(const vmmem_dma_device *dev, const vmmem_dma_segment *s, vmmem_dma_direction dir)
+static int check_segment(const vmmem_dma_device *dev, dma_region_cache *cache, const vmmem_dma_segment *s,
+                         vmmem_dma_direction dir)
 {
     vmmem_gpa last = s->addr + (s->len - 1);
     if (dev->has_window && s->addr <= dev->window_last && dev->window_first <= last)
@@ -99,7 +120,7 @@ static int check_segment(const vmmem_dma_device *dev, const vmmem_dma_segment *s
     uint64_t left = s->len;
     while (left) {
         dma_piece piece;
-        int rc = dma_resolve_piece(dev->gm, gpa, left, dir, &piece);
+        int rc = dma_resolve_piece(dev->gm, cache, gpa, left, dir, &piece);
         if (rc != VMMEM_OK)
             return rc;
         gpa += piece.len;
@@ -108,8 +129,8 @@ static int check_segment(const vmmem_dma_device *dev, const vmmem_dma_segment *s
     return VMMEM_OK;
 }
 
-int vmmem_dma_check(vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t count,
-                    vmmem_dma_direction dir, uint64_t *total)
+int dma_check_locked(vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t count, vmmem_dma_direction dir,
+                     uint64_t *total, dma_region_cache *cache)
 {
     if (!dev || !sg || count == 0 || count > VMMEM_DMA_MAX_SEGMENTS)
         return VMMEM_EINVAL;
@@ -131,38 +152,54 @@ int vmmem_dma_check(vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t c
     }
     if (sum == 0)
         return VMMEM_EINVAL;
-    vmmem_guest_enter(dev->gm);
-    int rc = VMMEM_OK;
-    for (size_t i = 0; i < count && rc == VMMEM_OK; i++)
-        if (sg[i].len)
-            rc = check_segment(dev, &sg[i], dir);
-    vmmem_guest_exit(dev->gm);
-    if (rc == VMMEM_OK && total)
+    for (size_t i = 0; i < count; i++) {
+        if (sg[i].len == 0)
+            continue;
+        int rc = check_segment(dev, cache, &sg[i], dir);
+        if (rc != VMMEM_OK)
+            return rc;
+    }
+    if (total)
         *total = sum;
+    return VMMEM_OK;
+}
+
+int vmmem_dma_check(vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t count,
+                    vmmem_dma_direction dir, uint64_t *total)
+{
+    if (!dev)
+        return VMMEM_EINVAL;
+    dma_region_cache cache = { .valid = 0 };
+    vmmem_guest_enter(dev->gm);
+    int rc = dma_check_locked(dev, sg, count, dir, total, &cache);
+    vmmem_guest_exit(dev->gm);
     return rc;
 }
 
-/* Copies between the list and buf (direction dir) after validation. */
+/* Copies between the list and buf (direction dir), validated first, in one
+ * read-side section: what was validated is what is copied. */
 static int copy_with_buffer(vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t count,
                             unsigned char *buf, size_t len, vmmem_dma_direction dir)
 {
-    uint64_t total;
-    int rc = vmmem_dma_check(dev, sg, count, dir, &total);
-    if (rc != VMMEM_OK)
-        return rc;
-    if (!buf)
+    if (!dev)
         return VMMEM_EINVAL;
-    if (total != len)
-        return VMMEM_ERANGE;
     vmmem_guest_memory *gm = dev->gm;
+    dma_region_cache cache = { .valid = 0 };
+    dma_dirty_run dirty = { 0, 0 };
+    uint64_t total;
+    vmmem_guest_enter(gm);
+    int rc = dma_check_locked(dev, sg, count, dir, &total, &cache);
+    if (rc == VMMEM_OK && !buf)
+        rc = VMMEM_EINVAL;
+    if (rc == VMMEM_OK && total != len)
+        rc = VMMEM_ERANGE;
     dma_cursor cur;
     dma_cursor_init(&cur, sg, count);
-    vmmem_guest_enter(gm);
     vmmem_gpa gpa = 0;
     uint64_t span;
     while (rc == VMMEM_OK && (span = dma_cursor_span(&cur, &gpa)) != 0) {
         dma_piece piece;
-        rc = dma_resolve_piece(gm, gpa, span, dir, &piece);
+        rc = dma_resolve_piece(gm, &cache, gpa, span, dir, &piece);
         if (rc != VMMEM_OK)
             break;
         size_t n = (size_t)piece.len;
@@ -170,13 +207,14 @@ static int copy_with_buffer(vmmem_dma_device *dev, const vmmem_dma_segment *sg, 
             rc = dir == VMMEM_DMA_TO_GUEST ? vmmem_guest_write(gm, gpa, buf, n) : vmmem_guest_read(gm, gpa, buf, n);
         } else if (dir == VMMEM_DMA_TO_GUEST) {
             vmmem_memcpy_fast(piece.host, buf, n);
-            vmmem_guest_mark_dirty(gm, gpa, n);
+            dma_dirty_add(gm, &dirty, gpa, n);
         } else {
             vmmem_memcpy_fast(buf, piece.host, n);
         }
         buf += n;
         dma_cursor_advance(&cur, n);
     }
+    dma_dirty_flush(gm, &dirty);
     vmmem_guest_exit(gm);
     return rc;
 }
@@ -196,44 +234,44 @@ int vmmem_dma_from_guest(vmmem_dma_device *dev, const vmmem_dma_segment *sg, siz
 int vmmem_dma_guest_to_guest(vmmem_dma_device *dev, const vmmem_dma_segment *dst, size_t dst_count,
                              const vmmem_dma_segment *src, size_t src_count)
 {
-    uint64_t dst_total, src_total;
-    int rc = vmmem_dma_check(dev, dst, dst_count, VMMEM_DMA_TO_GUEST, &dst_total);
-    if (rc != VMMEM_OK)
-        return rc;
-    rc = vmmem_dma_check(dev, src, src_count, VMMEM_DMA_FROM_GUEST, &src_total);
-    if (rc != VMMEM_OK)
-        return rc;
-    if (dst_total != src_total)
-        return VMMEM_ERANGE;
+    if (!dev)
+        return VMMEM_EINVAL;
     vmmem_guest_memory *gm = dev->gm;
+    dma_region_cache dcache = { .valid = 0 }, scache = { .valid = 0 };
+    dma_dirty_run dirty = { 0, 0 };
+    uint64_t dst_total = 0, src_total = 0;
+    vmmem_guest_enter(gm);
+    int rc = dma_check_locked(dev, dst, dst_count, VMMEM_DMA_TO_GUEST, &dst_total, &dcache);
+    if (rc == VMMEM_OK)
+        rc = dma_check_locked(dev, src, src_count, VMMEM_DMA_FROM_GUEST, &src_total, &scache);
+    if (rc == VMMEM_OK && dst_total != src_total)
+        rc = VMMEM_ERANGE;
     dma_cursor dc, sc;
     dma_cursor_init(&dc, dst, dst_count);
     dma_cursor_init(&sc, src, src_count);
-    vmmem_guest_enter(gm);
-    for (;;) {
+    while (rc == VMMEM_OK) {
         vmmem_gpa d = 0, s = 0;
         uint64_t dspan = dma_cursor_span(&dc, &d);
         uint64_t sspan = dma_cursor_span(&sc, &s);
         if (dspan == 0 || sspan == 0)
             break; /* equal totals: both end together */
         dma_piece dp, sp;
-        rc = dma_resolve_piece(gm, d, dspan, VMMEM_DMA_TO_GUEST, &dp);
+        rc = dma_resolve_piece(gm, &dcache, d, dspan, VMMEM_DMA_TO_GUEST, &dp);
         if (rc == VMMEM_OK)
-            rc = dma_resolve_piece(gm, s, sspan, VMMEM_DMA_FROM_GUEST, &sp);
+            rc = dma_resolve_piece(gm, &scache, s, sspan, VMMEM_DMA_FROM_GUEST, &sp);
         if (rc != VMMEM_OK)
             break;
         uint64_t n = dp.len < sp.len ? dp.len : sp.len;
         if (dp.kind == VMMEM_REGION_MMIO || sp.kind == VMMEM_REGION_MMIO) {
             rc = vmmem_guest_copy_block(gm, d, s, n);
-            if (rc != VMMEM_OK)
-                break;
         } else {
             vmmem_memmove(dp.host, sp.host, (size_t)n);
-            vmmem_guest_mark_dirty(gm, d, n);
+            dma_dirty_add(gm, &dirty, d, n);
         }
         dma_cursor_advance(&dc, n);
         dma_cursor_advance(&sc, n);
     }
+    dma_dirty_flush(gm, &dirty);
     vmmem_guest_exit(gm);
     return rc;
 }

@@ -55,6 +55,15 @@ static inline void dma_cursor_advance(dma_cursor *c, uint64_t n)
     c->off += n;
 }
 
+/* The last region a transfer resolved: consecutive segments usually lie in
+ * the same region, so most pieces need no lookup. Valid only inside the
+ * vmmem_guest_enter() section it was filled in (the host pointer stays
+ * mapped until then). */
+typedef struct dma_region_cache {
+    vmmem_region_info info;
+    int valid;
+} dma_region_cache;
+
 /* The part of guest [gpa, gpa + len) that lies in the region holding gpa. */
 typedef struct dma_piece {
     uint64_t len;         /* 1..len bytes */
@@ -65,8 +74,27 @@ typedef struct dma_piece {
 /* Resolves the piece at gpa of a range of len > 0 bytes (which must not
  * wrap). Returns VMMEM_OK, VMMEM_EFAULT (no region holds gpa) or
  * VMMEM_EPERM (ROM, when dir is VMMEM_DMA_TO_GUEST). Call inside
- * vmmem_guest_enter() when the host pointer is used. */
-int dma_resolve_piece(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t len, vmmem_dma_direction dir,
-                      dma_piece *piece);
+ * vmmem_guest_enter(), with a cache used only in that section. */
+int dma_resolve_piece(vmmem_guest_memory *gm, dma_region_cache *cache, vmmem_gpa gpa, uint64_t len,
+                      vmmem_dma_direction dir, dma_piece *piece);
+
+/* vmmem_dma_check() for a caller already inside vmmem_guest_enter(dev->gm);
+ * fills the cache for the transfer that follows in the same section. */
+int dma_check_locked(vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t count, vmmem_dma_direction dir,
+                     uint64_t *total, dma_region_cache *cache);
+
+/* Guest RAM written through host pointers, gathered into contiguous runs
+ * so that one vmmem_guest_mark_dirty() covers many adjacent pieces. */
+typedef struct dma_dirty_run {
+    vmmem_gpa start;
+    uint64_t len; /* 0: empty */
+} dma_dirty_run;
+
+/* Adds [gpa, gpa + len) to the run, marking the run dirty first when the
+ * new range does not continue it. */
+void dma_dirty_add(vmmem_guest_memory *gm, dma_dirty_run *run, vmmem_gpa gpa, uint64_t len);
+
+/* Marks what the run holds dirty and empties it. */
+void dma_dirty_flush(vmmem_guest_memory *gm, dma_dirty_run *run);
 
 #endif /* VMMEM_DMA_INTERNAL_H */

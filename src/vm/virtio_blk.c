@@ -216,8 +216,10 @@ int vmmem_virtio_blk_process(vmmem_virtio_blk *blk, unsigned *completed)
         return VMMEM_EINVAL;
     if (__atomic_exchange_n(&blk->busy, 1, __ATOMIC_ACQUIRE))
         return VMMEM_EBUSY;
-    int rc = VMMEM_OK;
-    for (unsigned i = 0; i < vmmem_virtq_size(blk->vq); i++) {
+    /* One batch: the rings are translated once, and the read-side
+     * sections of each transfer nest in the batch's. */
+    int rc = vmmem_virtq_begin(blk->vq);
+    for (unsigned i = 0; rc == VMMEM_OK && i < vmmem_virtq_size(blk->vq); i++) {
         rc = vmmem_virtq_pop(blk->vq, &blk->chain);
         if (rc <= 0)
             break;
@@ -226,6 +228,7 @@ int vmmem_virtio_blk_process(vmmem_virtio_blk *blk, unsigned *completed)
             break;
         done++;
     }
+    vmmem_virtq_end(blk->vq);
     __atomic_store_n(&blk->busy, 0, __ATOMIC_RELEASE);
     if (completed)
         *completed = done;

@@ -27,6 +27,10 @@ struct vmmem_virtq {
     uint16_t last_avail; /* next available ring slot the device reads */
     uint16_t used_idx;   /* the used index last published */
     int broken;
+    /* Inside vmmem_virtq_begin() / vmmem_virtq_end(): the rings' host
+     * addresses, translated once, valid until the batch's section ends. */
+    int in_batch;
+    unsigned char *desc_host, *avail_host, *used_host;
 };
 
 /* A descriptor as read, once, from guest memory. */
@@ -181,6 +185,54 @@ static int walk_chain(vmmem_virtq *vq, const unsigned char *table, uint16_t head
     }
 }
 
+/* The rings' host addresses asked for (non-NULL arguments): the batch's,
+ * or translated now (the caller is inside a read-side section). */
+static int map_rings(vmmem_virtq *vq, unsigned char **desc, unsigned char **avail, unsigned char **used)
+{
+    if (vq->in_batch) {
+        if (desc)
+            *desc = vq->desc_host;
+        if (avail)
+            *avail = vq->avail_host;
+        if (used)
+            *used = vq->used_host;
+        return VMMEM_OK;
+    }
+    uint16_t size = vq->cfg.size;
+    int rc = VMMEM_OK;
+    if (desc)
+        rc = map_ring(vq->gm, vq->cfg.desc_addr, desc_table_bytes(size), VMMEM_ACCESS_READ, desc);
+    if (rc == VMMEM_OK && avail)
+        rc = map_ring(vq->gm, vq->cfg.avail_addr, avail_bytes(size), VMMEM_ACCESS_READ, avail);
+    if (rc == VMMEM_OK && used)
+        rc = map_ring(vq->gm, vq->cfg.used_addr, used_bytes(size), VMMEM_ACCESS_WRITE, used);
+    return rc;
+}
+
+int vmmem_virtq_begin(vmmem_virtq *vq)
+{
+    if (!vq || vq->broken)
+        return VMMEM_EINVAL;
+    if (vq->in_batch || dma_thread_in_mmio(vq->dma))
+        return VMMEM_EBUSY;
+    vmmem_guest_enter(vq->gm);
+    int rc = map_rings(vq, &vq->desc_host, &vq->avail_host, &vq->used_host);
+    if (rc != VMMEM_OK) {
+        vmmem_guest_exit(vq->gm);
+        return fail(vq, rc);
+    }
+    vq->in_batch = 1;
+    return VMMEM_OK;
+}
+
+void vmmem_virtq_end(vmmem_virtq *vq)
+{
+    if (vq && vq->in_batch) {
+        vq->in_batch = 0;
+        vmmem_guest_exit(vq->gm);
+    }
+}
+
 int vmmem_virtq_pop(vmmem_virtq *vq, vmmem_virtq_chain *chain)
 {
     if (!vq || !chain || vq->broken)
@@ -188,11 +240,11 @@ int vmmem_virtq_pop(vmmem_virtq *vq, vmmem_virtq_chain *chain)
     if (dma_thread_in_mmio(vq->dma))
         return VMMEM_EBUSY;
     uint16_t size = vq->cfg.size;
-    vmmem_guest_enter(vq->gm);
+    int own_section = !vq->in_batch; /* a batch is inside its own section already */
+    if (own_section)
+        vmmem_guest_enter(vq->gm);
     unsigned char *avail, *table;
-    int rc = map_ring(vq->gm, vq->cfg.avail_addr, avail_bytes(size), VMMEM_ACCESS_READ, &avail);
-    if (rc == VMMEM_OK)
-        rc = map_ring(vq->gm, vq->cfg.desc_addr, desc_table_bytes(size), VMMEM_ACCESS_READ, &table);
+    int rc = map_rings(vq, &table, &avail, NULL);
     if (rc != VMMEM_OK)
         goto out;
     /* Acquire: the ring entry and descriptors the driver wrote before it
@@ -221,7 +273,8 @@ int vmmem_virtq_pop(vmmem_virtq *vq, vmmem_virtq_chain *chain)
         rc = 1;
     }
 out:
-    vmmem_guest_exit(vq->gm);
+    if (own_section)
+        vmmem_guest_exit(vq->gm);
     return rc < 0 ? fail(vq, rc) : rc;
 }
 
@@ -232,9 +285,11 @@ int vmmem_virtq_push(vmmem_virtq *vq, uint16_t head, uint32_t written)
     if (dma_thread_in_mmio(vq->dma))
         return VMMEM_EBUSY;
     uint16_t size = vq->cfg.size;
-    vmmem_guest_enter(vq->gm);
+    int own_section = !vq->in_batch;
+    if (own_section)
+        vmmem_guest_enter(vq->gm);
     unsigned char *used;
-    int rc = map_ring(vq->gm, vq->cfg.used_addr, used_bytes(size), VMMEM_ACCESS_WRITE, &used);
+    int rc = map_rings(vq, NULL, NULL, &used);
     if (rc == VMMEM_OK) {
         uint16_t slot = vq->used_idx & (uint16_t)(size - 1);
         uint32_t elem[2] = { htole32(head), htole32(written) };
@@ -245,9 +300,12 @@ int vmmem_virtq_push(vmmem_virtq *vq, uint16_t head, uint32_t written)
          * to a driver that sees the new index; one aligned 16-bit store
          * (the ring is 4-byte aligned), so the index is never seen torn. */
         __atomic_store_n((uint16_t *)(used + RING_IDX_OFFSET), htole16(vq->used_idx), __ATOMIC_RELEASE);
-        vmmem_guest_mark_dirty(vq->gm, vq->cfg.used_addr + elem_offset, USED_ENTRY);
-        vmmem_guest_mark_dirty(vq->gm, vq->cfg.used_addr + RING_IDX_OFFSET, sizeof(uint16_t));
+        /* One call for the index and the element (and the entries between
+         * them, which is harmless: dirty marking may over-report). */
+        vmmem_guest_mark_dirty(vq->gm, vq->cfg.used_addr + RING_IDX_OFFSET,
+                               elem_offset + USED_ENTRY - RING_IDX_OFFSET);
     }
-    vmmem_guest_exit(vq->gm);
+    if (own_section)
+        vmmem_guest_exit(vq->gm);
     return rc < 0 ? fail(vq, rc) : rc;
 }
