@@ -5,13 +5,14 @@
 #   make test-aarch64  cross-build for AArch64, run the suite under qemu-aarch64
 #   make test-clang    the same suite built with clang (-Werror)
 #   make install       cmake --install (PREFIX=/usr/local)
+#   make bench-guest   guest memory calls vs the raw copy (vmmem-guest-bench)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all build test bench test-sanitize test-aarch64 test-clang install clean
+.PHONY: all build test bench test-sanitize test-aarch64 test-clang install clean bench-guest
 
 all: build
 
@@ -48,3 +49,6 @@ install: build
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-aarch64 build-clang
+
+bench-guest: build
+	$(BUILD)/bench/vmmem-guest-bench $(ARGS)
