@@ -1,8 +1,8 @@
 /* tests/test_guest_memory.c - the guest address space itself: every
  * validation rule of adding RAM, ROM and MMIO regions (and its error code),
- * removal, region_at, read-side sections and translation, guard pages
- * around host mappings, RAM backed by a
- * memfd, and a huge-page attempt that skips when none are configured. */
+ * removal, region_at, read-side sections and translation, guard pages around
+ * host mappings, RAM backed by a memfd, and a huge-page attempt that skips
+ * when none are configured. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <signal.h>
