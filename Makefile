@@ -6,13 +6,14 @@
 #   make test-clang    the same suite built with clang (-Werror)
 #   make bench-blk     the virtio block device against pread (docs/dma.md)
 #   make install       cmake --install (PREFIX=/usr/local)
+#   make bench-guest   guest memory calls vs the raw copy (vmmem-guest-bench)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all build test bench test-sanitize test-aarch64 test-clang install clean bench-blk
+.PHONY: all build test bench test-sanitize test-aarch64 test-clang install clean bench-guest bench-blk
 
 all: build
 
@@ -49,6 +50,9 @@ install: build
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-aarch64 build-clang
+
+bench-guest: build
+	$(BUILD)/bench/vmmem-guest-bench $(ARGS)
 
 bench-blk: build
 	$(BUILD)/bench/vmmem-blk-bench $(ARGS)

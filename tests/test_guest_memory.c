@@ -1,14 +1,17 @@
 /* tests/test_guest_memory.c - the guest address space itself: every
  * validation rule of adding RAM, ROM and MMIO regions (and its error code),
- * removal, region_at, read-side sections and translation, RAM backed by a
- * memfd, and a huge-page attempt that skips when none are configured. */
+ * removal, region_at, read-side sections and translation, guard pages around
+ * host mappings, RAM backed by a memfd, and a huge-page attempt that skips
+ * when none are configured. */
 #define _GNU_SOURCE
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -303,6 +306,69 @@ static void test_huge_page_ram(void **state)
     assert_int_equal(v, 42);
 }
 
+/* Exit code of a child whose probe faulted, as the guard pages promise. */
+#define FAULTED 42
+
+static void on_fault(int sig)
+{
+    (void)sig;
+    _exit(FAULTED);
+}
+
+/* Runs `touch(p)` in a child process; true when it faulted. */
+static int faults(void (*touch)(volatile unsigned char *), volatile unsigned char *p)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_fault;
+        sigaction(SIGSEGV, &sa, NULL);
+        sigaction(SIGBUS, &sa, NULL);
+        touch(p);
+        _exit(0);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return (WIFEXITED(status) && WEXITSTATUS(status) == FAULTED) ||
+           (WIFSIGNALED(status) && (WTERMSIG(status) == SIGSEGV || WTERMSIG(status) == SIGBUS));
+}
+
+static void read_byte(volatile unsigned char *p)
+{
+    (void)*p;
+}
+
+static void write_byte(volatile unsigned char *p)
+{
+    *p = 1;
+}
+
+static void test_host_mappings_have_guard_pages(void **state)
+{
+    (void)state;
+    if (running_under_emulator())
+        skip(); /* fork hangs under qemu-user */
+    assert_int_equal(vmmem_guest_add_ram(gm, 0x10000, 2 * PAGE, NULL), VMMEM_OK);
+    assert_int_equal(vmmem_guest_add_rom(gm, 0x10000 + 2 * PAGE, PAGE, "rom", 3), VMMEM_OK);
+    vmmem_region_info ram, rom;
+    assert_int_equal(vmmem_guest_region_at(gm, 0x10000, &ram), VMMEM_OK);
+    assert_int_equal(vmmem_guest_region_at(gm, 0x10000 + 2 * PAGE, &rom), VMMEM_OK);
+    volatile unsigned char *r = ram.host, *o = rom.host;
+    /* the region's own bytes are fine, in a child as here */
+    assert_false(faults(write_byte, r));
+    assert_false(faults(write_byte, r + 2 * PAGE - 1));
+    assert_false(faults(read_byte, o + PAGE - 1));
+    /* one byte before or after a RAM or ROM mapping faults */
+    assert_true(faults(read_byte, r - 1));
+    assert_true(faults(read_byte, r + 2 * PAGE));
+    assert_true(faults(read_byte, o - 1));
+    assert_true(faults(read_byte, o + PAGE));
+    /* and ROM is read-only on the host as well */
+    assert_true(faults(write_byte, o));
+}
+
 static void test_lookup_many_regions(void **state)
 {
     (void)state;
@@ -340,6 +406,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_memfd_backed_ram, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shared_anonymous_ram, setup, teardown),
         cmocka_unit_test_setup_teardown(test_huge_page_ram, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_host_mappings_have_guard_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lookup_many_regions, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -68,7 +68,9 @@ typedef struct vmmem_ram_options {
  *  (powers of two in 1..8, min_access <= max_access). A callback returns
  *  VMMEM_OK or a negative code, which the access returns. */
 typedef struct vmmem_mmio_ops {
+    /** Reads `size` bytes at region offset `offset` into data. */
     int (*read)(void *opaque, uint64_t offset, void *data, unsigned size);
+    /** Writes `size` bytes from data at region offset `offset`. */
     int (*write)(void *opaque, uint64_t offset, const void *data, unsigned size);
     unsigned min_access; /**< smallest access the device accepts */
     unsigned max_access; /**< largest access the device accepts */
@@ -77,7 +79,7 @@ typedef struct vmmem_mmio_ops {
 
 /** What vmmem_guest_region_at() reports. */
 typedef struct vmmem_region_info {
-    vmmem_region_kind kind;
+    vmmem_region_kind kind; /**< RAM, ROM or MMIO */
     vmmem_gpa base;  /**< first guest address of the region */
     uint64_t size;   /**< bytes */
     void *host;      /**< host address of base (RAM and ROM), NULL for MMIO */
@@ -146,8 +148,8 @@ VMMEM_API void vmmem_guest_exit(vmmem_guest_memory *gm);
 
 /** Access intents for vmmem_guest_translate(). */
 enum vmmem_access {
-    VMMEM_ACCESS_READ = 1,
-    VMMEM_ACCESS_WRITE = 2
+    VMMEM_ACCESS_READ = 1, /**< the host pointer will be read through */
+    VMMEM_ACCESS_WRITE = 2 /**< the host pointer will be written through (RAM only) */
 };
 
 /** Translates [gpa, gpa + len) to a host pointer in *host when the whole

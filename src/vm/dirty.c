@@ -14,9 +14,9 @@
  * cleared the bit and copied the stale page: the write would be lost. The
  * fence costs one full barrier per write call, only while tracking is on. */
 #include "guest_internal.h"
+#include "guest_rcu.h"
 
 #include <stdlib.h>
-#include <urcu/urcu-bp.h>
 
 #define BITS_PER_WORD 64u
 
@@ -55,7 +55,7 @@ int vmmem_guest_dirty_enable(vmmem_guest_memory *gm, vmmem_gpa region_gpa, int e
 {
     if (!gm)
         return VMMEM_EINVAL;
-    if (urcu_bp_read_ongoing())
+    if (guest_rcu_reading())
         return VMMEM_EBUSY; /* switching off waits for a grace period */
     pthread_mutex_lock(&gm->writer_lock);
     const guest_map *m = guest_map_current(gm);
@@ -89,7 +89,7 @@ int vmmem_guest_dirty_enable(vmmem_guest_memory *gm, vmmem_gpa region_gpa, int e
     atomic_store_explicit(&r->dirty, NULL, memory_order_release);
     pthread_mutex_unlock(&gm->writer_lock);
     if (old) {
-        urcu_bp_synchronize_rcu(); /* no writer can still be marking `old` */
+        guest_rcu_synchronize(); /* no writer can still be marking `old` */
         free((void *)old);
     }
     return VMMEM_OK;
@@ -105,7 +105,7 @@ int vmmem_guest_mark_dirty(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t len)
     if (guest_range_last(gpa, len, &last) != VMMEM_OK)
         return VMMEM_ERANGE;
     int rc = VMMEM_OK;
-    urcu_bp_read_lock();
+    guest_rcu_read_lock();
     const guest_map *m = guest_map_current(gm);
     size_t first;
     rc = guest_map_check_range(m, gpa, last, VMMEM_ACCESS_READ, &first);
@@ -117,7 +117,7 @@ int vmmem_guest_mark_dirty(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t len)
         vmmem_gpa start = gpa > r->base ? gpa : r->base, end = last < r->last ? last : r->last;
         dirty_note_write(r, start - r->base, end - start + 1);
     }
-    urcu_bp_read_unlock();
+    guest_rcu_read_unlock();
     return rc;
 }
 
@@ -126,7 +126,7 @@ int vmmem_guest_dirty_fetch_and_clear(vmmem_guest_memory *gm, vmmem_gpa region_g
     if (!gm || !bitmap)
         return VMMEM_EINVAL;
     int rc = VMMEM_OK;
-    urcu_bp_read_lock();
+    guest_rcu_read_lock();
     const guest_map *m = guest_map_current(gm);
     ptrdiff_t at = guest_map_find(m, region_gpa);
     if (at < 0 || m->regions[at]->base != region_gpa) {
@@ -145,6 +145,6 @@ int vmmem_guest_dirty_fetch_and_clear(vmmem_guest_memory *gm, vmmem_gpa region_g
             atomic_thread_fence(memory_order_seq_cst); /* clears before the caller reads pages */
         }
     }
-    urcu_bp_read_unlock();
+    guest_rcu_read_unlock();
     return rc;
 }

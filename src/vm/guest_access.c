@@ -4,8 +4,8 @@
  * general path that validates the whole range against the map and then
  * moves piece by piece across RAM, ROM and MMIO regions. */
 #include "guest_internal.h"
+#include "guest_rcu.h"
 
-#include <urcu/urcu-bp.h>
 #include <vmmem/memcpy.h>
 
 /* copy_block moves MMIO data through a stack buffer of this many bytes. A
@@ -88,7 +88,7 @@ int vmmem_guest_read(vmmem_guest_memory *gm, vmmem_gpa gpa, void *buf, size_t le
     if (guest_range_last(gpa, len, &last) != VMMEM_OK)
         return VMMEM_ERANGE;
     int rc = VMMEM_OK;
-    urcu_bp_read_lock();
+    guest_rcu_read_lock();
     const guest_map *m = guest_map_current(gm);
     ptrdiff_t at = guest_map_find(m, gpa);
     const guest_region *r = at >= 0 ? m->regions[at] : NULL;
@@ -96,7 +96,7 @@ int vmmem_guest_read(vmmem_guest_memory *gm, vmmem_gpa gpa, void *buf, size_t le
         vmmem_memcpy_fast(buf, r->host + (gpa - r->base), len);
     else
         rc = guest_read_locked(m, gpa, last, buf);
-    urcu_bp_read_unlock();
+    guest_rcu_read_unlock();
     return rc;
 }
 
@@ -110,7 +110,7 @@ int vmmem_guest_write(vmmem_guest_memory *gm, vmmem_gpa gpa, const void *buf, si
     if (guest_range_last(gpa, len, &last) != VMMEM_OK)
         return VMMEM_ERANGE;
     int rc = VMMEM_OK;
-    urcu_bp_read_lock();
+    guest_rcu_read_lock();
     const guest_map *m = guest_map_current(gm);
     ptrdiff_t at = guest_map_find(m, gpa);
     const guest_region *r = at >= 0 ? m->regions[at] : NULL;
@@ -120,7 +120,7 @@ int vmmem_guest_write(vmmem_guest_memory *gm, vmmem_gpa gpa, const void *buf, si
     } else {
         rc = guest_write_locked(m, gpa, last, buf);
     }
-    urcu_bp_read_unlock();
+    guest_rcu_read_unlock();
     return rc;
 }
 
@@ -224,7 +224,7 @@ int vmmem_guest_copy_block(vmmem_guest_memory *gm, vmmem_gpa dst, vmmem_gpa src,
     if (guest_range_last(dst, len, &dst_last) != VMMEM_OK || guest_range_last(src, len, &src_last) != VMMEM_OK)
         return VMMEM_ERANGE;
     int rc = VMMEM_OK;
-    urcu_bp_read_lock();
+    guest_rcu_read_lock();
     const guest_map *m = guest_map_current(gm);
     ptrdiff_t d_at = guest_map_find(m, dst), s_at = guest_map_find(m, src);
     const guest_region *d = d_at >= 0 ? m->regions[d_at] : NULL;
@@ -240,6 +240,6 @@ int vmmem_guest_copy_block(vmmem_guest_memory *gm, vmmem_gpa dst, vmmem_gpa src,
         if (rc == VMMEM_OK)
             rc = copy_general(m, dst, src, len);
     }
-    urcu_bp_read_unlock();
+    guest_rcu_read_unlock();
     return rc;
 }

@@ -3,11 +3,11 @@
  * range walking, host mappings, MMIO splitting and dirty marking. Nothing
  * here is exported.
  *
- * RCU protocol (urcu-bp, the "bulletproof" flavour: no thread registration):
- *  - readers: urcu_bp_read_lock(); map = guest_map_current(gm); ... use the
- *    map, its regions and their host memory ...; urcu_bp_read_unlock();
+ * RCU protocol (guest_rcu.h: liburcu-bp, no thread registration):
+ *  - readers: guest_rcu_read_lock(); map = guest_map_current(gm); ... use the
+ *    map, its regions and their host memory ...; guest_rcu_read_unlock();
  *  - writers: under gm->writer_lock build a new map from the current one,
- *    publish it (release store), then urcu_bp_synchronize_rcu() before the
+ *    publish it (release store), then guest_rcu_synchronize() before the
  *    old map array is freed or a removed region is unmapped and freed.
  * A map array is immutable once published. Regions are shared by successive
  * maps; a region's fields are immutable too except its dirty bitmap pointer,

@@ -2,10 +2,14 @@
  * destroying it, adding and removing regions (copy, modify, publish, wait for
  * a grace period), lookup, read-side sections and translation. */
 #include "guest_internal.h"
+#include "guest_rcu.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <urcu/urcu-bp.h>
+
+#ifdef GUEST_RCU_TSAN
+char guest_rcu_tsan_token;
+#endif
 
 static guest_map *map_alloc(size_t count)
 {
@@ -57,7 +61,7 @@ static void publish_and_unlock(vmmem_guest_memory *gm, guest_map *next)
     guest_map *old = atomic_load_explicit(&gm->map, memory_order_relaxed);
     atomic_store_explicit(&gm->map, next, memory_order_release);
     pthread_mutex_unlock(&gm->writer_lock);
-    urcu_bp_synchronize_rcu(); /* no reader can still hold `old` */
+    guest_rcu_synchronize(); /* no reader can still hold `old` */
     free(old);
 }
 
@@ -65,7 +69,7 @@ static void publish_and_unlock(vmmem_guest_memory *gm, guest_map *next)
  * VMMEM_EBUSY (inside a read-side section: the grace period would never end). */
 static int map_insert(vmmem_guest_memory *gm, guest_region *r)
 {
-    if (urcu_bp_read_ongoing())
+    if (guest_rcu_reading())
         return VMMEM_EBUSY;
     pthread_mutex_lock(&gm->writer_lock);
     const guest_map *cur = atomic_load_explicit(&gm->map, memory_order_relaxed);
@@ -196,7 +200,7 @@ int vmmem_guest_remove_region(vmmem_guest_memory *gm, vmmem_gpa gpa)
 {
     if (!gm)
         return VMMEM_EINVAL;
-    if (urcu_bp_read_ongoing())
+    if (guest_rcu_reading())
         return VMMEM_EBUSY;
     pthread_mutex_lock(&gm->writer_lock);
     const guest_map *cur = atomic_load_explicit(&gm->map, memory_order_relaxed);
@@ -225,7 +229,7 @@ int vmmem_guest_region_at(vmmem_guest_memory *gm, vmmem_gpa gpa, vmmem_region_in
     if (!gm || !out)
         return VMMEM_EINVAL;
     int rc = VMMEM_EFAULT;
-    urcu_bp_read_lock();
+    guest_rcu_read_lock();
     const guest_map *m = guest_map_current(gm);
     ptrdiff_t at = guest_map_find(m, gpa);
     if (at >= 0) {
@@ -237,7 +241,7 @@ int vmmem_guest_region_at(vmmem_guest_memory *gm, vmmem_gpa gpa, vmmem_region_in
         out->mmio = r->kind == VMMEM_REGION_MMIO ? &r->mmio : NULL;
         rc = VMMEM_OK;
     }
-    urcu_bp_read_unlock();
+    guest_rcu_read_unlock();
     return rc;
 }
 
@@ -273,13 +277,13 @@ int guest_map_check_range(const guest_map *m, vmmem_gpa gpa, vmmem_gpa last, uns
 void vmmem_guest_enter(vmmem_guest_memory *gm)
 {
     (void)gm; /* sections are per thread, shared by every address space */
-    urcu_bp_read_lock();
+    guest_rcu_read_lock();
 }
 
 void vmmem_guest_exit(vmmem_guest_memory *gm)
 {
     (void)gm;
-    urcu_bp_read_unlock();
+    guest_rcu_read_unlock();
 }
 
 int vmmem_guest_translate(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t len, unsigned access, void **host)
@@ -290,7 +294,7 @@ int vmmem_guest_translate(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t len, u
     if (guest_range_last(gpa, len, &last) != VMMEM_OK)
         return VMMEM_ERANGE;
     /* Outside a section the pointer could be unmapped at once. */
-    if (!urcu_bp_read_ongoing())
+    if (!guest_rcu_reading())
         return VMMEM_EINVAL;
     const guest_map *m = guest_map_current(gm);
     ptrdiff_t at = guest_map_find(m, gpa);

@@ -4,9 +4,9 @@
  * another vCPU thread never sees it torn; anything else (unaligned, MMIO,
  * crossing regions) goes through the checked byte path. */
 #include "guest_internal.h"
+#include "guest_rcu.h"
 
 #include <string.h>
-#include <urcu/urcu-bp.h>
 
 #if !defined(__BYTE_ORDER__) || (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__ && __BYTE_ORDER__ != __ORDER_BIG_ENDIAN__)
 #error "guest_typed.c needs the compiler's __BYTE_ORDER__"
@@ -38,7 +38,7 @@ static int load_image(vmmem_guest_memory *gm, vmmem_gpa gpa, unsigned size, uint
     if (guest_range_last(gpa, size, &last) != VMMEM_OK)
         return VMMEM_ERANGE;
     int rc = VMMEM_OK;
-    urcu_bp_read_lock();
+    guest_rcu_read_lock();
     const guest_map *m = guest_map_current(gm);
     ptrdiff_t at = guest_map_find(m, gpa);
     const guest_region *r = at >= 0 ? m->regions[at] : NULL;
@@ -66,7 +66,7 @@ static int load_image(vmmem_guest_memory *gm, vmmem_gpa gpa, unsigned size, uint
             default: memcpy(&v64, bytes, 8); *image = v64; break;
             }
     }
-    urcu_bp_read_unlock();
+    guest_rcu_read_unlock();
     return rc;
 }
 
@@ -78,7 +78,7 @@ static int store_image(vmmem_guest_memory *gm, vmmem_gpa gpa, unsigned size, uin
     if (guest_range_last(gpa, size, &last) != VMMEM_OK)
         return VMMEM_ERANGE;
     int rc = VMMEM_OK;
-    urcu_bp_read_lock();
+    guest_rcu_read_lock();
     const guest_map *m = guest_map_current(gm);
     ptrdiff_t at = guest_map_find(m, gpa);
     const guest_region *r = at >= 0 ? m->regions[at] : NULL;
@@ -104,7 +104,7 @@ static int store_image(vmmem_guest_memory *gm, vmmem_gpa gpa, unsigned size, uin
         }
         rc = guest_write_locked(m, gpa, last, bytes);
     }
-    urcu_bp_read_unlock();
+    guest_rcu_read_unlock();
     return rc;
 }
 
