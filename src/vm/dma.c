@@ -71,23 +71,10 @@ void vmmem_dma_mmio_exit(vmmem_dma_device *dev)
         mmio_depth--;
 }
 
-int dma_resolve_piece(vmmem_guest_memory *gm, dma_region_cache *cache, vmmem_gpa gpa, uint64_t len,
-                      vmmem_dma_direction dir, dma_piece *piece)
+int dma_region_lookup(vmmem_guest_memory *gm, dma_region_cache *cache, vmmem_gpa gpa)
 {
-    vmmem_region_info *info = &cache->info;
-    if (!cache->valid || gpa < info->base || gpa - info->base >= info->size) {
-        cache->valid = vmmem_guest_region_at(gm, gpa, info) == VMMEM_OK;
-        if (!cache->valid)
-            return VMMEM_EFAULT;
-    }
-    if (info->kind == VMMEM_REGION_ROM && dir == VMMEM_DMA_TO_GUEST)
-        return VMMEM_EPERM;
-    uint64_t offset = gpa - info->base;
-    uint64_t left_in_region = info->size - offset; /* offset < size: checked above */
-    piece->len = len < left_in_region ? len : left_in_region;
-    piece->kind = info->kind;
-    piece->host = info->host ? (unsigned char *)info->host + offset : NULL;
-    return VMMEM_OK;
+    cache->valid = vmmem_guest_region_at(gm, gpa, &cache->info) == VMMEM_OK;
+    return cache->valid;
 }
 
 void dma_dirty_flush(vmmem_guest_memory *gm, dma_dirty_run *run)

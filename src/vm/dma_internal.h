@@ -71,12 +71,30 @@ typedef struct dma_piece {
     unsigned char *host;  /* host address of gpa (RAM, ROM); valid until vmmem_guest_exit() */
 } dma_piece;
 
+/* Fills the cache with the region holding gpa; 0 when none does. */
+int dma_region_lookup(vmmem_guest_memory *gm, dma_region_cache *cache, vmmem_gpa gpa);
+
 /* Resolves the piece at gpa of a range of len > 0 bytes (which must not
  * wrap). Returns VMMEM_OK, VMMEM_EFAULT (no region holds gpa) or
  * VMMEM_EPERM (ROM, when dir is VMMEM_DMA_TO_GUEST). Call inside
- * vmmem_guest_enter(), with a cache used only in that section. */
-int dma_resolve_piece(vmmem_guest_memory *gm, dma_region_cache *cache, vmmem_gpa gpa, uint64_t len,
-                      vmmem_dma_direction dir, dma_piece *piece);
+ * vmmem_guest_enter(), with a cache used only in that section. Inline: it
+ * runs once or twice per segment, and a cache hit is a few compares. */
+static inline int dma_resolve_piece(vmmem_guest_memory *gm, dma_region_cache *cache, vmmem_gpa gpa,
+                                    uint64_t len, vmmem_dma_direction dir, dma_piece *piece)
+{
+    const vmmem_region_info *info = &cache->info;
+    if ((!cache->valid || gpa < info->base || gpa - info->base >= info->size) &&
+        !dma_region_lookup(gm, cache, gpa))
+        return VMMEM_EFAULT;
+    if (info->kind == VMMEM_REGION_ROM && dir == VMMEM_DMA_TO_GUEST)
+        return VMMEM_EPERM;
+    uint64_t offset = gpa - info->base;
+    uint64_t left_in_region = info->size - offset; /* offset < size: checked above */
+    piece->len = len < left_in_region ? len : left_in_region;
+    piece->kind = info->kind;
+    piece->host = info->host ? (unsigned char *)info->host + offset : NULL;
+    return VMMEM_OK;
+}
 
 /* vmmem_dma_check() for a caller already inside vmmem_guest_enter(dev->gm);
  * fills the cache for the transfer that follows in the same section. */
