@@ -14,6 +14,12 @@
 static GUARD_TLS const vmmem_dma_device *mmio_stack[VMMEM_DMA_MAX_MMIO_NESTING];
 static GUARD_TLS unsigned mmio_depth;
 
+/* The thread's session (see dma_session_begin()): gm NULL when none. */
+static GUARD_TLS struct {
+    vmmem_guest_memory *gm;
+    dma_region_cache cache;
+} session;
+
 int dma_thread_in_mmio(const vmmem_dma_device *dev)
 {
     for (unsigned i = 0; i < mmio_depth; i++)
@@ -69,6 +75,35 @@ void vmmem_dma_mmio_exit(vmmem_dma_device *dev)
 {
     if (mmio_depth > 0 && mmio_stack[mmio_depth - 1] == dev)
         mmio_depth--;
+}
+
+void dma_session_begin(vmmem_guest_memory *gm)
+{
+    if (!session.gm) {
+        session.gm = gm;
+        session.cache.valid = 0;
+    }
+}
+
+void dma_session_end(vmmem_guest_memory *gm)
+{
+    if (session.gm == gm)
+        session.gm = NULL;
+}
+
+dma_region_cache *dma_transfer_enter(vmmem_guest_memory *gm, dma_region_cache *local)
+{
+    if (session.gm == gm)
+        return &session.cache;
+    vmmem_guest_enter(gm);
+    local->valid = 0;
+    return local;
+}
+
+void dma_transfer_exit(vmmem_guest_memory *gm, const dma_region_cache *cache, const dma_region_cache *local)
+{
+    if (cache == local)
+        vmmem_guest_exit(gm);
 }
 
 int dma_region_lookup(vmmem_guest_memory *gm, dma_region_cache *cache, vmmem_gpa gpa)
@@ -171,11 +206,11 @@ static int copy_with_buffer(vmmem_dma_device *dev, const vmmem_dma_segment *sg, 
     if (!dev)
         return VMMEM_EINVAL;
     vmmem_guest_memory *gm = dev->gm;
-    dma_region_cache cache = { .valid = 0 };
+    dma_region_cache local;
+    dma_region_cache *cache = dma_transfer_enter(gm, &local);
     dma_dirty_run dirty = { 0, 0 };
     uint64_t total;
-    vmmem_guest_enter(gm);
-    int rc = dma_check_locked(dev, sg, count, dir, &total, &cache);
+    int rc = dma_check_locked(dev, sg, count, dir, &total, cache);
     if (rc == VMMEM_OK && !buf)
         rc = VMMEM_EINVAL;
     if (rc == VMMEM_OK && total != len)
@@ -186,7 +221,7 @@ static int copy_with_buffer(vmmem_dma_device *dev, const vmmem_dma_segment *sg, 
     uint64_t span;
     while (rc == VMMEM_OK && (span = dma_cursor_span(&cur, &gpa)) != 0) {
         dma_piece piece;
-        rc = dma_resolve_piece(gm, &cache, gpa, span, dir, &piece);
+        rc = dma_resolve_piece(gm, cache, gpa, span, dir, &piece);
         if (rc != VMMEM_OK)
             break;
         size_t n = (size_t)piece.len;
@@ -202,7 +237,7 @@ static int copy_with_buffer(vmmem_dma_device *dev, const vmmem_dma_segment *sg, 
         dma_cursor_advance(&cur, n);
     }
     dma_dirty_flush(gm, &dirty);
-    vmmem_guest_exit(gm);
+    dma_transfer_exit(gm, cache, &local);
     return rc;
 }
 

@@ -174,8 +174,8 @@ static int bounce_mmio(file_io *io, vmmem_gpa gpa, uint64_t len, vmmem_dma_direc
     return VMMEM_OK;
 }
 
-/* The whole transfer runs in one read-side section: the list is validated,
- * then moved, against the same regions. */
+/* The whole transfer runs in one read-side section (its own, or the
+ * session's): the list is validated, then moved, against the same regions. */
 static int file_transfer(vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t count, int fd,
                          uint64_t offset, vmmem_dma_direction dir, uint64_t *file_bytes)
 {
@@ -188,10 +188,10 @@ static int file_transfer(vmmem_dma_device *dev, const vmmem_dma_segment *sg, siz
     io.eof = 0;
     io.file_bytes = 0;
     io.batch.count = 0;
-    dma_region_cache cache = { .valid = 0 };
+    dma_region_cache local;
+    dma_region_cache *cache = dma_transfer_enter(io.gm, &local);
     uint64_t total;
-    vmmem_guest_enter(io.gm);
-    int rc = dma_check_locked(dev, sg, count, dir, &total, &cache);
+    int rc = dma_check_locked(dev, sg, count, dir, &total, cache);
     if (rc == VMMEM_OK && (fd < 0 || offset > (uint64_t)INT64_MAX || total > (uint64_t)INT64_MAX - offset))
         rc = VMMEM_EINVAL;
     dma_cursor cur;
@@ -200,7 +200,7 @@ static int file_transfer(vmmem_dma_device *dev, const vmmem_dma_segment *sg, siz
     uint64_t span;
     while (rc == VMMEM_OK && (span = dma_cursor_span(&cur, &gpa)) != 0) {
         dma_piece piece;
-        rc = dma_resolve_piece(io.gm, &cache, gpa, span, dir, &piece);
+        rc = dma_resolve_piece(io.gm, cache, gpa, span, dir, &piece);
         if (rc != VMMEM_OK)
             break;
         if (piece.kind == VMMEM_REGION_MMIO) {
@@ -214,7 +214,7 @@ static int file_transfer(vmmem_dma_device *dev, const vmmem_dma_segment *sg, siz
     }
     if (rc == VMMEM_OK)
         rc = flush_batch(&io, dir);
-    vmmem_guest_exit(io.gm);
+    dma_transfer_exit(io.gm, cache, &local);
     if (file_bytes)
         *file_bytes = io.file_bytes;
     return rc;

@@ -96,6 +96,20 @@ static inline int dma_resolve_piece(vmmem_guest_memory *gm, dma_region_cache *ca
     return VMMEM_OK;
 }
 
+/* A read-side section that code of this library holds open on this thread
+ * (a virtqueue batch): while it lasts, transfers on the same guest memory
+ * run inside it instead of entering their own, and share its region cache
+ * (valid for the whole section). At most one per thread; a second begin is
+ * ignored (its transfers enter their own sections). */
+void dma_session_begin(vmmem_guest_memory *gm); /* call inside vmmem_guest_enter(gm) */
+void dma_session_end(vmmem_guest_memory *gm);   /* call before the matching exit */
+
+/* Starts a transfer's section: the session's when it is on gm (no new
+ * section, its cache), else a new one with *local as the (emptied) cache.
+ * Returns the cache to use; dma_transfer_exit() ends what was started. */
+dma_region_cache *dma_transfer_enter(vmmem_guest_memory *gm, dma_region_cache *local);
+void dma_transfer_exit(vmmem_guest_memory *gm, const dma_region_cache *cache, const dma_region_cache *local);
+
 /* vmmem_dma_check() for a caller already inside vmmem_guest_enter(dev->gm);
  * fills the cache for the transfer that follows in the same section. */
 int dma_check_locked(vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t count, vmmem_dma_direction dir,

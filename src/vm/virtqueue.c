@@ -222,6 +222,7 @@ int vmmem_virtq_begin(vmmem_virtq *vq)
         return fail(vq, rc);
     }
     vq->in_batch = 1;
+    dma_session_begin(vq->gm); /* the batch's transfers share its section */
     return VMMEM_OK;
 }
 
@@ -229,6 +230,7 @@ void vmmem_virtq_end(vmmem_virtq *vq)
 {
     if (vq && vq->in_batch) {
         vq->in_batch = 0;
+        dma_session_end(vq->gm);
         vmmem_guest_exit(vq->gm);
     }
 }
