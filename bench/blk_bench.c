@@ -226,6 +226,7 @@ int main(int argc, char **argv)
 
     struct bench_machine m;
     bench_machine_collect(&m);
+    bench_machine_pin(&m, 1, -1); /* one CPU: no migration between the paths' batches */
     bench_machine_print(stdout, &m);
     printf("\nvmmem-blk-bench: %d rounds, %zu MiB per path per round, image %u MiB (page cache warm)\n"
            "ns per request: median over rounds; ratio = pread ns / device ns (throughput ratio)\n\n",
