@@ -5,14 +5,16 @@
 #   make test-aarch64  cross-build for AArch64, run the suite under qemu-aarch64
 #   make test-s390x    cross-build for big-endian s390x, run the suite under qemu-s390x
 #   make test-clang    the same suite built with clang (-Werror)
+#   make bench-blk     the virtio block device against pread (docs/dma.md)
 #   make install       cmake --install (PREFIX=/usr/local)
+#   make bench-guest   guest memory calls vs the raw copy (vmmem-guest-bench)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all build test bench test-sanitize test-aarch64 test-s390x test-clang install clean
+.PHONY: all build test bench test-sanitize test-aarch64 test-s390x test-clang install clean bench-guest bench-blk
 
 all: build
 
@@ -52,3 +54,9 @@ install: build
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-aarch64 build-s390x build-clang
+
+bench-guest: build
+	$(BUILD)/bench/vmmem-guest-bench $(ARGS)
+
+bench-blk: build
+	$(BUILD)/bench/vmmem-blk-bench $(ARGS)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/install-deps.sh - installs the Debian packages a make target needs.
-# Usage: scripts/install-deps.sh test|bench|sanitize|clang|valgrind ...
+# Usage: scripts/install-deps.sh test|bench|sanitize|clang|valgrind|fuzz ...
 # As root, missing packages are installed (after apt-get update); otherwise
 # the script lists them and fails for the test set, warns for optional ones.
 set -euo pipefail
@@ -9,10 +9,11 @@ required=()
 optional=()
 for group in "$@"; do
   case "$group" in
-    test) required+=(cmake make gcc pkg-config libcmocka-dev binutils) ;;
+    test) required+=(cmake make gcc pkg-config libcmocka-dev binutils liburcu-dev) ;;
     sanitize) required+=(gcc) ;;
     clang) required+=(clang) ;;
     valgrind) required+=(valgrind) ;;
+    fuzz) required+=(clang libclang-rt-14-dev) ;; # libFuzzer (a Recommends of clang-14)
     bench) optional+=(gnuplot-nox dpdk-dev) ;;
     *) echo "install-deps: unknown group '$group'" >&2; exit 2 ;;
   esac

@@ -1,0 +1,245 @@
+/* vmmem/guest_memory.h - a guest physical address space for a VMM: RAM,
+ * ROM and MMIO regions, overflow-safe translation, checked access and
+ * copy_block on the fast copy engine, typed accessors, dirty-page tracking.
+ *
+ * Part of libvmmem-vm (pkg-config vmmem-vm, CMake vmmem::vmmem_vm), which
+ * links the core libvmmem and Debian's liburcu (RCU for the region map).
+ *
+ * Every range a guest can supply is validated as a whole before a byte
+ * moves: a range that wraps past 2^64 is VMMEM_ERANGE, one that is not
+ * entirely covered by regions is VMMEM_EFAULT, a write that touches ROM is
+ * VMMEM_EPERM; in each case nothing is read from or written to the guest.
+ *
+ * Threads: every call may run concurrently with every other, including
+ * adding and removing regions. Accesses see the region map as it was before
+ * or after a change, never a mix; a removed region is unmapped only after
+ * every access that could see it has finished. */
+#ifndef VMMEM_GUEST_MEMORY_H
+#define VMMEM_GUEST_MEMORY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <vmmem/error.h>
+#include <vmmem/export.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** A guest physical address. */
+typedef uint64_t vmmem_gpa;
+
+/** A guest physical address space (opaque). */
+typedef struct vmmem_guest_memory vmmem_guest_memory;
+
+/** Dirty tracking granularity: one bit per this many bytes of a RAM region,
+ *  bit i covering region offsets [i * 4096, (i + 1) * 4096). */
+#define VMMEM_DIRTY_PAGE_SIZE 4096u
+
+/** Kinds of region. */
+typedef enum vmmem_region_kind {
+    VMMEM_REGION_RAM = 1,  /**< host memory, read and write */
+    VMMEM_REGION_ROM = 2,  /**< host memory, guest writes rejected (VMMEM_EPERM) */
+    VMMEM_REGION_MMIO = 3  /**< a device: accesses become read/write callbacks */
+} vmmem_region_kind;
+
+/** Flags of vmmem_ram_options. */
+enum vmmem_ram_flags {
+    VMMEM_RAM_HUGEPAGES = 1u << 0, /**< back anonymous RAM with explicit huge pages (MAP_HUGETLB);
+                                        not with a file (a hugetlbfs file or MFD_HUGETLB memfd is
+                                        huge by itself) */
+    VMMEM_RAM_SHARED = 1u << 1     /**< MAP_SHARED (implied when a file descriptor is given) */
+};
+
+/** How RAM is backed. NULL options: private anonymous memory. A file must
+ *  be at least fd_offset + size bytes long when added (checked) and must not
+ *  shrink while mapped: the missing part would raise SIGBUS (seal a memfd
+ *  with F_SEAL_SHRINK). */
+typedef struct vmmem_ram_options {
+    int fd;             /**< file or memfd to map, or -1 for anonymous memory */
+    uint64_t fd_offset; /**< offset into fd (page aligned) */
+    unsigned flags;     /**< enum vmmem_ram_flags */
+} vmmem_ram_options;
+
+/** A device's MMIO callbacks. `data` holds the bytes exactly as they appear
+ *  at guest addresses [base + offset, base + offset + size): the device
+ *  decides its register byte order. Accesses are split into naturally
+ *  aligned pieces of at most max_access bytes and at least min_access bytes
+ *  (powers of two in 1..8, min_access <= max_access). A callback returns
+ *  VMMEM_OK or a negative code, which the access returns. */
+typedef struct vmmem_mmio_ops {
+    /** Reads `size` bytes at region offset `offset` into data. */
+    int (*read)(void *opaque, uint64_t offset, void *data, unsigned size);
+    /** Writes `size` bytes from data at region offset `offset`. */
+    int (*write)(void *opaque, uint64_t offset, const void *data, unsigned size);
+    unsigned min_access; /**< smallest access the device accepts */
+    unsigned max_access; /**< largest access the device accepts */
+    void *opaque;        /**< passed to the callbacks */
+} vmmem_mmio_ops;
+
+/** What vmmem_guest_region_at() reports. */
+typedef struct vmmem_region_info {
+    vmmem_region_kind kind; /**< RAM, ROM or MMIO */
+    vmmem_gpa base;  /**< first guest address of the region */
+    uint64_t size;   /**< bytes */
+    void *host;      /**< host address of base (RAM and ROM), NULL for MMIO */
+    const vmmem_mmio_ops *mmio; /**< the callbacks (MMIO), NULL otherwise */
+} vmmem_region_info;
+
+/* ---- address space ------------------------------------------------------- */
+
+/** Creates an empty address space in *out. Returns VMMEM_OK, VMMEM_EINVAL
+ *  (out is NULL) or VMMEM_ENOMEM. */
+VMMEM_API int vmmem_guest_memory_create(vmmem_guest_memory **out);
+
+/** Unmaps every region and frees the address space. No other call on it may
+ *  be running or start. NULL is ignored. */
+VMMEM_API void vmmem_guest_memory_destroy(vmmem_guest_memory *gm);
+
+/** Adds RAM at [gpa, gpa + size). size must be a non-zero multiple of the
+ *  host page size (of the huge page size with VMMEM_RAM_HUGEPAGES), gpa
+ *  page aligned. The host memory lies between guard pages. Returns
+ *  VMMEM_OK; VMMEM_EINVAL (gm NULL, bad size, alignment or options, file
+ *  too short), VMMEM_ERANGE (the range wraps past 2^64), VMMEM_EEXIST
+ *  (overlaps a region), VMMEM_EUNSUPPORTED (huge pages asked, the system
+ *  has none), VMMEM_ENOMEM (mmap failed for lack of memory, e.g. no free
+ *  huge pages), VMMEM_EIO (mmap or fstat failed otherwise, e.g. a bad fd) or
+ *  VMMEM_EBUSY (called inside a read-side section or an MMIO callback: it
+ *  would wait for itself; the same holds for every call that changes the
+ *  map or switches dirty tracking). */
+VMMEM_API int vmmem_guest_add_ram(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t size,
+                                  const vmmem_ram_options *options);
+
+/** Adds ROM at [gpa, gpa + size) holding a copy of content[0..content_len)
+ *  (the rest reads as zero; content_len <= size; content may be NULL when
+ *  content_len is 0). The host copy is mapped read-only. Same rules and
+ *  codes as vmmem_guest_add_ram(). */
+VMMEM_API int vmmem_guest_add_rom(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t size,
+                                  const void *content, size_t content_len);
+
+/** Adds an MMIO region at [gpa, gpa + size) (any alignment; size a
+ *  non-zero multiple of ops->min_access, so that a widened read never
+ *  reaches past the device). *ops is copied. Returns VMMEM_OK, VMMEM_EINVAL
+ *  (bad ops or size), VMMEM_ERANGE, VMMEM_EEXIST, VMMEM_ENOMEM or
+ *  VMMEM_EBUSY. */
+VMMEM_API int vmmem_guest_add_mmio(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t size,
+                                   const vmmem_mmio_ops *ops);
+
+/** Removes the region that starts at gpa. Returns once no access can still
+ *  see it (its memory is unmapped by then). VMMEM_ENOENT when no region
+ *  starts at gpa; VMMEM_EBUSY (nothing done) when called inside
+ *  vmmem_guest_enter() / vmmem_guest_exit() or from an MMIO callback, where
+ *  it would wait for itself. */
+VMMEM_API int vmmem_guest_remove_region(vmmem_guest_memory *gm, vmmem_gpa gpa);
+
+/** Describes the region containing gpa. VMMEM_EFAULT when none does. The
+ *  host pointer may be used only as vmmem_guest_translate() allows. */
+VMMEM_API int vmmem_guest_region_at(vmmem_guest_memory *gm, vmmem_gpa gpa, vmmem_region_info *out);
+
+/* ---- translation ---------------------------------------------------------- */
+
+/** Starts a read-side section: host pointers from vmmem_guest_translate()
+ *  stay valid until the matching vmmem_guest_exit(). Sections nest and are
+ *  cheap (no lock, no atomic read-modify-write); keep them short, since
+ *  vmmem_guest_remove_region() waits for them. */
+VMMEM_API void vmmem_guest_enter(vmmem_guest_memory *gm);
+/** Ends the section started by the matching vmmem_guest_enter(). */
+VMMEM_API void vmmem_guest_exit(vmmem_guest_memory *gm);
+
+/** Access intents for vmmem_guest_translate(). */
+enum vmmem_access {
+    VMMEM_ACCESS_READ = 1, /**< the host pointer will be read through */
+    VMMEM_ACCESS_WRITE = 2 /**< the host pointer will be written through (RAM only) */
+};
+
+/** Translates [gpa, gpa + len) to a host pointer in *host when the whole
+ *  range lies in one RAM region (or ROM, for VMMEM_ACCESS_READ only). Call
+ *  between vmmem_guest_enter() and vmmem_guest_exit(). A write through the
+ *  pointer is not seen by dirty tracking: call vmmem_guest_mark_dirty().
+ *  Returns VMMEM_OK; VMMEM_EINVAL (len 0, host NULL, bad access, or called
+ *  outside a read-side section),
+ *  VMMEM_ERANGE (wraps), VMMEM_EFAULT (not one RAM/ROM region), VMMEM_EPERM
+ *  (write intent on ROM). */
+VMMEM_API int vmmem_guest_translate(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t len,
+                                    unsigned access, void **host);
+
+/* ---- access ---------------------------------------------------------------- */
+
+/** Reads guest [gpa, gpa + len) into buf, across region boundaries (RAM, ROM
+ *  and MMIO). VMMEM_OK; VMMEM_EINVAL (buf NULL with len > 0), VMMEM_ERANGE,
+ *  VMMEM_EFAULT (a byte not covered), or an MMIO callback's code. len 0 is
+ *  VMMEM_OK. */
+VMMEM_API int vmmem_guest_read(vmmem_guest_memory *gm, vmmem_gpa gpa, void *buf, size_t len);
+
+/** Writes buf to guest [gpa, gpa + len); VMMEM_EPERM (nothing written) if
+ *  any byte is ROM. Marks the RAM pages written dirty. Codes as for read. */
+VMMEM_API int vmmem_guest_write(vmmem_guest_memory *gm, vmmem_gpa gpa, const void *buf, size_t len);
+
+/** Copies guest [src, src + len) to [dst, dst + len) with memmove semantics
+ *  (overlap allowed), across region boundaries; RAM to RAM on the fast copy
+ *  engine. Both ranges are validated before a byte moves. Codes as for
+ *  vmmem_guest_write(). */
+VMMEM_API int vmmem_guest_copy_block(vmmem_guest_memory *gm, vmmem_gpa dst, vmmem_gpa src, uint64_t len);
+
+/* Typed accessors: value in host order, guest memory little-endian (le) or
+ * big-endian (be). A naturally aligned access to RAM is one load or store
+ * (atomic with respect to other threads); an unaligned one, or one on MMIO,
+ * is not. Codes as for vmmem_guest_read()/vmmem_guest_write(). */
+/** Reads one byte. */
+VMMEM_API int vmmem_guest_read_u8(vmmem_guest_memory *gm, vmmem_gpa gpa, uint8_t *value);
+/** Reads a little-endian 16-bit value. */
+VMMEM_API int vmmem_guest_read_le16(vmmem_guest_memory *gm, vmmem_gpa gpa, uint16_t *value);
+/** Reads a little-endian 32-bit value. */
+VMMEM_API int vmmem_guest_read_le32(vmmem_guest_memory *gm, vmmem_gpa gpa, uint32_t *value);
+/** Reads a little-endian 64-bit value. */
+VMMEM_API int vmmem_guest_read_le64(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t *value);
+/** Reads a big-endian 16-bit value. */
+VMMEM_API int vmmem_guest_read_be16(vmmem_guest_memory *gm, vmmem_gpa gpa, uint16_t *value);
+/** Reads a big-endian 32-bit value. */
+VMMEM_API int vmmem_guest_read_be32(vmmem_guest_memory *gm, vmmem_gpa gpa, uint32_t *value);
+/** Reads a big-endian 64-bit value. */
+VMMEM_API int vmmem_guest_read_be64(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t *value);
+/** Writes one byte. */
+VMMEM_API int vmmem_guest_write_u8(vmmem_guest_memory *gm, vmmem_gpa gpa, uint8_t value);
+/** Writes a little-endian 16-bit value. */
+VMMEM_API int vmmem_guest_write_le16(vmmem_guest_memory *gm, vmmem_gpa gpa, uint16_t value);
+/** Writes a little-endian 32-bit value. */
+VMMEM_API int vmmem_guest_write_le32(vmmem_guest_memory *gm, vmmem_gpa gpa, uint32_t value);
+/** Writes a little-endian 64-bit value. */
+VMMEM_API int vmmem_guest_write_le64(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t value);
+/** Writes a big-endian 16-bit value. */
+VMMEM_API int vmmem_guest_write_be16(vmmem_guest_memory *gm, vmmem_gpa gpa, uint16_t value);
+/** Writes a big-endian 32-bit value. */
+VMMEM_API int vmmem_guest_write_be32(vmmem_guest_memory *gm, vmmem_gpa gpa, uint32_t value);
+/** Writes a big-endian 64-bit value. */
+VMMEM_API int vmmem_guest_write_be64(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t value);
+
+/* ---- dirty tracking ---------------------------------------------------------- */
+
+/** Switches dirty tracking of the RAM region starting at region_gpa on
+ *  (enable != 0, with every page clean) or off. VMMEM_ENOENT (no region
+ *  starts there), VMMEM_EINVAL (not RAM), VMMEM_ENOMEM, VMMEM_EBUSY (inside
+ *  a read-side section). */
+VMMEM_API int vmmem_guest_dirty_enable(vmmem_guest_memory *gm, vmmem_gpa region_gpa, int enable);
+
+/** Marks the RAM pages of [gpa, gpa + len) dirty (for writes made through a
+ *  translated pointer); the range may span adjacent RAM regions. Pages of
+ *  regions without tracking are ignored. VMMEM_ERANGE (wraps), VMMEM_EFAULT
+ *  (a byte not in RAM); len 0 is VMMEM_OK. Call it after the writes. */
+VMMEM_API int vmmem_guest_mark_dirty(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t len);
+
+/** Atomically reads and clears the dirty bitmap of the RAM region starting
+ *  at region_gpa into bitmap[0..words): bit (i % 64) of bitmap[i / 64] is
+ *  page i; words past the region's are zeroed. words must cover the region
+ *  (ceil(pages / 64)). A page written concurrently is reported now or by the
+ *  next call, never lost, provided the caller copies the reported pages
+ *  after this call returns.
+ *  VMMEM_ENOENT, VMMEM_EINVAL (tracking off, NULL, too few words). */
+VMMEM_API int vmmem_guest_dirty_fetch_and_clear(vmmem_guest_memory *gm, vmmem_gpa region_gpa,
+                                                uint64_t *bitmap, size_t words);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VMMEM_GUEST_MEMORY_H */

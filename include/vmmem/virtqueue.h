@@ -1,0 +1,128 @@
+/* vmmem/virtqueue.h - the device side of a virtio 1.x split virtqueue in
+ * guest memory: pops descriptor chains as scatter-gather lists for
+ * vmmem/dma.h and publishes used elements. Generic: any virtio device
+ * model can build on it (vmmem/virtio_blk.h does).
+ *
+ * Part of libvmmem-vm.
+ *
+ * Layout (virtio 1.x, 2.7): descriptor table of 16-byte entries {le64 addr,
+ * le32 len, le16 flags, le16 next}, 16-byte aligned; available ring {le16
+ * flags, le16 idx, le16 ring[size]}, 2-byte aligned; used ring {le16 flags,
+ * le16 idx, {le32 id, le32 len} ring[size]}, 4-byte aligned. The rings are
+ * read and written through translated pointers and must lie in guest RAM
+ * (never MMIO, so a ring access cannot call back into a device).
+ *
+ * Hostile queues: each descriptor is read once into a private copy, every
+ * walk is bounded, and a malformed queue (an index out of range, a loop or
+ * a chain longer than the queue, a bad indirect table, a device-readable
+ * descriptor after a device-writable one, a ring outside RAM) marks the
+ * queue broken: every later call fails until the device is reset (the
+ * queue destroyed and created again), as virtio's DEVICE_NEEDS_RESET.
+ *
+ * Threads: one thread at a time may pop and push on a queue. */
+#ifndef VMMEM_VIRTQUEUE_H
+#define VMMEM_VIRTQUEUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <vmmem/dma.h>
+#include <vmmem/export.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Largest queue size accepted: QEMU's and Linux vhost's limit; a chain
+ *  (direct or one indirect table) then never has more descriptors than a
+ *  DMA list may have segments (VMMEM_DMA_MAX_SEGMENTS). */
+#define VMMEM_VIRTQ_MAX_SIZE 1024u
+
+/** Descriptor flag: the chain continues at `next`. */
+#define VMMEM_VIRTQ_DESC_F_NEXT 1u
+/** Descriptor flag: the buffer is device-writable (else device-readable). */
+#define VMMEM_VIRTQ_DESC_F_WRITE 2u
+/** Descriptor flag: the buffer is a table of descriptors (indirect). */
+#define VMMEM_VIRTQ_DESC_F_INDIRECT 4u
+
+/** Bytes of one descriptor table entry. */
+#define VMMEM_VIRTQ_DESC_SIZE 16u
+
+/** A split virtqueue (opaque). */
+typedef struct vmmem_virtq vmmem_virtq;
+
+/** Where the driver placed a queue. */
+typedef struct vmmem_virtq_config {
+    uint16_t size;        /**< entries: a power of two, 1..VMMEM_VIRTQ_MAX_SIZE */
+    vmmem_gpa desc_addr;  /**< descriptor table (16-byte aligned) */
+    vmmem_gpa avail_addr; /**< available ring (2-byte aligned) */
+    vmmem_gpa used_addr;  /**< used ring (4-byte aligned) */
+} vmmem_virtq_config;
+
+/** One popped descriptor chain: seg[0..readable) are device-readable,
+ *  seg[readable..readable + writable) device-writable, in chain order
+ *  (an indirect table is expanded in place). */
+typedef struct vmmem_virtq_chain {
+    uint16_t head;     /**< index of the chain's first descriptor: the id to push */
+    uint32_t readable; /**< device-readable segments */
+    uint32_t writable; /**< device-writable segments */
+    vmmem_dma_segment seg[VMMEM_VIRTQ_MAX_SIZE]; /**< the buffers */
+} vmmem_virtq_chain;
+
+/** Creates a queue in *out whose data moves through dma (the device's DMA
+ *  context, which must outlive the queue). Returns VMMEM_OK; VMMEM_EINVAL
+ *  (NULL argument, size not a power of two in range, a ring misaligned);
+ *  VMMEM_ERANGE (a ring wraps past 2^64); VMMEM_EFAULT (a ring is not
+ *  entirely in one RAM region; the used ring must be writable RAM);
+ *  VMMEM_EPERM (the used ring is in ROM); VMMEM_ENOMEM. */
+VMMEM_API int vmmem_virtq_create(vmmem_dma_device *dma, const vmmem_virtq_config *config, vmmem_virtq **out);
+
+/** Frees a queue. NULL is ignored. */
+VMMEM_API void vmmem_virtq_destroy(vmmem_virtq *vq);
+
+/** Pops the next available chain into *chain. Returns 1 (a chain), 0 (the
+ *  ring is empty), VMMEM_EBUSY (this thread is handling an MMIO access of
+ *  the device: nothing read, the queue is unchanged), VMMEM_EINVAL (NULL
+ *  argument, or the queue is or has just become broken), VMMEM_EFAULT or
+ *  VMMEM_EPERM (a ring or indirect table is not in RAM: the queue is now
+ *  broken). */
+VMMEM_API int vmmem_virtq_pop(vmmem_virtq *vq, vmmem_virtq_chain *chain);
+
+/** Publishes a used element {head, written} (written: bytes the device
+ *  wrote into the chain's writable buffers): the element first, then a
+ *  release barrier and the used index as one aligned 16-bit store, so a
+ *  driver that sees the index sees the element and the data. Returns
+ *  VMMEM_OK; VMMEM_EINVAL (NULL, head out of range, or the queue is
+ *  broken); VMMEM_EBUSY as for vmmem_virtq_pop(); VMMEM_EFAULT or
+ *  VMMEM_EPERM (the used ring is no longer RAM: the queue is now broken). */
+VMMEM_API int vmmem_virtq_push(vmmem_virtq *vq, uint16_t head, uint32_t written);
+
+/** Starts a batch of pops and pushes (one notification's work): enters a
+ *  read-side section of the guest memory (vmmem_guest_enter()) and
+ *  translates the three rings once, so that the calls up to
+ *  vmmem_virtq_end() need no lookup. Keep a batch short: region removal
+ *  waits for it. Returns VMMEM_OK; VMMEM_EINVAL (NULL, or the queue is
+ *  broken); VMMEM_EBUSY (already in a batch, or this thread is handling an
+ *  MMIO access of the device); VMMEM_EFAULT or VMMEM_EPERM (a ring is not
+ *  in RAM: the queue is now broken). */
+VMMEM_API int vmmem_virtq_begin(vmmem_virtq *vq);
+
+/** Ends the batch started by a successful vmmem_virtq_begin(). */
+VMMEM_API void vmmem_virtq_end(vmmem_virtq *vq);
+
+/** Marks the queue broken (a device found a request it cannot answer). */
+VMMEM_API void vmmem_virtq_mark_broken(vmmem_virtq *vq);
+
+/** Non-zero when the queue is broken. */
+VMMEM_API int vmmem_virtq_is_broken(const vmmem_virtq *vq);
+
+/** The queue's size. */
+VMMEM_API uint16_t vmmem_virtq_size(const vmmem_virtq *vq);
+
+/** The DMA context the queue moves data through. */
+VMMEM_API vmmem_dma_device *vmmem_virtq_dma(const vmmem_virtq *vq);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VMMEM_VIRTQUEUE_H */

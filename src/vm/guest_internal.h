@@ -1,0 +1,166 @@
+/* src/vm/guest_internal.h - what the files of the guest memory manager
+ * (libvmmem-vm) share: regions, the RCU-published region map, lookup and
+ * range walking, host mappings, MMIO splitting and dirty marking. Nothing
+ * here is exported.
+ *
+ * RCU protocol (guest_rcu.h: liburcu-bp, no thread registration):
+ *  - readers: guest_rcu_read_lock(); map = guest_map_current(gm); ... use the
+ *    map, its regions and their host memory ...; guest_rcu_read_unlock();
+ *  - writers: under gm->writer_lock build a new map from the current one,
+ *    publish it (release store), then guest_rcu_synchronize() before the
+ *    old map array is freed or a removed region is unmapped and freed.
+ * A map array is immutable once published. Regions are shared by successive
+ * maps; a region's fields are immutable too except its dirty bitmap pointer,
+ * which is replaced under writer_lock and freed only after a grace period. */
+#ifndef VMMEM_SRC_VM_GUEST_INTERNAL_H
+#define VMMEM_SRC_VM_GUEST_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <vmmem/guest_memory.h>
+
+/* ---- host mappings (host_mapping.c) ------------------------------------ */
+
+/* Host memory behind a RAM or ROM region: `data` (the region's bytes) lies
+ * inside a PROT_NONE reservation with at least one guard page on each side,
+ * so a host-side overrun faults instead of reaching another mapping. */
+typedef struct host_mapping {
+    void *reserve;      /* the whole reservation, unmapped as one */
+    size_t reserve_len;
+    unsigned char *data;
+} host_mapping;
+
+/* The host page size. */
+size_t host_page_size(void);
+
+/* The system's default huge page size in *out (from /proc/meminfo).
+ * VMMEM_OK, or VMMEM_EUNSUPPORTED when the system has none. */
+int host_huge_page_size(size_t *out);
+
+/* Maps `size` bytes of RAM as `options` ask (NULL: private anonymous).
+ * Arguments are already validated except what needs the file: a file
+ * shorter than fd_offset + size is VMMEM_EINVAL (touching the missing part
+ * would raise SIGBUS). Returns VMMEM_OK, VMMEM_EINVAL, VMMEM_ENOMEM or
+ * VMMEM_EIO. */
+int host_map_ram(host_mapping *hm, uint64_t size, const vmmem_ram_options *options);
+
+/* Maps `size` bytes holding content[0..content_len), zero after it, then
+ * makes them read-only. VMMEM_OK, VMMEM_ENOMEM or VMMEM_EIO. */
+int host_map_rom(host_mapping *hm, uint64_t size, const void *content, size_t content_len);
+
+/* Unmaps the whole reservation. */
+void host_unmap(host_mapping *hm);
+
+/* ---- regions and the map (guest_memory.c) ------------------------------ */
+
+typedef struct guest_region {
+    vmmem_region_kind kind;
+    vmmem_gpa base;
+    vmmem_gpa last;      /* base + size - 1: never wraps (checked when added) */
+    uint64_t size;
+    unsigned char *host; /* RAM and ROM: host address of base; NULL for MMIO */
+    host_mapping mapping;
+    vmmem_mmio_ops mmio; /* MMIO only */
+    /* Dirty bitmap (RAM only): one bit per VMMEM_DIRTY_PAGE_SIZE bytes,
+     * NULL while tracking is off. */
+    _Atomic(_Atomic uint64_t *) dirty;
+} guest_region;
+
+typedef struct guest_map {
+    size_t count;
+    guest_region *regions[]; /* sorted by base, pairwise disjoint */
+} guest_map;
+
+struct vmmem_guest_memory {
+    _Atomic(guest_map *) map; /* never NULL after create */
+    pthread_mutex_t writer_lock;
+};
+
+/* The current map; call inside a read-side section (or under writer_lock). */
+static inline const guest_map *guest_map_current(vmmem_guest_memory *gm)
+{
+    return atomic_load_explicit(&gm->map, memory_order_acquire);
+}
+
+/* Index of the region containing gpa, or -1 (binary search, O(log n)). */
+static inline ptrdiff_t guest_map_find(const guest_map *m, vmmem_gpa gpa)
+{
+    size_t lo = 0, hi = m->count; /* invariant: regions[< lo] start <= gpa, regions[>= hi] start > gpa */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->regions[mid]->base <= gpa)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0 || m->regions[lo - 1]->last < gpa)
+        return -1;
+    return (ptrdiff_t)(lo - 1);
+}
+
+/* The last address of [gpa, gpa + len) in *last; len > 0. VMMEM_OK, or
+ * VMMEM_ERANGE when the range wraps past 2^64. */
+static inline int guest_range_last(vmmem_gpa gpa, uint64_t len, vmmem_gpa *last)
+{
+    if (len - 1 > UINT64_MAX - gpa)
+        return VMMEM_ERANGE;
+    *last = gpa + (len - 1);
+    return VMMEM_OK;
+}
+
+/* Checks that every byte of [gpa, last] is covered by regions of m and, for
+ * VMMEM_ACCESS_WRITE, that none is ROM and each MMIO piece can be written
+ * (see mmio_write_possible). Sets *first to the index of the region holding
+ * gpa. VMMEM_OK, VMMEM_EFAULT, VMMEM_EPERM or VMMEM_EINVAL. */
+int guest_map_check_range(const guest_map *m, vmmem_gpa gpa, vmmem_gpa last, unsigned access,
+                          size_t *first);
+
+/* ---- access with the read lock held (guest_access.c) ------------------- */
+
+/* Read and write of [gpa, last] through map m, any regions; validate the
+ * whole range first, then move piece by piece. */
+int guest_read_locked(const guest_map *m, vmmem_gpa gpa, vmmem_gpa last, void *buf);
+int guest_write_locked(const guest_map *m, vmmem_gpa gpa, vmmem_gpa last, const void *buf);
+
+/* ---- MMIO splitting (mmio_split.c) -------------------------------------- */
+
+/* Validates ops for a region of `size` bytes: both callbacks set, access
+ * sizes powers of two in 1..8 with min <= max, size a multiple of min. */
+bool mmio_ops_valid(const vmmem_mmio_ops *ops, uint64_t size);
+
+/* Whether [offset, offset + len) of the device can be written as naturally
+ * aligned pieces of min_access..max_access bytes: offset and len multiples
+ * of min_access (narrower writes are rejected, never read-modify-written). */
+bool mmio_write_possible(const vmmem_mmio_ops *ops, uint64_t offset, uint64_t len);
+
+/* Reads device bytes [offset, offset + len) into out: naturally aligned
+ * pieces; a part narrower than min_access is read as the whole aligned
+ * min_access unit and the needed bytes kept. Returns a callback's code. */
+int mmio_read_range(const vmmem_mmio_ops *ops, uint64_t offset, unsigned char *out, uint64_t len);
+
+/* Writes in[0..len) to device bytes [offset, offset + len), which
+ * mmio_write_possible() accepted. Returns a callback's code. */
+int mmio_write_range(const vmmem_mmio_ops *ops, uint64_t offset, const unsigned char *in, uint64_t len);
+
+/* ---- dirty tracking (dirty.c) ------------------------------------------- */
+
+/* Sets the dirty bits of region bytes [offset, offset + len) in bitmap;
+ * call after the data is written (see dirty.c for the ordering). */
+void dirty_mark_pages(_Atomic uint64_t *bitmap, uint64_t offset, uint64_t len);
+
+/* What every write path calls after writing region bytes [offset, offset +
+ * len): with tracking off, one load and one predictable branch. */
+static inline void dirty_note_write(const guest_region *r, uint64_t offset, uint64_t len)
+{
+    _Atomic uint64_t *bitmap = atomic_load_explicit(&((guest_region *)r)->dirty, memory_order_acquire);
+    if (__builtin_expect(bitmap != NULL, 0))
+        dirty_mark_pages(bitmap, offset, len);
+}
+
+/* Frees a region's bitmap (the region is unreachable; no grace period left). */
+void dirty_free(guest_region *r);
+
+#endif /* VMMEM_SRC_VM_GUEST_INTERNAL_H */

@@ -1,0 +1,310 @@
+/* src/vm/guest_memory.c - the guest physical address space: creating and
+ * destroying it, adding and removing regions (copy, modify, publish, wait for
+ * a grace period), lookup, read-side sections and translation. */
+#include "guest_internal.h"
+#include "guest_rcu.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef GUEST_RCU_TSAN
+char guest_rcu_tsan_token;
+#endif
+
+static guest_map *map_alloc(size_t count)
+{
+    guest_map *m = malloc(sizeof *m + count * sizeof m->regions[0]);
+    if (m)
+        m->count = count;
+    return m;
+}
+
+int vmmem_guest_memory_create(vmmem_guest_memory **out)
+{
+    if (!out)
+        return VMMEM_EINVAL;
+    vmmem_guest_memory *gm = calloc(1, sizeof *gm);
+    guest_map *empty = map_alloc(0);
+    if (!gm || !empty || pthread_mutex_init(&gm->writer_lock, NULL) != 0) {
+        free(gm);
+        free(empty);
+        return VMMEM_ENOMEM;
+    }
+    atomic_init(&gm->map, empty);
+    *out = gm;
+    return VMMEM_OK;
+}
+
+static void region_free(guest_region *r)
+{
+    host_unmap(&r->mapping);
+    dirty_free(r);
+    free(r);
+}
+
+void vmmem_guest_memory_destroy(vmmem_guest_memory *gm)
+{
+    if (!gm)
+        return;
+    guest_map *m = atomic_load_explicit(&gm->map, memory_order_relaxed);
+    for (size_t i = 0; i < m->count; i++)
+        region_free(m->regions[i]);
+    free(m);
+    pthread_mutex_destroy(&gm->writer_lock);
+    free(gm);
+}
+
+/* Publishes `next` in place of the current map and frees the old one after
+ * a grace period. Called with writer_lock held; releases it. */
+static void publish_and_unlock(vmmem_guest_memory *gm, guest_map *next)
+{
+    guest_map *old = atomic_load_explicit(&gm->map, memory_order_relaxed);
+    atomic_store_explicit(&gm->map, next, memory_order_release);
+    pthread_mutex_unlock(&gm->writer_lock);
+    guest_rcu_synchronize(); /* no reader can still hold `old` */
+    free(old);
+}
+
+/* Inserts r (fully built) into the map. VMMEM_OK, VMMEM_EEXIST, VMMEM_ENOMEM,
+ * VMMEM_EBUSY (inside a read-side section: the grace period would never end). */
+static int map_insert(vmmem_guest_memory *gm, guest_region *r)
+{
+    if (guest_rcu_reading())
+        return VMMEM_EBUSY;
+    pthread_mutex_lock(&gm->writer_lock);
+    const guest_map *cur = atomic_load_explicit(&gm->map, memory_order_relaxed);
+    size_t at = 0; /* first region starting after r->base */
+    while (at < cur->count && cur->regions[at]->base <= r->base)
+        at++;
+    if ((at > 0 && cur->regions[at - 1]->last >= r->base) ||
+        (at < cur->count && cur->regions[at]->base <= r->last)) {
+        pthread_mutex_unlock(&gm->writer_lock);
+        return VMMEM_EEXIST;
+    }
+    guest_map *next = map_alloc(cur->count + 1);
+    if (!next) {
+        pthread_mutex_unlock(&gm->writer_lock);
+        return VMMEM_ENOMEM;
+    }
+    memcpy(next->regions, cur->regions, at * sizeof cur->regions[0]);
+    next->regions[at] = r;
+    memcpy(next->regions + at + 1, cur->regions + at, (cur->count - at) * sizeof cur->regions[0]);
+    publish_and_unlock(gm, next);
+    return VMMEM_OK;
+}
+
+/* Checks what every region shares: gm set, non-zero size, no wrap. */
+static int check_region_range(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t size, vmmem_gpa *last)
+{
+    if (!gm || size == 0)
+        return VMMEM_EINVAL;
+    return guest_range_last(gpa, size, last);
+}
+
+/* Validates a RAM or ROM region's size and alignment against `unit`. */
+static int check_host_region(vmmem_gpa gpa, uint64_t size, size_t unit)
+{
+    return (gpa % unit != 0 || size % unit != 0) ? VMMEM_EINVAL : VMMEM_OK;
+}
+
+static guest_region *region_new(vmmem_region_kind kind, vmmem_gpa gpa, vmmem_gpa last, uint64_t size)
+{
+    guest_region *r = calloc(1, sizeof *r);
+    if (r) {
+        r->kind = kind;
+        r->base = gpa;
+        r->last = last;
+        r->size = size;
+        atomic_init(&r->dirty, NULL);
+    }
+    return r;
+}
+
+/* Maps nothing until the cheap checks pass; then inserts or undoes. */
+static int insert_or_free(vmmem_guest_memory *gm, guest_region *r)
+{
+    int rc = map_insert(gm, r);
+    if (rc != VMMEM_OK)
+        region_free(r);
+    return rc;
+}
+
+#define KNOWN_RAM_FLAGS (VMMEM_RAM_HUGEPAGES | VMMEM_RAM_SHARED)
+
+int vmmem_guest_add_ram(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t size, const vmmem_ram_options *options)
+{
+    vmmem_gpa last;
+    int rc = check_region_range(gm, gpa, size, &last);
+    if (rc != VMMEM_OK)
+        return rc;
+    size_t unit = host_page_size();
+    if (options) {
+        if (options->fd < -1 || (options->flags & ~(unsigned)KNOWN_RAM_FLAGS) ||
+            (options->fd >= 0 && (options->flags & VMMEM_RAM_HUGEPAGES)) ||
+            (options->fd >= 0 && options->fd_offset % unit != 0))
+            return VMMEM_EINVAL;
+        if ((options->flags & VMMEM_RAM_HUGEPAGES) && (rc = host_huge_page_size(&unit)) != VMMEM_OK)
+            return rc;
+    }
+    if ((rc = check_host_region(gpa, size, unit)) != VMMEM_OK)
+        return rc;
+    guest_region *r = region_new(VMMEM_REGION_RAM, gpa, last, size);
+    if (!r)
+        return VMMEM_ENOMEM;
+    if ((rc = host_map_ram(&r->mapping, size, options)) != VMMEM_OK) {
+        free(r);
+        return rc;
+    }
+    r->host = r->mapping.data;
+    return insert_or_free(gm, r);
+}
+
+int vmmem_guest_add_rom(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t size, const void *content,
+                        size_t content_len)
+{
+    vmmem_gpa last;
+    int rc = check_region_range(gm, gpa, size, &last);
+    if (rc != VMMEM_OK)
+        return rc;
+    if ((content_len > 0 && !content) || content_len > size)
+        return VMMEM_EINVAL;
+    if ((rc = check_host_region(gpa, size, host_page_size())) != VMMEM_OK)
+        return rc;
+    guest_region *r = region_new(VMMEM_REGION_ROM, gpa, last, size);
+    if (!r)
+        return VMMEM_ENOMEM;
+    if ((rc = host_map_rom(&r->mapping, size, content, content_len)) != VMMEM_OK) {
+        free(r);
+        return rc;
+    }
+    r->host = r->mapping.data;
+    return insert_or_free(gm, r);
+}
+
+int vmmem_guest_add_mmio(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t size, const vmmem_mmio_ops *ops)
+{
+    vmmem_gpa last;
+    int rc = check_region_range(gm, gpa, size, &last);
+    if (rc != VMMEM_OK)
+        return rc;
+    if (!ops || !mmio_ops_valid(ops, size))
+        return VMMEM_EINVAL;
+    guest_region *r = region_new(VMMEM_REGION_MMIO, gpa, last, size);
+    if (!r)
+        return VMMEM_ENOMEM;
+    r->mmio = *ops;
+    return insert_or_free(gm, r);
+}
+
+int vmmem_guest_remove_region(vmmem_guest_memory *gm, vmmem_gpa gpa)
+{
+    if (!gm)
+        return VMMEM_EINVAL;
+    if (guest_rcu_reading())
+        return VMMEM_EBUSY;
+    pthread_mutex_lock(&gm->writer_lock);
+    const guest_map *cur = atomic_load_explicit(&gm->map, memory_order_relaxed);
+    ptrdiff_t at = guest_map_find(cur, gpa);
+    if (at < 0 || cur->regions[at]->base != gpa) {
+        pthread_mutex_unlock(&gm->writer_lock);
+        return VMMEM_ENOENT;
+    }
+    guest_map *next = map_alloc(cur->count - 1);
+    if (!next) {
+        pthread_mutex_unlock(&gm->writer_lock);
+        return VMMEM_ENOMEM;
+    }
+    guest_region *gone = cur->regions[at];
+    memcpy(next->regions, cur->regions, (size_t)at * sizeof cur->regions[0]);
+    memcpy(next->regions + at, cur->regions + at + 1, (cur->count - (size_t)at - 1) * sizeof cur->regions[0]);
+    publish_and_unlock(gm, next);
+    /* The grace period in publish_and_unlock() has ended: no access that
+     * could see `gone` is still running, and no later map holds it. */
+    region_free(gone);
+    return VMMEM_OK;
+}
+
+int vmmem_guest_region_at(vmmem_guest_memory *gm, vmmem_gpa gpa, vmmem_region_info *out)
+{
+    if (!gm || !out)
+        return VMMEM_EINVAL;
+    int rc = VMMEM_EFAULT;
+    guest_rcu_read_lock();
+    const guest_map *m = guest_map_current(gm);
+    ptrdiff_t at = guest_map_find(m, gpa);
+    if (at >= 0) {
+        const guest_region *r = m->regions[at];
+        out->kind = r->kind;
+        out->base = r->base;
+        out->size = r->size;
+        out->host = r->host;
+        out->mmio = r->kind == VMMEM_REGION_MMIO ? &r->mmio : NULL;
+        rc = VMMEM_OK;
+    }
+    guest_rcu_read_unlock();
+    return rc;
+}
+
+int guest_map_check_range(const guest_map *m, vmmem_gpa gpa, vmmem_gpa last, unsigned access, size_t *first)
+{
+    ptrdiff_t at = guest_map_find(m, gpa);
+    if (at < 0)
+        return VMMEM_EFAULT;
+    *first = (size_t)at;
+    int rc = VMMEM_OK;
+    for (size_t i = (size_t)at;; i++) {
+        const guest_region *r = m->regions[i];
+        vmmem_gpa piece_last = last < r->last ? last : r->last;
+        if (access == VMMEM_ACCESS_WRITE) {
+            /* A hole found later wins over EPERM/EINVAL: report the worst
+             * problem of the range, not the first piece's. */
+            if (r->kind == VMMEM_REGION_ROM && rc == VMMEM_OK)
+                rc = VMMEM_EPERM;
+            else if (r->kind == VMMEM_REGION_MMIO && rc == VMMEM_OK) {
+                vmmem_gpa start = gpa > r->base ? gpa : r->base;
+                if (!mmio_write_possible(&r->mmio, start - r->base, piece_last - start + 1))
+                    rc = VMMEM_EINVAL;
+            }
+        }
+        if (piece_last == last)
+            return rc;
+        /* The next byte must begin the next region: no hole between. */
+        if (i + 1 == m->count || m->regions[i + 1]->base != r->last + 1)
+            return VMMEM_EFAULT;
+    }
+}
+
+void vmmem_guest_enter(vmmem_guest_memory *gm)
+{
+    (void)gm; /* sections are per thread, shared by every address space */
+    guest_rcu_read_lock();
+}
+
+void vmmem_guest_exit(vmmem_guest_memory *gm)
+{
+    (void)gm;
+    guest_rcu_read_unlock();
+}
+
+int vmmem_guest_translate(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t len, unsigned access, void **host)
+{
+    if (!gm || !host || len == 0 || (access != VMMEM_ACCESS_READ && access != VMMEM_ACCESS_WRITE))
+        return VMMEM_EINVAL;
+    vmmem_gpa last;
+    if (guest_range_last(gpa, len, &last) != VMMEM_OK)
+        return VMMEM_ERANGE;
+    /* Outside a section the pointer could be unmapped at once. */
+    if (!guest_rcu_reading())
+        return VMMEM_EINVAL;
+    const guest_map *m = guest_map_current(gm);
+    ptrdiff_t at = guest_map_find(m, gpa);
+    if (at < 0)
+        return VMMEM_EFAULT;
+    const guest_region *r = m->regions[at];
+    if (last > r->last || r->kind == VMMEM_REGION_MMIO)
+        return VMMEM_EFAULT;
+    if (access == VMMEM_ACCESS_WRITE && r->kind == VMMEM_REGION_ROM)
+        return VMMEM_EPERM;
+    *host = r->host + (gpa - r->base);
+    return VMMEM_OK;
+}

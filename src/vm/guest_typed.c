@@ -1,0 +1,134 @@
+/* src/vm/guest_typed.c - 8/16/32/64-bit guest accessors in little- and
+ * big-endian order. A naturally aligned access to RAM (or, for reads, ROM)
+ * is one relaxed atomic load or store of its width on the host pointer, so
+ * another vCPU thread never sees it torn; anything else (unaligned, MMIO,
+ * crossing regions) goes through the checked byte path. */
+#include "guest_internal.h"
+#include "guest_rcu.h"
+
+#include <string.h>
+
+#if !defined(__BYTE_ORDER__) || (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__ && __BYTE_ORDER__ != __ORDER_BIG_ENDIAN__)
+#error "guest_typed.c needs the compiler's __BYTE_ORDER__"
+#endif
+#define HOST_IS_BIG_ENDIAN (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+
+enum guest_order { GUEST_LE = 0, GUEST_BE = 1 };
+
+/* Converts between a value and its in-memory image in `order`, size bytes
+ * wide (the conversion is its own inverse). */
+static uint64_t swap_for(enum guest_order order, unsigned size, uint64_t v)
+{
+    if ((order == GUEST_BE) == HOST_IS_BIG_ENDIAN)
+        return v;
+    switch (size) {
+    case 2: return __builtin_bswap16((uint16_t)v);
+    case 4: return __builtin_bswap32((uint32_t)v);
+    case 8: return __builtin_bswap64(v);
+    default: return v;
+    }
+}
+
+/* The memory image of [gpa, gpa + size) as a host integer. */
+static int load_image(vmmem_guest_memory *gm, vmmem_gpa gpa, unsigned size, uint64_t *image)
+{
+    if (!gm)
+        return VMMEM_EINVAL;
+    vmmem_gpa last;
+    if (guest_range_last(gpa, size, &last) != VMMEM_OK)
+        return VMMEM_ERANGE;
+    int rc = VMMEM_OK;
+    guest_rcu_read_lock();
+    const guest_map *m = guest_map_current(gm);
+    ptrdiff_t at = guest_map_find(m, gpa);
+    const guest_region *r = at >= 0 ? m->regions[at] : NULL;
+    const unsigned char *p = r && r->host && last <= r->last ? r->host + (gpa - r->base) : NULL;
+    if (p && (uintptr_t)p % size == 0) {
+        switch (size) {
+        case 1: *image = __atomic_load_n(p, __ATOMIC_RELAXED); break;
+        case 2: *image = __atomic_load_n((const uint16_t *)(const void *)p, __ATOMIC_RELAXED); break;
+        case 4: *image = __atomic_load_n((const uint32_t *)(const void *)p, __ATOMIC_RELAXED); break;
+        default: *image = __atomic_load_n((const uint64_t *)(const void *)p, __ATOMIC_RELAXED); break;
+        }
+    } else {
+        /* Bytes in memory order into an integer of the same width. */
+        unsigned char bytes[8];
+        uint8_t v8;
+        uint16_t v16;
+        uint32_t v32;
+        uint64_t v64;
+        rc = guest_read_locked(m, gpa, last, bytes);
+        if (rc == VMMEM_OK)
+            switch (size) {
+            case 1: memcpy(&v8, bytes, 1); *image = v8; break;
+            case 2: memcpy(&v16, bytes, 2); *image = v16; break;
+            case 4: memcpy(&v32, bytes, 4); *image = v32; break;
+            default: memcpy(&v64, bytes, 8); *image = v64; break;
+            }
+    }
+    guest_rcu_read_unlock();
+    return rc;
+}
+
+static int store_image(vmmem_guest_memory *gm, vmmem_gpa gpa, unsigned size, uint64_t image)
+{
+    if (!gm)
+        return VMMEM_EINVAL;
+    vmmem_gpa last;
+    if (guest_range_last(gpa, size, &last) != VMMEM_OK)
+        return VMMEM_ERANGE;
+    int rc = VMMEM_OK;
+    guest_rcu_read_lock();
+    const guest_map *m = guest_map_current(gm);
+    ptrdiff_t at = guest_map_find(m, gpa);
+    const guest_region *r = at >= 0 ? m->regions[at] : NULL;
+    unsigned char *p = r && r->kind == VMMEM_REGION_RAM && last <= r->last ? r->host + (gpa - r->base) : NULL;
+    if (p && (uintptr_t)p % size == 0) {
+        switch (size) {
+        case 1: __atomic_store_n(p, (uint8_t)image, __ATOMIC_RELAXED); break;
+        case 2: __atomic_store_n((uint16_t *)(void *)p, (uint16_t)image, __ATOMIC_RELAXED); break;
+        case 4: __atomic_store_n((uint32_t *)(void *)p, (uint32_t)image, __ATOMIC_RELAXED); break;
+        default: __atomic_store_n((uint64_t *)(void *)p, image, __ATOMIC_RELAXED); break;
+        }
+        dirty_note_write(r, gpa - r->base, size);
+    } else {
+        unsigned char bytes[8];
+        uint8_t v8 = (uint8_t)image;
+        uint16_t v16 = (uint16_t)image;
+        uint32_t v32 = (uint32_t)image;
+        switch (size) {
+        case 1: memcpy(bytes, &v8, 1); break;
+        case 2: memcpy(bytes, &v16, 2); break;
+        case 4: memcpy(bytes, &v32, 4); break;
+        default: memcpy(bytes, &image, 8); break;
+        }
+        rc = guest_write_locked(m, gpa, last, bytes);
+    }
+    guest_rcu_read_unlock();
+    return rc;
+}
+
+/* Defines vmmem_guest_read_<name> and vmmem_guest_write_<name>. */
+#define TYPED_ACCESSORS(name, type, order)                                                   \
+    int vmmem_guest_read_##name(vmmem_guest_memory *gm, vmmem_gpa gpa, type *value)          \
+    {                                                                                         \
+        if (!value)                                                                           \
+            return VMMEM_EINVAL;                                                              \
+        uint64_t image;                                                                       \
+        int rc = load_image(gm, gpa, sizeof(type), &image);                                   \
+        if (rc == VMMEM_OK)                                                                   \
+            *value = (type)swap_for(order, sizeof(type), image);                              \
+        return rc;                                                                            \
+    }                                                                                         \
+    int vmmem_guest_write_##name(vmmem_guest_memory *gm, vmmem_gpa gpa, type value)          \
+    {                                                                                         \
+        return store_image(gm, gpa, sizeof(type), swap_for(order, sizeof(type), value));     \
+    }
+
+TYPED_ACCESSORS(u8, uint8_t, GUEST_LE)
+TYPED_ACCESSORS(le16, uint16_t, GUEST_LE)
+TYPED_ACCESSORS(le32, uint32_t, GUEST_LE)
+TYPED_ACCESSORS(le64, uint64_t, GUEST_LE)
+TYPED_ACCESSORS(be16, uint16_t, GUEST_BE)
+TYPED_ACCESSORS(be32, uint32_t, GUEST_BE)
+TYPED_ACCESSORS(be64, uint64_t, GUEST_BE)

@@ -1,0 +1,136 @@
+/* src/vm/host_mapping.c - host memory behind RAM and ROM regions: anonymous,
+ * file/memfd-backed or huge-page mmaps placed between guard pages. */
+#include "guest_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+size_t host_page_size(void)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    return page > 0 ? (size_t)page : 4096;
+}
+
+int host_huge_page_size(size_t *out)
+{
+    FILE *f = fopen("/proc/meminfo", "r");
+    if (!f)
+        return VMMEM_EUNSUPPORTED;
+    char line[128];
+    unsigned long kib = 0;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "Hugepagesize: %lu kB", &kib) == 1)
+            break;
+    fclose(f);
+    if (kib == 0)
+        return VMMEM_EUNSUPPORTED;
+    *out = (size_t)kib * 1024;
+    return VMMEM_OK;
+}
+
+static int errno_code(int err)
+{
+    return err == ENOMEM ? VMMEM_ENOMEM : VMMEM_EIO;
+}
+
+/* Reserves size bytes between guard areas of `guard` bytes each, the data
+ * start aligned to `guard` (a power of two: a page, or a huge page so that
+ * a MAP_HUGETLB mapping can be placed there). */
+static int reserve(host_mapping *hm, size_t size, size_t guard)
+{
+    if (size > SIZE_MAX - 3 * guard)
+        return VMMEM_ENOMEM;
+    /* One extra guard's worth of slack lets the data start be aligned. */
+    hm->reserve_len = size + 3 * guard;
+    hm->reserve = mmap(NULL, hm->reserve_len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (hm->reserve == MAP_FAILED) {
+        hm->reserve = NULL;
+        return errno_code(errno);
+    }
+    uintptr_t start = ((uintptr_t)hm->reserve + guard + guard - 1) & ~(uintptr_t)(guard - 1);
+    hm->data = (unsigned char *)start;
+    return VMMEM_OK;
+}
+
+static int file_covers(int fd, uint64_t offset, uint64_t size)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return VMMEM_EIO;
+    /* Only regular files (memfd, tmpfs, hugetlbfs included) have a length
+     * to check; devices are taken as they are. */
+    if (S_ISREG(st.st_mode) && (st.st_size < 0 || (uint64_t)st.st_size < offset ||
+                                (uint64_t)st.st_size - offset < size))
+        return VMMEM_EINVAL;
+    return VMMEM_OK;
+}
+
+int host_map_ram(host_mapping *hm, uint64_t size, const vmmem_ram_options *options)
+{
+    int fd = options ? options->fd : -1;
+    unsigned flags = options ? options->flags : 0;
+    if (size > SIZE_MAX)
+        return VMMEM_ENOMEM;
+    if (fd >= 0) {
+        int rc = file_covers(fd, options->fd_offset, size);
+        if (rc != VMMEM_OK)
+            return rc;
+    }
+    size_t guard = host_page_size();
+    int map_flags = MAP_FIXED;
+    if (flags & VMMEM_RAM_HUGEPAGES) {
+        int rc = host_huge_page_size(&guard);
+        if (rc != VMMEM_OK)
+            return rc;
+        map_flags |= MAP_HUGETLB;
+    }
+    map_flags |= (fd >= 0 || (flags & VMMEM_RAM_SHARED)) ? MAP_SHARED : MAP_PRIVATE;
+    if (fd < 0)
+        map_flags |= MAP_ANONYMOUS;
+    int rc = reserve(hm, (size_t)size, guard);
+    if (rc != VMMEM_OK)
+        return rc;
+    void *p = mmap(hm->data, (size_t)size, PROT_READ | PROT_WRITE, map_flags, fd,
+                   fd >= 0 ? (off_t)options->fd_offset : 0);
+    if (p == MAP_FAILED) {
+        rc = errno_code(errno);
+        host_unmap(hm);
+        return rc;
+    }
+    return VMMEM_OK;
+}
+
+int host_map_rom(host_mapping *hm, uint64_t size, const void *content, size_t content_len)
+{
+    if (size > SIZE_MAX)
+        return VMMEM_ENOMEM;
+    int rc = reserve(hm, (size_t)size, host_page_size());
+    if (rc != VMMEM_OK)
+        return rc;
+    void *p = mmap(hm->data, (size_t)size, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+        rc = errno_code(errno);
+        host_unmap(hm);
+        return rc;
+    }
+    if (content_len > 0)
+        memcpy(hm->data, content, content_len);
+    if (mprotect(hm->data, (size_t)size, PROT_READ) != 0) {
+        rc = errno_code(errno);
+        host_unmap(hm);
+        return rc;
+    }
+    return VMMEM_OK;
+}
+
+void host_unmap(host_mapping *hm)
+{
+    if (hm->reserve)
+        munmap(hm->reserve, hm->reserve_len);
+    hm->reserve = NULL;
+    hm->data = NULL;
+}

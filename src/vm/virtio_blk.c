@@ -1,0 +1,238 @@
+/* src/vm/virtio_blk.c - the virtio block device: request parsing by byte
+ * position (any descriptor layout), range checks against the image, data
+ * moved by DMA straight between the image file and guest RAM, status byte,
+ * used element. */
+#include <vmmem/virtio_blk.h>
+
+#include <endian.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+struct vmmem_virtio_blk {
+    vmmem_dma_device *dma;
+    vmmem_virtq *vq;
+    int fd;
+    uint64_t capacity; /* sectors */
+    unsigned char id[VMMEM_VIRTIO_BLK_ID_BYTES];
+    int busy;              /* a vmmem_virtio_blk_process() is running (atomic) */
+    vmmem_virtq_chain chain; /* the request being served (big: kept off the stack) */
+};
+
+/* A prefix of at most this many bytes is copied out of a list (the header,
+ * the ID): each of its segments holds at least one byte. */
+#define PREFIX_MAX_SEGMENTS 20u
+
+int vmmem_virtio_blk_create(const vmmem_virtio_blk_config *config, vmmem_virtio_blk **out)
+{
+    if (!config || !out || !config->dma || config->fd < 0)
+        return VMMEM_EINVAL;
+    off_t size = lseek(config->fd, 0, SEEK_END);
+    if (size < 0)
+        return VMMEM_EIO;
+    vmmem_virtio_blk *blk = calloc(1, sizeof *blk);
+    if (!blk)
+        return VMMEM_ENOMEM;
+    int rc = vmmem_virtq_create(config->dma, &config->queue, &blk->vq);
+    if (rc != VMMEM_OK) {
+        free(blk);
+        return rc;
+    }
+    blk->dma = config->dma;
+    blk->fd = config->fd;
+    blk->capacity = (uint64_t)size / VMMEM_VIRTIO_BLK_SECTOR_SIZE;
+    if (config->id) /* zero-padded (calloc), unterminated when full */
+        memcpy(blk->id, config->id, strnlen(config->id, sizeof blk->id));
+    *out = blk;
+    return VMMEM_OK;
+}
+
+void vmmem_virtio_blk_destroy(vmmem_virtio_blk *blk)
+{
+    if (!blk)
+        return;
+    vmmem_virtq_destroy(blk->vq);
+    free(blk);
+}
+
+uint64_t vmmem_virtio_blk_capacity(const vmmem_virtio_blk *blk)
+{
+    return blk ? blk->capacity : 0;
+}
+
+vmmem_virtq *vmmem_virtio_blk_queue(const vmmem_virtio_blk *blk)
+{
+    return blk ? blk->vq : NULL;
+}
+
+static uint64_t list_bytes(const vmmem_dma_segment *sg, size_t count)
+{
+    uint64_t sum = 0; /* at most VMMEM_VIRTQ_MAX_SIZE lengths of 32 bits: no overflow */
+    for (size_t i = 0; i < count; i++)
+        sum += sg[i].len;
+    return sum;
+}
+
+/* Copies the segments covering the first `bytes` (> 0) bytes of the list
+ * into out[] (at most PREFIX_MAX_SEGMENTS, since bytes <= that), the last one
+ * shortened; returns how many. The list holds at least `bytes` bytes. */
+static size_t list_prefix(const vmmem_dma_segment *sg, uint64_t bytes, vmmem_dma_segment *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; bytes; i++) {
+        if (sg[i].len == 0)
+            continue;
+        uint64_t take = sg[i].len < bytes ? sg[i].len : bytes;
+        out[n++] = (vmmem_dma_segment){ sg[i].addr, take };
+        bytes -= take;
+    }
+    return n;
+}
+
+/* Drops the first `bytes` bytes of the list in place (the list holds at
+ * least that many); returns the index of the first segment left. */
+static size_t list_skip(vmmem_dma_segment *sg, size_t count, uint64_t bytes)
+{
+    size_t i = 0;
+    while (i < count && bytes >= sg[i].len) {
+        bytes -= sg[i].len;
+        i++;
+    }
+    if (bytes) { /* inside segment i; a wrapping segment is refused later by the DMA check */
+        sg[i].addr += bytes;
+        sg[i].len -= bytes;
+    }
+    return i;
+}
+
+/* The sectors [sector, sector + bytes / 512) lie inside the image and bytes
+ * is a non-zero multiple of a sector. */
+static int in_range(const vmmem_virtio_blk *blk, uint64_t sector, uint64_t bytes)
+{
+    if (bytes == 0 || bytes % VMMEM_VIRTIO_BLK_SECTOR_SIZE)
+        return 0;
+    return sector <= blk->capacity && bytes / VMMEM_VIRTIO_BLK_SECTOR_SIZE <= blk->capacity - sector;
+}
+
+/* Serves one request whose writable part (without the status byte) is
+ * in[0..in_count) of in_bytes bytes. Returns the status; *written gets the
+ * data bytes written into the guest. */
+static uint8_t serve(vmmem_virtio_blk *blk, vmmem_virtq_chain *c, vmmem_dma_segment *in, size_t in_count,
+                     uint64_t in_bytes, uint32_t *written)
+{
+    vmmem_dma_segment *out = c->seg;
+    size_t out_count = c->readable;
+    uint64_t out_bytes = list_bytes(out, out_count);
+    if (out_bytes < VMMEM_VIRTIO_BLK_HEADER_SIZE)
+        return VMMEM_VIRTIO_BLK_S_IOERR;
+    vmmem_dma_segment header_sg[PREFIX_MAX_SEGMENTS];
+    size_t header_count = list_prefix(out, VMMEM_VIRTIO_BLK_HEADER_SIZE, header_sg);
+    struct {
+        uint32_t type, reserved;
+        uint64_t sector;
+    } header;
+    if (vmmem_dma_from_guest(blk->dma, header_sg, header_count, &header, sizeof header) != VMMEM_OK)
+        return VMMEM_VIRTIO_BLK_S_IOERR;
+    uint32_t type = le32toh(header.type);
+    uint64_t sector = le64toh(header.sector);
+    uint64_t offset = sector * VMMEM_VIRTIO_BLK_SECTOR_SIZE; /* used only once in_range() holds */
+    switch (type) {
+    case VMMEM_VIRTIO_BLK_T_IN:
+        if (!in_range(blk, sector, in_bytes))
+            return VMMEM_VIRTIO_BLK_S_IOERR;
+        if (vmmem_dma_read_file(blk->dma, in, in_count, blk->fd, offset, NULL) != VMMEM_OK)
+            return VMMEM_VIRTIO_BLK_S_IOERR;
+        /* The used length is 32 bits; a larger request (max_total above
+         * 4 GiB) reports the most it can. */
+        *written = in_bytes < UINT32_MAX ? (uint32_t)in_bytes : UINT32_MAX - 1;
+        return VMMEM_VIRTIO_BLK_S_OK;
+    case VMMEM_VIRTIO_BLK_T_OUT: {
+        uint64_t data_bytes = out_bytes - VMMEM_VIRTIO_BLK_HEADER_SIZE;
+        if (!in_range(blk, sector, data_bytes))
+            return VMMEM_VIRTIO_BLK_S_IOERR;
+        size_t first = list_skip(out, out_count, VMMEM_VIRTIO_BLK_HEADER_SIZE);
+        if (vmmem_dma_write_file(blk->dma, out + first, out_count - first, blk->fd, offset) != VMMEM_OK)
+            return VMMEM_VIRTIO_BLK_S_IOERR;
+        return VMMEM_VIRTIO_BLK_S_OK;
+    }
+    case VMMEM_VIRTIO_BLK_T_FLUSH:
+        return fdatasync(blk->fd) == 0 ? VMMEM_VIRTIO_BLK_S_OK : VMMEM_VIRTIO_BLK_S_IOERR;
+    case VMMEM_VIRTIO_BLK_T_GET_ID: {
+        if (in_bytes == 0)
+            return VMMEM_VIRTIO_BLK_S_IOERR;
+        uint64_t n = in_bytes < VMMEM_VIRTIO_BLK_ID_BYTES ? in_bytes : VMMEM_VIRTIO_BLK_ID_BYTES;
+        vmmem_dma_segment id_sg[PREFIX_MAX_SEGMENTS];
+        size_t id_count = list_prefix(in, n, id_sg);
+        if (vmmem_dma_to_guest(blk->dma, id_sg, id_count, blk->id, (size_t)n) != VMMEM_OK)
+            return VMMEM_VIRTIO_BLK_S_IOERR;
+        *written = (uint32_t)n;
+        return VMMEM_VIRTIO_BLK_S_OK;
+    }
+    default:
+        return VMMEM_VIRTIO_BLK_S_UNSUPP;
+    }
+}
+
+/* Answers the popped chain: serve, status byte, used element. Returns
+ * VMMEM_OK, or a negative code with the queue broken. */
+static int answer(vmmem_virtio_blk *blk)
+{
+    vmmem_virtq_chain *c = &blk->chain;
+    vmmem_dma_segment *in = c->seg + c->readable;
+    size_t in_count = c->writable;
+    /* The status is the last writable byte: find its segment. */
+    size_t last = in_count;
+    while (last > 0 && in[last - 1].len == 0)
+        last--;
+    if (last == 0) {
+        vmmem_virtq_mark_broken(blk->vq);
+        return VMMEM_EINVAL; /* nowhere to put the status */
+    }
+    vmmem_dma_segment status_sg = { in[last - 1].addr + (in[last - 1].len - 1), 1 };
+    if (status_sg.addr < in[last - 1].addr) {
+        vmmem_virtq_mark_broken(blk->vq);
+        return VMMEM_ERANGE; /* the status segment wraps past 2^64 */
+    }
+    in[last - 1].len--;
+    uint64_t in_bytes = list_bytes(in, last);
+    uint32_t written = 0;
+    uint8_t status = serve(blk, c, in, last, in_bytes, &written);
+    int rc = vmmem_dma_to_guest(blk->dma, &status_sg, 1, &status, 1);
+    if (rc != VMMEM_OK) {
+        vmmem_virtq_mark_broken(blk->vq);
+        return rc;
+    }
+    return vmmem_virtq_push(blk->vq, c->head, written + 1);
+}
+
+int vmmem_virtio_blk_process(vmmem_virtio_blk *blk, unsigned *completed)
+{
+    unsigned done = 0;
+    if (completed)
+        *completed = 0;
+    if (!blk)
+        return VMMEM_EINVAL;
+    if (__atomic_exchange_n(&blk->busy, 1, __ATOMIC_ACQUIRE))
+        return VMMEM_EBUSY;
+    /* One batch: the rings are translated once, and the read-side
+     * sections of each transfer nest in the batch's. */
+    int rc = vmmem_virtq_begin(blk->vq);
+    for (unsigned i = 0; rc == VMMEM_OK && i < vmmem_virtq_size(blk->vq); i++) {
+        rc = vmmem_virtq_pop(blk->vq, &blk->chain);
+        if (rc <= 0)
+            break;
+        rc = answer(blk);
+        if (rc != VMMEM_OK)
+            break;
+        done++;
+    }
+    vmmem_virtq_end(blk->vq);
+    __atomic_store_n(&blk->busy, 0, __ATOMIC_RELEASE);
+    if (completed)
+        *completed = done;
+    if (rc < 0)
+        return vmmem_virtq_is_broken(blk->vq) ? VMMEM_EINVAL : rc;
+    return VMMEM_OK;
+}

@@ -1,0 +1,313 @@
+/* src/vm/virtqueue.c - the device side of a split virtqueue: bounded,
+ * validated chain walking and used-ring publication. */
+#include <vmmem/virtqueue.h>
+
+#include <endian.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dma_internal.h"
+
+/* Ring layout (virtio 1.x 2.7.6 and 2.7.8): a 4-byte header {flags, idx}
+ * then the entries. The optional event-index fields are not used. */
+#define RING_HEADER 4u
+#define RING_IDX_OFFSET 2u
+#define AVAIL_ENTRY 2u
+#define USED_ENTRY 8u
+
+/* Alignment the spec requires of each part. */
+#define DESC_ALIGN 16u
+#define AVAIL_ALIGN 2u
+#define USED_ALIGN 4u
+
+struct vmmem_virtq {
+    vmmem_dma_device *dma;
+    vmmem_guest_memory *gm;
+    vmmem_virtq_config cfg;
+    uint16_t last_avail; /* next available ring slot the device reads */
+    uint16_t used_idx;   /* the used index last published */
+    int broken;
+    /* Inside vmmem_virtq_begin() / vmmem_virtq_end(): the rings' host
+     * addresses, translated once, valid until the batch's section ends. */
+    int in_batch;
+    unsigned char *desc_host, *avail_host, *used_host;
+};
+
+/* A descriptor as read, once, from guest memory. */
+typedef struct desc {
+    uint64_t addr;
+    uint32_t len;
+    uint16_t flags;
+    uint16_t next;
+} desc;
+
+static uint64_t desc_table_bytes(uint16_t size) { return (uint64_t)size * VMMEM_VIRTQ_DESC_SIZE; }
+static uint64_t avail_bytes(uint16_t size) { return RING_HEADER + (uint64_t)size * AVAIL_ENTRY; }
+static uint64_t used_bytes(uint16_t size) { return RING_HEADER + (uint64_t)size * USED_ENTRY; }
+
+static int wraps(vmmem_gpa gpa, uint64_t len)
+{
+    return gpa + (len - 1) < gpa;
+}
+
+/* Translates a ring inside the caller's vmmem_guest_enter() section. */
+static int map_ring(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t len, unsigned access, unsigned char **host)
+{
+    void *p;
+    int rc = vmmem_guest_translate(gm, gpa, len, access, &p);
+    *host = p;
+    return rc;
+}
+
+int vmmem_virtq_create(vmmem_dma_device *dma, const vmmem_virtq_config *config, vmmem_virtq **out)
+{
+    if (!dma || !config || !out)
+        return VMMEM_EINVAL;
+    uint16_t size = config->size;
+    if (size == 0 || size > VMMEM_VIRTQ_MAX_SIZE || (size & (size - 1)) != 0)
+        return VMMEM_EINVAL;
+    if (config->desc_addr % DESC_ALIGN || config->avail_addr % AVAIL_ALIGN || config->used_addr % USED_ALIGN)
+        return VMMEM_EINVAL;
+    if (wraps(config->desc_addr, desc_table_bytes(size)) || wraps(config->avail_addr, avail_bytes(size)) ||
+        wraps(config->used_addr, used_bytes(size)))
+        return VMMEM_ERANGE;
+    vmmem_guest_memory *gm = vmmem_dma_device_memory(dma);
+    unsigned char *host;
+    vmmem_guest_enter(gm);
+    int rc = map_ring(gm, config->desc_addr, desc_table_bytes(size), VMMEM_ACCESS_READ, &host);
+    if (rc == VMMEM_OK)
+        rc = map_ring(gm, config->avail_addr, avail_bytes(size), VMMEM_ACCESS_READ, &host);
+    if (rc == VMMEM_OK)
+        rc = map_ring(gm, config->used_addr, used_bytes(size), VMMEM_ACCESS_WRITE, &host);
+    vmmem_guest_exit(gm);
+    if (rc != VMMEM_OK)
+        return rc;
+    vmmem_virtq *vq = calloc(1, sizeof *vq);
+    if (!vq)
+        return VMMEM_ENOMEM;
+    vq->dma = dma;
+    vq->gm = gm;
+    vq->cfg = *config;
+    *out = vq;
+    return VMMEM_OK;
+}
+
+void vmmem_virtq_destroy(vmmem_virtq *vq)
+{
+    free(vq);
+}
+
+void vmmem_virtq_mark_broken(vmmem_virtq *vq)
+{
+    if (vq)
+        vq->broken = 1;
+}
+
+int vmmem_virtq_is_broken(const vmmem_virtq *vq)
+{
+    return vq ? vq->broken : 1;
+}
+
+uint16_t vmmem_virtq_size(const vmmem_virtq *vq)
+{
+    return vq ? vq->cfg.size : 0;
+}
+
+vmmem_dma_device *vmmem_virtq_dma(const vmmem_virtq *vq)
+{
+    return vq ? vq->dma : NULL;
+}
+
+/* Marks the queue broken and returns rc (a negative code). */
+static int fail(vmmem_virtq *vq, int rc)
+{
+    vq->broken = 1;
+    return rc;
+}
+
+static desc read_desc(const unsigned char *table, uint16_t index)
+{
+    struct {
+        uint64_t addr;
+        uint32_t len;
+        uint16_t flags, next;
+    } raw;
+    memcpy(&raw, table + (size_t)index * VMMEM_VIRTQ_DESC_SIZE, sizeof raw);
+    return (desc){ le64toh(raw.addr), le32toh(raw.len), le16toh(raw.flags), le16toh(raw.next) };
+}
+
+/* Walks the chain that starts at head in the descriptor table (size
+ * entries) into *chain. Invariants: at most `limit` descriptors are visited
+ * per table (the table's size), so a loop ends as "too long"; at most one
+ * indirect table, only as the head; every index is checked before use. */
+static int walk_chain(vmmem_virtq *vq, const unsigned char *table, uint16_t head, vmmem_virtq_chain *chain)
+{
+    uint32_t limit = vq->cfg.size;
+    uint32_t count = 0;
+    int indirect = 0;
+    desc d = read_desc(table, head);
+    chain->head = head;
+    chain->readable = 0;
+    chain->writable = 0;
+    for (;;) {
+        if (d.flags & VMMEM_VIRTQ_DESC_F_INDIRECT) {
+            if (indirect || count > 0 || (d.flags & VMMEM_VIRTQ_DESC_F_NEXT))
+                return VMMEM_EINVAL;
+            if (d.len == 0 || d.len % VMMEM_VIRTQ_DESC_SIZE ||
+                d.len / VMMEM_VIRTQ_DESC_SIZE > VMMEM_VIRTQ_MAX_SIZE)
+                return VMMEM_EINVAL;
+            unsigned char *itable;
+            int rc = map_ring(vq->gm, d.addr, d.len, VMMEM_ACCESS_READ, &itable);
+            if (rc != VMMEM_OK)
+                return rc;
+            table = itable;
+            limit = d.len / VMMEM_VIRTQ_DESC_SIZE;
+            indirect = 1;
+            d = read_desc(table, 0);
+            continue;
+        }
+        if (++count > limit)
+            return VMMEM_EINVAL; /* a loop, or longer than the table */
+        uint32_t n = chain->readable + chain->writable;
+        if (d.flags & VMMEM_VIRTQ_DESC_F_WRITE) {
+            chain->writable++;
+        } else {
+            if (chain->writable)
+                return VMMEM_EINVAL; /* readable after writable (2.7.4.2) */
+            chain->readable++;
+        }
+        chain->seg[n] = (vmmem_dma_segment){ d.addr, d.len };
+        if (!(d.flags & VMMEM_VIRTQ_DESC_F_NEXT))
+            return VMMEM_OK;
+        if (d.next >= limit)
+            return VMMEM_EINVAL;
+        d = read_desc(table, d.next);
+    }
+}
+
+/* The rings' host addresses asked for (non-NULL arguments): the batch's,
+ * or translated now (the caller is inside a read-side section). */
+static int map_rings(vmmem_virtq *vq, unsigned char **desc, unsigned char **avail, unsigned char **used)
+{
+    if (vq->in_batch) {
+        if (desc)
+            *desc = vq->desc_host;
+        if (avail)
+            *avail = vq->avail_host;
+        if (used)
+            *used = vq->used_host;
+        return VMMEM_OK;
+    }
+    uint16_t size = vq->cfg.size;
+    int rc = VMMEM_OK;
+    if (desc)
+        rc = map_ring(vq->gm, vq->cfg.desc_addr, desc_table_bytes(size), VMMEM_ACCESS_READ, desc);
+    if (rc == VMMEM_OK && avail)
+        rc = map_ring(vq->gm, vq->cfg.avail_addr, avail_bytes(size), VMMEM_ACCESS_READ, avail);
+    if (rc == VMMEM_OK && used)
+        rc = map_ring(vq->gm, vq->cfg.used_addr, used_bytes(size), VMMEM_ACCESS_WRITE, used);
+    return rc;
+}
+
+int vmmem_virtq_begin(vmmem_virtq *vq)
+{
+    if (!vq || vq->broken)
+        return VMMEM_EINVAL;
+    if (vq->in_batch || dma_thread_in_mmio(vq->dma))
+        return VMMEM_EBUSY;
+    vmmem_guest_enter(vq->gm);
+    int rc = map_rings(vq, &vq->desc_host, &vq->avail_host, &vq->used_host);
+    if (rc != VMMEM_OK) {
+        vmmem_guest_exit(vq->gm);
+        return fail(vq, rc);
+    }
+    vq->in_batch = 1;
+    dma_session_begin(vq->gm); /* the batch's transfers share its section */
+    return VMMEM_OK;
+}
+
+void vmmem_virtq_end(vmmem_virtq *vq)
+{
+    if (vq && vq->in_batch) {
+        vq->in_batch = 0;
+        dma_session_end(vq->gm);
+        vmmem_guest_exit(vq->gm);
+    }
+}
+
+int vmmem_virtq_pop(vmmem_virtq *vq, vmmem_virtq_chain *chain)
+{
+    if (!vq || !chain || vq->broken)
+        return VMMEM_EINVAL;
+    if (dma_thread_in_mmio(vq->dma))
+        return VMMEM_EBUSY;
+    uint16_t size = vq->cfg.size;
+    int own_section = !vq->in_batch; /* a batch is inside its own section already */
+    if (own_section)
+        vmmem_guest_enter(vq->gm);
+    unsigned char *avail, *table;
+    int rc = map_rings(vq, &table, &avail, NULL);
+    if (rc != VMMEM_OK)
+        goto out;
+    /* Acquire: the ring entry and descriptors the driver wrote before it
+     * published this index are visible after the load. */
+    uint16_t avail_idx = le16toh(__atomic_load_n((uint16_t *)(avail + RING_IDX_OFFSET), __ATOMIC_ACQUIRE));
+    uint16_t pending = (uint16_t)(avail_idx - vq->last_avail);
+    if (pending == 0) {
+        rc = 0;
+        goto out;
+    }
+    if (pending > size) {
+        rc = VMMEM_EINVAL; /* the driver cannot have more than size chains out */
+        goto out;
+    }
+    uint16_t slot = vq->last_avail & (uint16_t)(size - 1);
+    uint16_t head;
+    memcpy(&head, avail + RING_HEADER + (size_t)slot * AVAIL_ENTRY, sizeof head);
+    head = le16toh(head);
+    if (head >= size) {
+        rc = VMMEM_EINVAL;
+        goto out;
+    }
+    rc = walk_chain(vq, table, head, chain);
+    if (rc == VMMEM_OK) {
+        vq->last_avail++;
+        rc = 1;
+    }
+out:
+    if (own_section)
+        vmmem_guest_exit(vq->gm);
+    return rc < 0 ? fail(vq, rc) : rc;
+}
+
+int vmmem_virtq_push(vmmem_virtq *vq, uint16_t head, uint32_t written)
+{
+    if (!vq || vq->broken || head >= vq->cfg.size)
+        return VMMEM_EINVAL;
+    if (dma_thread_in_mmio(vq->dma))
+        return VMMEM_EBUSY;
+    uint16_t size = vq->cfg.size;
+    int own_section = !vq->in_batch;
+    if (own_section)
+        vmmem_guest_enter(vq->gm);
+    unsigned char *used;
+    int rc = map_rings(vq, NULL, NULL, &used);
+    if (rc == VMMEM_OK) {
+        uint16_t slot = vq->used_idx & (uint16_t)(size - 1);
+        uint32_t elem[2] = { htole32(head), htole32(written) };
+        uint64_t elem_offset = RING_HEADER + (uint64_t)slot * USED_ENTRY;
+        memcpy(used + elem_offset, elem, sizeof elem);
+        vq->used_idx++;
+        /* Release: the element and the data written before it are visible
+         * to a driver that sees the new index; one aligned 16-bit store
+         * (the ring is 4-byte aligned), so the index is never seen torn. */
+        __atomic_store_n((uint16_t *)(used + RING_IDX_OFFSET), htole16(vq->used_idx), __ATOMIC_RELEASE);
+        /* One call for the index and the element (and the entries between
+         * them, which is harmless: dirty marking may over-report). */
+        vmmem_guest_mark_dirty(vq->gm, vq->cfg.used_addr + RING_IDX_OFFSET,
+                               elem_offset + USED_ENTRY - RING_IDX_OFFSET);
+    }
+    if (own_section)
+        vmmem_guest_exit(vq->gm);
+    return rc < 0 ? fail(vq, rc) : rc;
+}
