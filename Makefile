@@ -5,6 +5,7 @@
 #   make test-aarch64  cross-build for AArch64, run the suite under qemu-aarch64
 #   make test-clang    the same suite built with clang (-Werror)
 #   make install       cmake --install (PREFIX=/usr/local)
+#   make bench-jit     JIT-emitted copies vs vmmem_memcpy_fast vs glibc (results/jit.*)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 PREFIX ?= /usr/local
@@ -48,3 +49,11 @@ install: build
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-aarch64 build-clang
+
+.PHONY: bench-jit
+# vmmem-jit-bench: per-call cost of JIT-emitted copies, sizes 1..1024 (about 1 s).
+bench-jit:
+	@scripts/install-deps.sh test bench
+	$(MAKE) build
+	mkdir -p results
+	$(BUILD)/bench/vmmem-jit-bench --csv results/jit.csv --plot results/jit $(ARGS) | tee results/jit.txt
