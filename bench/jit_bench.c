@@ -162,7 +162,7 @@ static void write_csv(const char *file, const path *paths, size_t np, const doub
     printf("csv: %s\n", file);
 }
 
-static void write_plot(const char *prefix, const char *csv, const path *paths, size_t np)
+static void write_plot(const char *prefix, const char *csv, const path *paths, size_t np, size_t max)
 {
     char gp[4096];
     snprintf(gp, sizeof gp, "%s.gp", prefix);
@@ -171,12 +171,13 @@ static void write_plot(const char *prefix, const char *csv, const path *paths, s
         perror(gp);
         return;
     }
-    fprintf(f, "set datafile separator ','\nset key top left\nset grid\n"
+    fprintf(f, "set datafile separator ','\nset key top left\nset grid\nset xrange [0:%zu]\n"
                "set xlabel 'copy size (bytes, constant per run)'\nset ylabel 'ns per call (median)'\n"
-               "set title 'JIT-emitted copy vs vmmem_memcpy_fast vs glibc memcpy (vmmem-jit-bench)'\n");
+               "set title 'JIT-emitted copy vs vmmem_memcpy_fast vs glibc memcpy (vmmem-jit-bench)'\n",
+            max);
     for (int svg = 0; svg < 2; svg++) {
-        fprintf(f, svg ? "set terminal svg size 1400,800 dynamic font 'sans,10'\nset output '%s.svg'\n"
-                       : "set terminal pngcairo size 1400,800 font ',10'\nset output '%s.png'\n",
+        fprintf(f, svg ? "set terminal svg size 1400,800 dynamic noenhanced font 'sans,10'\nset output '%s.svg'\n"
+                       : "set terminal pngcairo size 1400,800 noenhanced font ',10'\nset output '%s.png'\n",
                 prefix);
         fprintf(f, "plot ");
         for (size_t p = 0; p < np; p++)
@@ -294,7 +295,7 @@ int main(int argc, char **argv)
     if (cfg.csv)
         write_csv(cfg.csv, paths, np, med, cfg.max_size);
     if (cfg.plot && cfg.csv)
-        write_plot(cfg.plot, cfg.csv, paths, np);
+        write_plot(cfg.plot, cfg.csv, paths, np, cfg.max_size);
     else if (cfg.plot)
         fprintf(stderr, "vmmem-jit-bench: --plot needs --csv (the plot reads it)\n");
     for (size_t p = 0; p < fast; p++)

@@ -12,20 +12,21 @@
 #include "x86/jit_encode.h"
 
 /* Default inline thresholds: up to these sizes the inline copy was faster
- * per call than both vmmem_memcpy_fast() and glibc memcpy at every size
- * in all four runs of `vmmem-jit-bench --rounds 21 --calls 2000` on the
+ * per call than both vmmem_memcpy_fast() and glibc memcpy at (nearly) every
+ * size in five runs of `vmmem-jit-bench --rounds 21 --calls 2000` on the
  * reference machine (AMD EPYC Zen 5 KVM guest; docs/performance.md, "JIT
- * copy emitter"). Crossovers measured (largest such size per run):
- *   ZMM 1024 1024 1024 1024 (the register limit: 16 x 64 B; 1024 B in
- *       4.02 ns against 4.28 for vmmem_memcpy_fast and 4.71 for glibc)
- *   YMM  447  447  383  383 (-> 384, 12 vectors)
- *   XMM  192  192  192  192
- *   GPR   56    0   56   56 (the register limit: 7 default scratch
+ * copy emitter"). Largest size up to which it won at every size, per run:
+ *   ZMM 1024 1024 1024 1024 1024 (the register limit, 16 x 64 B; 1024 B
+ *       in 4.00 ns against 4.28 for vmmem_memcpy_fast and 4.75 for glibc)
+ *   YMM  447  447  383  383  383 -> 384 (12 vectors)
+ *   XMM  192  192  192  192  127 -> 176 (11 vectors; the fifth run lost
+ *       one size, 128 B, to a 1.66 ns glibc point and won again to 176 B)
+ *   GPR   56    0   56   56   56 (the register limit, 7 default scratch
  *       registers x 8 B; the 0 was one noisy 1-byte point)
  * Each is at most what VMMEM_JIT_MAX_VECTOR_LOADS registers hold. */
 #define INLINE_DEFAULT_ZMM 1024
 #define INLINE_DEFAULT_YMM 384
-#define INLINE_DEFAULT_XMM 192
+#define INLINE_DEFAULT_XMM 176
 #define INLINE_DEFAULT_GPR 56
 
 /* Bytes per general-purpose register. */
