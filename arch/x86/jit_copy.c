@@ -189,18 +189,18 @@ static int emit_inline(jit_asm *a, vmmem_jit_reg dst, vmmem_jit_reg src, size_t 
         enc = JIT_ENC_SSE;
     for (size_t i = 0; i < count; i++) {
         if (vector)
-            jit_vec_load(a, enc, (enum jit_vec_width)chunk, (unsigned)i, src, offset[i]);
+            vmmem_x86_vec_load(a, enc, (enum jit_vec_width)chunk, (unsigned)i, src, offset[i]);
         else
-            jit_mov_load(a, chunk, gpr[i], src, offset[i]);
+            vmmem_x86_mov_load(a, chunk, gpr[i], src, offset[i]);
     }
     for (size_t i = 0; i < count; i++) {
         if (vector)
-            jit_vec_store(a, enc, (enum jit_vec_width)chunk, dst, offset[i], (unsigned)i);
+            vmmem_x86_vec_store(a, enc, (enum jit_vec_width)chunk, dst, offset[i], (unsigned)i);
         else
-            jit_mov_store(a, chunk, dst, offset[i], gpr[i]);
+            vmmem_x86_mov_store(a, chunk, dst, offset[i], gpr[i]);
     }
     if (chunk >= JIT_YMM)
-        jit_vzeroupper(a); /* no dirty upper state left for SSE code after us */
+        vmmem_x86_vzeroupper(a); /* no dirty upper state left for SSE code after us */
     return VMMEM_OK;
 }
 
@@ -223,33 +223,33 @@ static int32_t saved_slot(vmmem_jit_reg r)
 static void load_argument(jit_asm *a, vmmem_jit_reg to, vmmem_jit_reg from)
 {
     if (callee_saved(from) && from != VMMEM_JIT_RBP)
-        jit_mov_reg(a, to, from);
+        vmmem_x86_mov_reg(a, to, from);
     else
-        jit_mov_load(a, GPR_BYTES, to, VMMEM_JIT_RBP, saved_slot(from));
+        vmmem_x86_mov_load(a, GPR_BYTES, to, VMMEM_JIT_RBP, saved_slot(from));
 }
 
 /* The call sequence; size_reg < 0 means the constant n. */
 static void emit_call(jit_asm *a, vmmem_jit_reg dst, vmmem_jit_reg src, int size_reg, size_t n)
 {
-    jit_lea_rsp(a, -RED_ZONE_BYTES);
+    vmmem_x86_lea_rsp(a, -RED_ZONE_BYTES);
     for (size_t i = 0; i < SAVED_COUNT; i++)
-        jit_push(a, saved_regs[i]);
-    jit_push(a, VMMEM_JIT_RBP);
-    jit_mov_reg(a, VMMEM_JIT_RBP, VMMEM_JIT_RSP);
-    jit_and_rsp(a, CALL_STACK_ALIGN_MASK);
+        vmmem_x86_push(a, saved_regs[i]);
+    vmmem_x86_push(a, VMMEM_JIT_RBP);
+    vmmem_x86_mov_reg(a, VMMEM_JIT_RBP, VMMEM_JIT_RSP);
+    vmmem_x86_and_rsp(a, CALL_STACK_ALIGN_MASK);
     load_argument(a, VMMEM_JIT_RDI, dst);
     load_argument(a, VMMEM_JIT_RSI, src);
     if (size_reg >= 0)
         load_argument(a, VMMEM_JIT_RDX, (vmmem_jit_reg)size_reg);
     else
-        jit_mov_imm(a, VMMEM_JIT_RDX, (uint64_t)n);
-    jit_mov_imm(a, VMMEM_JIT_RAX, (uint64_t)(uintptr_t)&vmmem_memcpy_fast);
-    jit_call_reg(a, VMMEM_JIT_RAX);
-    jit_mov_reg(a, VMMEM_JIT_RSP, VMMEM_JIT_RBP);
-    jit_pop(a, VMMEM_JIT_RBP);
+        vmmem_x86_mov_imm(a, VMMEM_JIT_RDX, (uint64_t)n);
+    vmmem_x86_mov_imm(a, VMMEM_JIT_RAX, (uint64_t)(uintptr_t)&vmmem_memcpy_fast);
+    vmmem_x86_call_reg(a, VMMEM_JIT_RAX);
+    vmmem_x86_mov_reg(a, VMMEM_JIT_RSP, VMMEM_JIT_RBP);
+    vmmem_x86_pop(a, VMMEM_JIT_RBP);
     for (size_t i = SAVED_COUNT; i-- > 0;)
-        jit_pop(a, saved_regs[i]);
-    jit_lea_rsp(a, RED_ZONE_BYTES);
+        vmmem_x86_pop(a, saved_regs[i]);
+    vmmem_x86_lea_rsp(a, RED_ZONE_BYTES);
 }
 
 /* ---- appending to the caller's code ---- */
@@ -329,12 +329,12 @@ static int assemble_function(jit_asm *a, size_t n, const vmmem_jit_options *opt)
         rc = emit_inline(a, VMMEM_JIT_RDI, VMMEM_JIT_RSI, n, &style, VMMEM_JIT_DEFAULT_GPR_SCRATCH);
         if (rc != VMMEM_OK)
             return rc;
-        jit_ret(a);
+        vmmem_x86_ret(a);
         return VMMEM_OK;
     }
-    jit_mov_imm(a, VMMEM_JIT_RDX, (uint64_t)n);
-    jit_mov_imm(a, VMMEM_JIT_RAX, (uint64_t)(uintptr_t)&vmmem_memcpy_fast);
-    jit_jmp_reg(a, VMMEM_JIT_RAX);
+    vmmem_x86_mov_imm(a, VMMEM_JIT_RDX, (uint64_t)n);
+    vmmem_x86_mov_imm(a, VMMEM_JIT_RAX, (uint64_t)(uintptr_t)&vmmem_memcpy_fast);
+    vmmem_x86_jmp_reg(a, VMMEM_JIT_RAX);
     return VMMEM_OK;
 }
 
@@ -355,7 +355,7 @@ int vmmem_jit_build_copy_fn(vmmem_jit_buffer *buf, size_t n, const vmmem_jit_opt
     size_t pad = (FUNCTION_ALIGN - code.length % FUNCTION_ALIGN) % FUNCTION_ALIGN;
     jit_asm padding = {.len = 0};
     for (size_t i = 0; i < pad; i++)
-        jit_int3(&padding);
+        vmmem_x86_int3(&padding);
     rc = append(&code, &padding);
     size_t entry = code.length;
     if (rc == VMMEM_OK)

@@ -119,12 +119,12 @@ static void mov_mem(jit_asm *a, unsigned width, int store, vmmem_jit_reg reg, vm
     put_mem(a, (unsigned)reg, base, disp, 1);
 }
 
-void jit_mov_load(jit_asm *a, unsigned width, vmmem_jit_reg reg, vmmem_jit_reg base, int32_t disp)
+void vmmem_x86_mov_load(jit_asm *a, unsigned width, vmmem_jit_reg reg, vmmem_jit_reg base, int32_t disp)
 {
     mov_mem(a, width, 0, reg, base, disp);
 }
 
-void jit_mov_store(jit_asm *a, unsigned width, vmmem_jit_reg base, int32_t disp, vmmem_jit_reg reg)
+void vmmem_x86_mov_store(jit_asm *a, unsigned width, vmmem_jit_reg base, int32_t disp, vmmem_jit_reg reg)
 {
     mov_mem(a, width, 1, reg, base, disp);
 }
@@ -169,19 +169,19 @@ static void vec_mem(jit_asm *a, enum jit_vec_encoding enc, enum jit_vec_width wi
     }
 }
 
-void jit_vec_load(jit_asm *a, enum jit_vec_encoding enc, enum jit_vec_width width, unsigned vreg,
+void vmmem_x86_vec_load(jit_asm *a, enum jit_vec_encoding enc, enum jit_vec_width width, unsigned vreg,
                   vmmem_jit_reg base, int32_t disp)
 {
     vec_mem(a, enc, width, OP_MOVDQU_LOAD, vreg, base, disp);
 }
 
-void jit_vec_store(jit_asm *a, enum jit_vec_encoding enc, enum jit_vec_width width, vmmem_jit_reg base,
+void vmmem_x86_vec_store(jit_asm *a, enum jit_vec_encoding enc, enum jit_vec_width width, vmmem_jit_reg base,
                    int32_t disp, unsigned vreg)
 {
     vec_mem(a, enc, width, OP_MOVDQU_STORE, vreg, base, disp);
 }
 
-void jit_vzeroupper(jit_asm *a)
+void vmmem_x86_vzeroupper(jit_asm *a)
 {
     put(a, VEX2);
     put(a, 0xF8); /* ~R=1, vvvv=1111, L=0, pp=00 */
@@ -195,24 +195,24 @@ static void op_plus_reg(jit_asm *a, unsigned char op, vmmem_jit_reg r)
     put(a, (unsigned char)(op + low3((unsigned)r)));
 }
 
-void jit_push(jit_asm *a, vmmem_jit_reg reg)
+void vmmem_x86_push(jit_asm *a, vmmem_jit_reg reg)
 {
     op_plus_reg(a, OP_PUSH, reg);
 }
 
-void jit_pop(jit_asm *a, vmmem_jit_reg reg)
+void vmmem_x86_pop(jit_asm *a, vmmem_jit_reg reg)
 {
     op_plus_reg(a, OP_POP, reg);
 }
 
-void jit_mov_reg(jit_asm *a, vmmem_jit_reg dst, vmmem_jit_reg src)
+void vmmem_x86_mov_reg(jit_asm *a, vmmem_jit_reg dst, vmmem_jit_reg src)
 {
     put_rex(a, 1, (unsigned)src, (unsigned)dst, 0);
     put(a, OP_MOV_STORE); /* 89 /r: rm = dst, reg = src */
     put(a, (unsigned char)(MOD_REG | (low3((unsigned)src) << 3) | low3((unsigned)dst)));
 }
 
-void jit_mov_imm(jit_asm *a, vmmem_jit_reg dst, uint64_t imm)
+void vmmem_x86_mov_imm(jit_asm *a, vmmem_jit_reg dst, uint64_t imm)
 {
     if (imm <= UINT32_MAX) {
         op_plus_reg(a, OP_MOV_IMM, dst);
@@ -225,14 +225,14 @@ void jit_mov_imm(jit_asm *a, vmmem_jit_reg dst, uint64_t imm)
     put32(a, (uint32_t)(imm >> 32));
 }
 
-void jit_lea_rsp(jit_asm *a, int32_t delta)
+void vmmem_x86_lea_rsp(jit_asm *a, int32_t delta)
 {
     put(a, REX_BASE | REX_W);
     put(a, OP_LEA);
     put_mem(a, VMMEM_JIT_RSP, VMMEM_JIT_RSP, delta, 1);
 }
 
-void jit_and_rsp(jit_asm *a, int8_t mask)
+void vmmem_x86_and_rsp(jit_asm *a, int8_t mask)
 {
     put(a, REX_BASE | REX_W);
     put(a, OP_GRP1_IMM8);
@@ -248,22 +248,22 @@ static void grp5_reg(jit_asm *a, unsigned ext, vmmem_jit_reg r)
     put(a, (unsigned char)(MOD_REG | (ext << 3) | low3((unsigned)r)));
 }
 
-void jit_call_reg(jit_asm *a, vmmem_jit_reg r)
+void vmmem_x86_call_reg(jit_asm *a, vmmem_jit_reg r)
 {
     grp5_reg(a, OP_GRP5_CALL, r);
 }
 
-void jit_jmp_reg(jit_asm *a, vmmem_jit_reg r)
+void vmmem_x86_jmp_reg(jit_asm *a, vmmem_jit_reg r)
 {
     grp5_reg(a, OP_GRP5_JMP, r);
 }
 
-void jit_ret(jit_asm *a)
+void vmmem_x86_ret(jit_asm *a)
 {
     put(a, OP_RET);
 }
 
-void jit_int3(jit_asm *a)
+void vmmem_x86_int3(jit_asm *a)
 {
     put(a, OP_INT3);
 }

@@ -164,7 +164,8 @@ VMMEM_API int vmmem_jit_default_options(vmmem_jit_options *opt);
  *             vmmem_jit_default_options())
  *  @param opt receives the options
  *  @return 0, VMMEM_EINVAL (opt NULL, isa out of range or NEON), or
- *          VMMEM_EUNSUPPORTED (this CPU or build cannot run that ISA). */
+ *          VMMEM_EUNSUPPORTED (this CPU or build cannot run that ISA, or
+ *          not an x86_64 build). */
 VMMEM_API int vmmem_jit_isa_options(vmmem_isa isa, vmmem_jit_options *opt);
 
 /** Largest inline_max accepted for an ISA: VMMEM_JIT_MAX_VECTOR_LOADS
