@@ -146,8 +146,8 @@ typedef struct vmmem_jit_options {
     size_t inline_max;
     /** General-purpose registers inline copies may clobber
      *  (VMMEM_JIT_REG_BIT() of each); dst and src are never used. Copies of
-     *  1-15 bytes need two of them, and with VMMEM_ISA_GENERIC a copy of n
-     *  bytes needs ceil(n / 8). */
+     *  1-15 bytes use up to two of them, and with VMMEM_ISA_GENERIC a copy of
+     *  n bytes uses ceil(n / 8) (up to two below 16 bytes). */
     unsigned gpr_scratch;
 } vmmem_jit_options;
 
