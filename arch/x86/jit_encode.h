@@ -13,8 +13,8 @@
 /* Scratch space for one sequence. The longest instruction is 11 bytes
  * (EVEX prefix 4 + opcode + ModRM + SIB + disp32; movabs is 10), and the
  * longest sequence an inline ZMM copy of 1024 bytes: 32 such moves, a 3-byte
- * vzeroupper (355 bytes), then the function's ret; the call sequence takes
- * about 110 bytes. So VMMEM_JIT_MAX_SEQUENCE_BYTES (512) holds every
+ * vzeroupper (at most 355 bytes; 225 in practice, with compressed
+ * displacements), then the function's ret; the call sequence takes 76 bytes. So VMMEM_JIT_MAX_SEQUENCE_BYTES (512) holds every
  * sequence, which is what the public constant promises (test_jit_disasm
  * emits every size into a buffer of exactly that size). */
 typedef struct jit_asm {

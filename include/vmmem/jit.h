@@ -28,7 +28,9 @@ extern "C" {
 /* ---- code buffer ---------------------------------------------------------- */
 
 /** A W^X code buffer: page-granular memory that is either writable (while
- *  code is added) or executable (after vmmem_jit_buffer_seal()), never both. */
+ *  code is added) or executable (after vmmem_jit_buffer_seal()), never both.
+ *  One thread at a time may open, write and seal a buffer; sealed code may
+ *  run on any number of threads. */
 typedef struct vmmem_jit_buffer vmmem_jit_buffer;
 
 /** A span of writable memory that emitters append machine code to: bytes
@@ -111,7 +113,7 @@ typedef enum vmmem_jit_reg {
     VMMEM_JIT_REG_COUNT
 } vmmem_jit_reg;
 
-/** Bit of register r in vmmem_jit_options.gpr_scratch. */
+/** Bit of register r (a vmmem_jit_reg) in vmmem_jit_options.gpr_scratch. */
 #define VMMEM_JIT_REG_BIT(r) (1u << (r))
 
 /** The general-purpose registers an inline copy may clobber by default: the
@@ -230,15 +232,16 @@ typedef void (*vmmem_jit_copy_n_fn)(void *dst, const void *src);
  *  are the sequence of vmmem_jit_emit_copy() (dst in rdi, src in rsi) and a
  *  `ret`; larger ones load n and jump to vmmem_memcpy_fast() (a tail call:
  *  the function is an ordinary System V function).
- *  @param buf the buffer (open or sealed; it is sealed on return, also
- *             after an error when it was sealed before)
+ *  @param buf the buffer, open or sealed; sealed on success
  *  @param n   bytes the function copies
  *  @param opt options; NULL means vmmem_jit_default_options()
  *  @param out receives the function
- *  @return 0; VMMEM_EINVAL (NULL buf or out, bad options); VMMEM_ENOSPC (the
- *          buffer is full: its code is unchanged); VMMEM_EIO (the system
- *          refused to change the protection); VMMEM_EUNSUPPORTED (not an
- *          x86_64 build, or an ISA this CPU cannot run). */
+ *  @return 0; VMMEM_EINVAL (NULL buf or out, bad options) or
+ *          VMMEM_EUNSUPPORTED (not an x86_64 build, or an ISA this CPU
+ *          cannot run): the buffer is untouched; VMMEM_ENOSPC (the buffer
+ *          is full): its code is unchanged and it is sealed; VMMEM_EIO (the
+ *          system refused a protection change): the buffer keeps its code
+ *          and is left open if making it executable was refused. */
 VMMEM_API int vmmem_jit_build_copy_fn(vmmem_jit_buffer *buf, size_t n, const vmmem_jit_options *opt,
                                       vmmem_jit_copy_n_fn *out);
 
