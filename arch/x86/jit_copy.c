@@ -17,7 +17,11 @@
  * reference machine (AMD EPYC Zen 5 KVM guest; docs/performance.md, "JIT
  * copy emitter"). Largest size up to which it won at every size, per run:
  *   ZMM 1024 1024 1024 1024 1024 (the register limit, 16 x 64 B; 1024 B
- *       in 4.00 ns against 4.28 for vmmem_memcpy_fast and 4.75 for glibc)
+ *       in 4.00 ns against 4.28 for vmmem_memcpy_fast and 4.75 for glibc).
+ *       Beyond it inlining stops paying: a trial build that also used
+ *       zmm16-31 (up to 2048 B) lost at 219 of the sizes 1025-2048, in
+ *       bands such as 1281-1344 B, worst 0.85x the better library call,
+ *       mean 1.05x, against a mean of 1.28x and no loss at 513-1024 B.
  *   YMM  447  447  383  383  383 -> 384 (12 vectors)
  *   XMM  192  192  192  192  127 -> 176 (11 vectors; the fifth run lost
  *       one size, 128 B, to a 1.66 ns glibc point and won again to 176 B)
