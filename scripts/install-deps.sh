@@ -10,7 +10,7 @@ optional=()
 for group in "$@"; do
   case "$group" in
     test) required+=(cmake make gcc pkg-config libcmocka-dev binutils)
-      [ "$(uname -m)" = x86_64 ] && required+=(libcapstone-dev) ;; # test_jit_disasm
+      if [ "$(uname -m)" = x86_64 ]; then required+=(libcapstone-dev); fi ;; # test_jit_disasm
     sanitize) required+=(gcc) ;;
     clang) required+=(clang) ;;
     bench) optional+=(gnuplot-nox dpdk-dev) ;;
