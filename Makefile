@@ -8,6 +8,7 @@
 #   make bench-blk     the virtio block device against pread (docs/dma.md)
 #   make install       cmake --install (PREFIX=/usr/local)
 #   make bench-guest   guest memory calls vs the raw copy (vmmem-guest-bench)
+#   make bench-jit     JIT-emitted copies vs vmmem_memcpy_fast vs glibc (results/jit.*)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 PREFIX ?= /usr/local
@@ -60,3 +61,11 @@ bench-guest: build
 
 bench-blk: build
 	$(BUILD)/bench/vmmem-blk-bench $(ARGS)
+
+.PHONY: bench-jit
+# vmmem-jit-bench: per-call cost of JIT-emitted copies, sizes 1..1024 (about 1 s).
+bench-jit:
+	@scripts/install-deps.sh test bench
+	$(MAKE) build
+	mkdir -p results
+	$(BUILD)/bench/vmmem-jit-bench --csv results/jit.csv --plot results/jit $(ARGS) | tee results/jit.txt

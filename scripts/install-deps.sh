@@ -9,7 +9,8 @@ required=()
 optional=()
 for group in "$@"; do
   case "$group" in
-    test) required+=(cmake make gcc pkg-config libcmocka-dev binutils liburcu-dev) ;;
+    test) required+=(cmake make gcc pkg-config libcmocka-dev binutils liburcu-dev)
+      if [ "$(uname -m)" = x86_64 ]; then required+=(libcapstone-dev); fi ;; # test_jit_disasm
     sanitize) required+=(gcc) ;;
     clang) required+=(clang) ;;
     valgrind) required+=(valgrind) ;;

@@ -1,0 +1,84 @@
+/* tests/jit_harness_x86.S - runs an emitted code sequence (followed by a
+ * `ret`) with every general-purpose register set from a table, and records
+ * every register afterwards, plus the 128-byte red zone below the
+ * sequence's entry stack pointer, to check what the sequence preserves.
+ *
+ * void jit_harness_run(const void *code, struct jit_regs *regs, uint64_t misalign);
+ *   regs->gpr[16]:      in and out, indexed by vmmem_jit_reg (the rsp slot is ignored)
+ *   regs->red_zone[16]: written below the entry rsp before the call, read back after
+ *   misalign:           0 or 8: extra bytes taken off the stack before the call, so
+ *                       the sequence runs at both rsp mod 16 values */
+    .text
+    .globl jit_harness_run
+    .type jit_harness_run, @function
+jit_harness_run:
+    push %rbx
+    push %rbp
+    push %r12
+    push %r13
+    push %r14
+    push %r15
+    push %rsi               /* regs */
+    push %rdi               /* code */
+    sub %rdx, %rsp
+    push %rdx               /* misalign, found again after the call */
+    push %rdi               /* code, called through (%rsp) */
+    mov %rsi, %rax
+    /* the red zone of the sequence: [rsp - 8 - 128, rsp - 8) */
+    .irp i, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+    mov 128+8*\i(%rax), %rcx
+    mov %rcx, -136+8*\i(%rsp)
+    .endr
+    mov 8*1(%rax), %rcx
+    mov 8*2(%rax), %rdx
+    mov 8*3(%rax), %rbx
+    mov 8*5(%rax), %rbp
+    mov 8*6(%rax), %rsi
+    mov 8*7(%rax), %rdi
+    mov 8*8(%rax), %r8
+    mov 8*9(%rax), %r9
+    mov 8*10(%rax), %r10
+    mov 8*11(%rax), %r11
+    mov 8*12(%rax), %r12
+    mov 8*13(%rax), %r13
+    mov 8*14(%rax), %r14
+    mov 8*15(%rax), %r15
+    mov 8*0(%rax), %rax
+    call *(%rsp)
+    push %rax               /* [rsp] rax, +8 code, +16 misalign, +24+m code, +32+m regs */
+    mov 16(%rsp), %rax
+    mov 32(%rsp,%rax), %rax
+    mov %rcx, 8*1(%rax)
+    mov %rdx, 8*2(%rax)
+    mov %rbx, 8*3(%rax)
+    mov %rbp, 8*5(%rax)
+    mov %rsi, 8*6(%rax)
+    mov %rdi, 8*7(%rax)
+    mov %r8, 8*8(%rax)
+    mov %r9, 8*9(%rax)
+    mov %r10, 8*10(%rax)
+    mov %r11, 8*11(%rax)
+    mov %r12, 8*12(%rax)
+    mov %r13, 8*13(%rax)
+    mov %r14, 8*14(%rax)
+    mov %r15, 8*15(%rax)
+    /* rsp is 8 below the call-time rsp: the red zone is [rsp - 128, rsp) */
+    .irp i, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+    mov -128+8*\i(%rsp), %rcx
+    mov %rcx, 128+8*\i(%rax)
+    .endr
+    pop %rcx
+    mov %rcx, 8*0(%rax)
+    add $8, %rsp            /* code */
+    pop %rcx                /* misalign */
+    add %rcx, %rsp
+    add $16, %rsp           /* code, regs */
+    pop %r15
+    pop %r14
+    pop %r13
+    pop %r12
+    pop %rbp
+    pop %rbx
+    ret
+    .size jit_harness_run, .-jit_harness_run
+    .section .note.GNU-stack,"",@progbits
