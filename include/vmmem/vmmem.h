@@ -5,6 +5,7 @@
 #include <vmmem/cpu.h>
 #include <vmmem/error.h>
 #include <vmmem/memcpy.h>
+#include <vmmem/xlate.h>
 
 #define VMMEM_VERSION_MAJOR 0
 #define VMMEM_VERSION_MINOR 1
