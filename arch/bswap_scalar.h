@@ -31,17 +31,19 @@ static inline void vmmem_swap64_elements(unsigned char *d, const unsigned char *
         vmmem_store64(d + i, __builtin_bswap64(vmmem_load64(s + i)));
 }
 
-/* The shuffle of vmmem_shuffle_fn, 16 bytes (one pattern) at a time through
- * a local copy; the last group may be shorter (a whole number of periods). */
+/* Applies a byte pattern to each `group` bytes (group <= 16) through a
+ * local copy: d[i + j] = s[i + pattern[j]]. The last group may be shorter;
+ * it is a whole number of records, and pattern entries never leave their
+ * record, so it reads only its own bytes. */
 static inline void vmmem_shuffle_bytes(unsigned char *d, const unsigned char *s, size_t nbytes,
-                                       const uint8_t pattern[VMMEM_PATTERN_BYTES])
+                                       const uint8_t pattern[VMMEM_PATTERN_BYTES], size_t group)
 {
-    for (size_t i = 0; i < nbytes; i += VMMEM_PATTERN_BYTES) {
-        size_t len = nbytes - i < VMMEM_PATTERN_BYTES ? nbytes - i : VMMEM_PATTERN_BYTES;
-        unsigned char group[VMMEM_PATTERN_BYTES];
-        __builtin_memcpy(group, s + i, len);
+    for (size_t i = 0; i < nbytes; i += group) {
+        size_t len = nbytes - i < group ? nbytes - i : group;
+        unsigned char copy[VMMEM_PATTERN_BYTES];
+        __builtin_memcpy(copy, s + i, len);
         for (size_t j = 0; j < len; j++)
-            d[i + j] = group[pattern[j]];
+            d[i + j] = copy[pattern[j]];
     }
 }
 

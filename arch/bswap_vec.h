@@ -3,7 +3,8 @@
  *
  * An ISA file defines the macros below and includes this file; it gets
  * KERNEL_FN(bswap16/32/64), with VEC_STREAM also KERNEL_FN(bswap16/32/64_nt),
- * and with VEC_SHUFFLE also KERNEL_FN(shuffle) (see src/xlate_dispatch.h).
+ * and with VEC_SHUFFLE also KERNEL_FN(shuffle) and KERNEL_FN(shuffle_groups)
+ * (see src/xlate_dispatch.h).
  *
  *   VEC_T, VEC_SIZE        vector type and width in bytes (a power of 2 >= 16)
  *   VEC_LOADU(p), VEC_STOREU(p, v), VEC_STOREA(p, v)   as in memmove_vec.h
@@ -13,6 +14,9 @@
  *   VEC_PATTERN(p)         (with VEC_SHUFFLE) a 16-byte pattern in every lane
  *   VEC_STREAM(p, v), VEC_STREAM_FENCE()   (optional) non-temporal store, fence
  *   KERNEL_FN(name)        the exported name, e.g. vmmem_avx2_##name
+ *   Q_T, Q_LOADU(p), Q_STOREU(p, v), Q_SHUFFLE(v, m), Q_PATTERN(p)
+ *                          (with VEC_SHUFFLE) the same on 16-byte vectors, for
+ *                          KERNEL_FN(shuffle_groups)
  *   SWAP_SMALL_MAX         (optional) the ISA then defines, after including
  *                          this file, swap_small() for n <= SWAP_SMALL_MAX
  *                          (default: the scalar rung below one vector)
@@ -84,7 +88,7 @@ static inline __attribute__((always_inline)) void swap_small(unsigned char *d, c
         vmmem_swap64_elements(d, s, n);
         break;
     default:
-        vmmem_shuffle_bytes(d, s, n, pattern);
+        vmmem_shuffle_bytes(d, s, n, pattern, VMMEM_PATTERN_BYTES);
     }
 }
 #endif
@@ -235,6 +239,33 @@ void KERNEL_FN(shuffle)(void *dst, const void *src, size_t nbytes, const uint8_t
                         size_t period)
 {
     swap_ladder(dst, src, nbytes, period, SWAP_PATTERN, VEC_PATTERN(pattern), pattern, STREAM_FROM_THRESHOLD);
+}
+
+/* Groups of `step` bytes (whole records, step <= 16) at offsets 0, step,
+ * 2 step...: each is loaded as 16 bytes, shuffled (the pattern is the
+ * identity past step) and stored as 16 bytes, so the bytes past the group
+ * are rewritten with their source values. That is harmless: in place they
+ * are unchanged; otherwise the next group's store, which comes later (stores
+ * stay in address order), overwrites them. The groups whose 16 bytes would
+ * pass the end are done by the scalar rung. */
+void KERNEL_FN(shuffle_groups)(void *dst, const void *src, size_t nbytes,
+                               const uint8_t pattern[VMMEM_PATTERN_BYTES], size_t step)
+{
+    unsigned char *d = dst;
+    const unsigned char *s = src;
+    Q_T m = Q_PATTERN(pattern);
+    size_t i = 0;
+    for (; i + 3 * step + 16 <= nbytes; i += 4 * step) {
+        Q_T a0 = Q_SHUFFLE(Q_LOADU(s + i), m), a1 = Q_SHUFFLE(Q_LOADU(s + i + step), m),
+            a2 = Q_SHUFFLE(Q_LOADU(s + i + 2 * step), m), a3 = Q_SHUFFLE(Q_LOADU(s + i + 3 * step), m);
+        Q_STOREU(d + i, a0);
+        Q_STOREU(d + i + step, a1);
+        Q_STOREU(d + i + 2 * step, a2);
+        Q_STOREU(d + i + 3 * step, a3);
+    }
+    for (; i + 16 <= nbytes; i += step)
+        Q_STOREU(d + i, Q_SHUFFLE(Q_LOADU(s + i), m));
+    vmmem_shuffle_bytes(d + i, s + i, nbytes - i, pattern, step);
 }
 #endif
 

@@ -150,19 +150,22 @@ static uint32_t common_element_size(const vmmem_layout *l)
     return l->fields[0].size;
 }
 
-/* Records whose size divides 16 (2, 4, 8, 16 bytes) convert with one byte
- * shuffle per vector: builds the 16-byte pattern (whole records, each field
- * element reversed, bytes in place). */
-static void build_pattern(const vmmem_layout *l, uint8_t pattern[VMMEM_PATTERN_BYTES])
+/* Builds the 16-byte shuffle pattern of a record of at most 16 bytes: as
+ * many whole records as fit (step = that many record sizes), each field
+ * element reversed, u8 fields in place; the bytes past step map to
+ * themselves. Returns step. */
+static size_t build_pattern(const vmmem_layout *l, uint8_t pattern[VMMEM_PATTERN_BYTES])
 {
     uint32_t rs = l->record_size;
-    for (uint32_t base = 0; base < VMMEM_PATTERN_BYTES; base += rs) {
-        uint32_t at = base;
+    size_t step = VMMEM_PATTERN_BYTES / rs * rs;
+    for (uint32_t j = 0; j < VMMEM_PATTERN_BYTES; j++)
+        pattern[j] = (uint8_t)j;
+    for (uint32_t at = 0; at < step;)
         for (uint32_t i = 0; i < l->nfields; i++)
             for (uint32_t e = 0; e < l->fields[i].count; e++, at += l->fields[i].size)
                 for (uint32_t b = 0; b < l->fields[i].size; b++)
                     pattern[at + b] = (uint8_t)(at + l->fields[i].size - 1 - b);
-    }
+    return step;
 }
 
 /* A field at least this long goes to the vector kernel; shorter ones are
@@ -228,10 +231,15 @@ int vmmem_convert_records(void *dst, const void *src, size_t nrecords, const vmm
         k->swap[element == 2 ? VMMEM_SWAP16 : element == 4 ? VMMEM_SWAP32 : VMMEM_SWAP64](dst, src, n);
         return VMMEM_OK;
     }
-    if (k->shuffle && VMMEM_PATTERN_BYTES % layout->record_size == 0) {
+    if (k->shuffle && layout->record_size <= VMMEM_PATTERN_BYTES) {
+        /* records of up to 16 bytes: one byte shuffle per vector (records
+         * that divide 16 fill whole vectors; others go group by group) */
         uint8_t pattern[VMMEM_PATTERN_BYTES];
-        build_pattern(layout, pattern);
-        k->shuffle(dst, src, n, pattern, layout->record_size);
+        size_t step = build_pattern(layout, pattern);
+        if (step == VMMEM_PATTERN_BYTES)
+            k->shuffle(dst, src, n, pattern, layout->record_size);
+        else
+            k->shuffle_groups(dst, src, n, pattern, step);
         return VMMEM_OK;
     }
     convert_fieldwise(dst, src, nrecords, layout, k);

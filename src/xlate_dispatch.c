@@ -32,21 +32,21 @@ const uint8_t vmmem_bswap64_pattern[VMMEM_PATTERN_BYTES] = {7, 6, 5, 4, 3, 2, 1,
 /* Compiled-in variants, best first (the order erms falls back in). */
 static const vmmem_swap_kernels variants[] = {
 #if VMMEM_HAVE_AVX512
-    {"avx512", VMMEM_CPU_AVX512, SWAPS(avx512), SWAPS_NT(avx512), vmmem_avx512_shuffle},
+    {"avx512", VMMEM_CPU_AVX512, SWAPS(avx512), SWAPS_NT(avx512), vmmem_avx512_shuffle, vmmem_avx512_shuffle_groups},
 #endif
 #if VMMEM_HAVE_AVX2
-    {"avx2", VMMEM_CPU_AVX2, SWAPS(avx2), SWAPS_NT(avx2), vmmem_avx2_shuffle},
+    {"avx2", VMMEM_CPU_AVX2, SWAPS(avx2), SWAPS_NT(avx2), vmmem_avx2_shuffle, vmmem_avx2_shuffle_groups},
 #endif
 #if VMMEM_HAVE_SSSE3
-    {"ssse3", VMMEM_CPU_SSSE3, SWAPS(ssse3), SWAPS_NT(ssse3), vmmem_ssse3_shuffle},
+    {"ssse3", VMMEM_CPU_SSSE3, SWAPS(ssse3), SWAPS_NT(ssse3), vmmem_ssse3_shuffle, vmmem_ssse3_shuffle_groups},
 #endif
 #if VMMEM_HAVE_SSE2
-    {"sse2", VMMEM_CPU_SSE2, SWAPS(sse2), SWAPS_NT(sse2), NULL},
+    {"sse2", VMMEM_CPU_SSE2, SWAPS(sse2), SWAPS_NT(sse2), NULL, NULL},
 #endif
 #if VMMEM_HAVE_NEON
-    {"neon", VMMEM_CPU_NEON, SWAPS(neon), {NULL, NULL, NULL}, vmmem_neon_shuffle},
+    {"neon", VMMEM_CPU_NEON, SWAPS(neon), {NULL, NULL, NULL}, vmmem_neon_shuffle, vmmem_neon_shuffle_groups},
 #endif
-    {"generic", 0, SWAPS(generic), {NULL, NULL, NULL}, NULL},
+    {"generic", 0, SWAPS(generic), {NULL, NULL, NULL}, NULL, NULL},
 };
 #define VARIANT_COUNT (sizeof variants / sizeof variants[0])
 
@@ -119,15 +119,12 @@ static void resolve(void)
     atomic_store_explicit(&vmmem_xlate.ready, 1, memory_order_release);
 }
 
-const vmmem_swap_kernels *vmmem_swap_active(void)
+const vmmem_swap_kernels *vmmem_swap_resolve(void)
 {
-    const vmmem_kernel_entry *k = atomic_load_explicit(&vmmem_dispatch.kernel, memory_order_acquire);
-    if (!k || !atomic_load_explicit(&vmmem_xlate.ready, memory_order_acquire)) {
+    if (!atomic_load_explicit(&vmmem_xlate.ready, memory_order_acquire))
         resolve();
-        vmmem_isa isa = vmmem_active_isa(); /* resolves the engine if needed */
-        return atomic_load_explicit(&vmmem_xlate.by_isa[isa], memory_order_relaxed);
-    }
-    return atomic_load_explicit(&vmmem_xlate.by_isa[k->info.isa], memory_order_relaxed);
+    vmmem_isa isa = vmmem_active_isa(); /* resolves the engine if needed */
+    return atomic_load_explicit(&vmmem_xlate.by_isa[isa], memory_order_relaxed);
 }
 
 size_t vmmem_swap_variants(const vmmem_swap_kernels **list, size_t max)

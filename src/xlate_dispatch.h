@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <vmmem/cpu.h>
 
+#include "dispatch.h"
+
 /* Bytes of a shuffle pattern: one 128-bit lane, the unit every byte shuffle
  * instruction used here (pshufb, vpshufb, tbl) permutes within. */
 #define VMMEM_PATTERN_BYTES 16
@@ -29,6 +31,12 @@ typedef void (*vmmem_swap_fn)(void *dst, const void *src, size_t nbytes);
 typedef void (*vmmem_shuffle_fn)(void *dst, const void *src, size_t nbytes,
                                  const uint8_t pattern[VMMEM_PATTERN_BYTES], size_t period);
 
+/* Applies pattern[0..step) to each group of `step` bytes (whole records,
+ * step <= 16; pattern entries stay inside their record, and
+ * pattern[j] == j for j >= step). nbytes is a multiple of the record size. */
+typedef void (*vmmem_shuffle_groups_fn)(void *dst, const void *src, size_t nbytes,
+                                        const uint8_t pattern[VMMEM_PATTERN_BYTES], size_t step);
+
 /* Index into vmmem_swap_kernels.swap by element size. */
 enum vmmem_swap_width { VMMEM_SWAP16, VMMEM_SWAP32, VMMEM_SWAP64, VMMEM_SWAP_WIDTHS };
 
@@ -41,6 +49,7 @@ typedef struct vmmem_swap_kernels {
      * vectors, dst != src); NULL where the ISA has none. For tests. */
     vmmem_swap_fn swap_nt[VMMEM_SWAP_WIDTHS];
     vmmem_shuffle_fn shuffle; /* NULL where the ISA has no byte shuffle */
+    vmmem_shuffle_groups_fn shuffle_groups; /* the same */
 } vmmem_swap_kernels;
 
 /* State of the translation dispatcher, apart from the copy engine's hot
@@ -54,8 +63,19 @@ typedef struct vmmem_xlate_state {
 
 extern __attribute__((visibility("hidden"))) vmmem_xlate_state vmmem_xlate;
 
-/* The variant for the ISA the copy engine uses now (resolving on first use). */
-const vmmem_swap_kernels *vmmem_swap_active(void);
+/* Slow path of vmmem_swap_active(): computes the mapping (once), resolves
+ * the copy engine if needed, returns the variant for its ISA. */
+const vmmem_swap_kernels *vmmem_swap_resolve(void);
+
+/* The variant for the ISA the copy engine uses now (resolving on first
+ * use): two loads and an indexed one once both dispatchers are resolved. */
+static inline const vmmem_swap_kernels *vmmem_swap_active(void)
+{
+    const vmmem_kernel_entry *k = atomic_load_explicit(&vmmem_dispatch.kernel, memory_order_acquire);
+    if (__builtin_expect(!k || !atomic_load_explicit(&vmmem_xlate.ready, memory_order_acquire), 0))
+        return vmmem_swap_resolve();
+    return atomic_load_explicit(&vmmem_xlate.by_isa[k->info.isa], memory_order_relaxed);
+}
 
 /* Every variant compiled in and runnable on this CPU: fills list[0..max),
  * returns how many. For tests and the benchmark. */
@@ -73,7 +93,9 @@ extern const uint8_t vmmem_bswap64_pattern[VMMEM_PATTERN_BYTES];
     void vmmem_##isa##_bswap64##suffix(void *dst, const void *src, size_t nbytes);
 #define VMMEM_DECLARE_SHUFFLE(isa)                                                  \
     void vmmem_##isa##_shuffle(void *dst, const void *src, size_t nbytes,          \
-                               const uint8_t pattern[VMMEM_PATTERN_BYTES], size_t period);
+                               const uint8_t pattern[VMMEM_PATTERN_BYTES], size_t period); \
+    void vmmem_##isa##_shuffle_groups(void *dst, const void *src, size_t nbytes,         \
+                                      const uint8_t pattern[VMMEM_PATTERN_BYTES], size_t step);
 
 VMMEM_DECLARE_SWAPS(generic, )
 #if VMMEM_HAVE_SSE2

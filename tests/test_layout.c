@@ -108,7 +108,8 @@ static const char *const layouts[] = {
     "u16", "u32", "u64", "3*u32", "u8", "5*u8",                       /* one element size */
     "u32 u16 2*u8", "u16 u8 u8", "u8 u16 u8", "u64 u32 u16 u8 u8", /* records of 4, 8, 16 bytes */
     "u16 u32 u16 u64",                                               /* 16 bytes, fields off alignment */
-    "u32 u16", "u8 3*u16 u64 5*u8", "u8 u64", "100*u32 u8", "u8 40*u16 3*u64 u32", /* field by field */
+    "u16 u8", "u8 u16 u16", "u32 u16", "u8 u64", "u64 u16", "u32 u64 u16", "u32 u16 u8 u64", /* groups */
+    "u8 3*u16 u64 5*u8", "100*u32 u8", "u8 40*u16 3*u64 u32", /* field by field */
 };
 
 /* Converts nrecords records at every (src, dst) offset pair 0..OFFSETS-1
@@ -183,16 +184,21 @@ static void test_convert_against_reference(void **state)
     guarded_free(&dst);
 }
 
-/* The shuffle pattern of a record that divides 16 bytes: built here
- * independently of the library. */
-static void pattern_of(const vmmem_layout *l, uint8_t pattern[VMMEM_PATTERN_BYTES])
+/* The shuffle pattern of a record of at most 16 bytes, built here
+ * independently of the library: as many whole records as fit, the rest of
+ * the 16 bytes in place. Returns the bytes of those records (the step). */
+static size_t pattern_of(const vmmem_layout *l, uint8_t pattern[VMMEM_PATTERN_BYTES])
 {
     uint8_t identity[VMMEM_PATTERN_BYTES];
     for (int i = 0; i < VMMEM_PATTERN_BYTES; i++)
-        identity[i] = (uint8_t)i;
-    reference(pattern, identity, VMMEM_PATTERN_BYTES / l->record_size, l, 1);
+        identity[i] = pattern[i] = (uint8_t)i;
+    size_t records = VMMEM_PATTERN_BYTES / l->record_size;
+    reference(pattern, identity, records, l, 1);
+    return records * l->record_size;
 }
 
+/* Each variant's shuffle (records dividing 16 bytes) and shuffle_groups
+ * (other records up to 16 bytes) directly, flush against the guard page. */
 static void test_every_variant_shuffle(void **state)
 {
     (void)state;
@@ -211,19 +217,30 @@ static void test_every_variant_shuffle(void **state)
         for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++) {
             vmmem_layout l;
             assert_int_equal(vmmem_layout_parse(layouts[i], &l), VMMEM_OK);
-            if (VMMEM_PATTERN_BYTES % l.record_size != 0)
+            if (l.record_size > VMMEM_PATTERN_BYTES)
                 continue;
             uint8_t pattern[VMMEM_PATTERN_BYTES];
-            pattern_of(&l, pattern);
+            size_t step = pattern_of(&l, pattern);
             for (size_t nrecords = 0; nrecords <= MAX_RECORDS; nrecords += (nrecords < 80 ? 1 : 37)) {
                 size_t n = nrecords * l.record_size;
                 for (size_t off = 0; off < OFFSETS; off += 3) {
                     unsigned char *d = dst.hi - n - off; /* the end flush against the guard page */
-                    variants[v]->shuffle(d, src.lo + off, n, pattern, l.record_size);
                     reference(expect, src.lo + off, nrecords, &l, 1);
-                    if (memcmp(d, expect, n) != 0)
-                        fail_msg("%s.shuffle \"%s\" x %zu +%zu: wrong bytes", variants[v]->name, layouts[i],
-                                 nrecords, off);
+                    for (int in_place = 0; in_place < 2; in_place++) {
+                        const unsigned char *s = src.lo + off;
+                        if (in_place) {
+                            memcpy(d, s, n);
+                            s = d;
+                        }
+                        if (step == VMMEM_PATTERN_BYTES)
+                            variants[v]->shuffle(d, s, n, pattern, l.record_size);
+                        else
+                            variants[v]->shuffle_groups(d, s, n, pattern, step);
+                        if (memcmp(d, expect, n) != 0)
+                            fail_msg("%s.shuffle%s \"%s\" x %zu +%zu%s: wrong bytes", variants[v]->name,
+                                     step == VMMEM_PATTERN_BYTES ? "" : "_groups", layouts[i], nrecords, off,
+                                     in_place ? " in place" : "");
+                    }
                 }
             }
         }

@@ -13,6 +13,11 @@
 #define VEC_BSWAP16(v) vrev16q_u8(v)
 #define VEC_BSWAP32(v) vrev32q_u8(v)
 #define VEC_BSWAP64(v) vrev64q_u8(v)
+#define Q_T uint8x16_t
+#define Q_LOADU(p) VEC_LOADU(p)
+#define Q_STOREU(p, v) VEC_STOREU(p, v)
+#define Q_SHUFFLE(v, m) VEC_SHUFFLE(v, m)
+#define Q_PATTERN(p) VEC_PATTERN(p)
 #define KERNEL_FN(name) vmmem_neon_##name
 
 #include "bswap_vec.h"

@@ -17,6 +17,11 @@
 #define VEC_BSWAP16(v) VEC_SHUFFLE(v, VEC_PATTERN(vmmem_bswap16_pattern))
 #define VEC_BSWAP32(v) VEC_SHUFFLE(v, VEC_PATTERN(vmmem_bswap32_pattern))
 #define VEC_BSWAP64(v) VEC_SHUFFLE(v, VEC_PATTERN(vmmem_bswap64_pattern))
+#define Q_T __m128i
+#define Q_LOADU(p) _mm_loadu_si128((const __m128i *)(const void *)(p))
+#define Q_STOREU(p, v) _mm_storeu_si128((__m128i *)(void *)(p), (v))
+#define Q_SHUFFLE(v, m) _mm_shuffle_epi8((v), (m))
+#define Q_PATTERN(p) Q_LOADU(p)
 #define KERNEL_FN(name) vmmem_avx2_##name
 #define SWAP_SMALL_MAX 31
 
@@ -53,7 +58,7 @@ static inline __attribute__((always_inline)) void swap_small(unsigned char *d, c
             vmmem_swap64_elements(d, s, n);
             break;
         default:
-            vmmem_shuffle_bytes(d, s, n, pattern);
+            vmmem_shuffle_bytes(d, s, n, pattern, VMMEM_PATTERN_BYTES);
         }
         return;
     }

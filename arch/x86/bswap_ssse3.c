@@ -16,6 +16,11 @@
 #define VEC_BSWAP16(v) VEC_SHUFFLE(v, VEC_PATTERN(vmmem_bswap16_pattern))
 #define VEC_BSWAP32(v) VEC_SHUFFLE(v, VEC_PATTERN(vmmem_bswap32_pattern))
 #define VEC_BSWAP64(v) VEC_SHUFFLE(v, VEC_PATTERN(vmmem_bswap64_pattern))
+#define Q_T __m128i
+#define Q_LOADU(p) _mm_loadu_si128((const __m128i *)(const void *)(p))
+#define Q_STOREU(p, v) _mm_storeu_si128((__m128i *)(void *)(p), (v))
+#define Q_SHUFFLE(v, m) _mm_shuffle_epi8((v), (m))
+#define Q_PATTERN(p) Q_LOADU(p)
 #define KERNEL_FN(name) vmmem_ssse3_##name
 
 #include "bswap_vec.h"
