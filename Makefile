@@ -48,3 +48,10 @@ install: build
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-aarch64 build-clang
+
+# make bench-bswap   vmmem-bswap-bench: byte-swapping copies against scalar
+#                    __builtin_bswap loops (-O2, -O3) and memcpy (ARGS=--quick ...)
+.PHONY: bench-bswap
+bench-bswap:
+	$(MAKE) build
+	$(BUILD)/bench/vmmem-bswap-bench $(ARGS)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/install-deps.sh - installs the Debian packages a make target needs.
-# Usage: scripts/install-deps.sh test|bench|sanitize|clang ...
+# Usage: scripts/install-deps.sh test|bench|sanitize|clang|fuzz ...
 # As root, missing packages are installed (after apt-get update); otherwise
 # the script lists them and fails for the test set, warns for optional ones.
 set -euo pipefail
@@ -12,6 +12,8 @@ for group in "$@"; do
     test) required+=(cmake make gcc pkg-config libcmocka-dev binutils) ;;
     sanitize) required+=(gcc) ;;
     clang) required+=(clang) ;;
+    # libFuzzer and clang's sanitizer runtimes (only "recommended" by clang-14)
+    fuzz) required+=(clang libclang-rt-14-dev) ;;
     bench) optional+=(gnuplot-nox dpdk-dev) ;;
     *) echo "install-deps: unknown group '$group'" >&2; exit 2 ;;
   esac
