@@ -38,7 +38,7 @@
 #define MAX_OFFSET 4096
 #define SRC_SKEW 2048
 
-enum impl_kind { SCALAR, API, KERNEL, MEMCPY_FAST, GLIBC_MEMCPY, CONVERT };
+enum impl_kind { SCALAR, API, KERNEL, MEMCPY_FAST, GLIBC_MEMCPY, COPY_LOOP, CONVERT };
 
 typedef struct impl {
     char name[40];
@@ -47,6 +47,7 @@ typedef struct impl {
     void (*scalar)(void *, const void *, size_t);
     int (*api)(void *, const void *, size_t);
     vmmem_swap_fn kernel;
+    vmmem_copy_fn copy_loop;
     vmmem_layout layout;
     double samples[64];
     double median_ns;
@@ -103,6 +104,14 @@ static void build_impls(void)
 {
     add("vmmem_memcpy_fast", 0, MEMCPY_FAST);
     add("glibc memcpy", 0, GLIBC_MEMCPY);
+    /* the active ISA's plain vector copy loop: what a byte swap can hope
+     * for, as it has no rep movsb form */
+    vmmem_kernel_info k;
+    if (vmmem_get_kernel(vmmem_active_isa(), &k) == VMMEM_OK) {
+        char name[40];
+        snprintf(name, sizeof name, "%s copy loop", k.name);
+        add(name, 0, COPY_LOOP)->copy_loop = k.memmove;
+    }
     add_width(2, bench_scalar_bswap16_o2, bench_scalar_bswap16_o3, vmmem_copy_bswap16);
     add_width(4, bench_scalar_bswap32_o2, bench_scalar_bswap32_o3, vmmem_copy_bswap32);
     add_width(8, bench_scalar_bswap64_o2, bench_scalar_bswap64_o3, vmmem_copy_bswap64);
@@ -134,6 +143,9 @@ static void call(const impl *p, void *dst, const void *src, size_t nbytes)
         break;
     case GLIBC_MEMCPY:
         memcpy(dst, src, nbytes);
+        break;
+    case COPY_LOOP:
+        p->copy_loop(dst, src, nbytes);
         break;
     case CONVERT:
         sink = vmmem_convert_records(dst, src, nbytes / p->width, &p->layout, VMMEM_BIG_ENDIAN,
