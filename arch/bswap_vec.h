@@ -64,6 +64,7 @@ static inline __attribute__((always_inline)) VEC_T swap_vec(VEC_T v, enum swap_o
     }
 }
 
+/* Loads a vector and swaps it; used where `op` and `mask` are in scope. */
 #define SWAP_LOAD(p) swap_vec(VEC_LOADU(p), op, mask)
 
 #ifdef SWAP_SMALL_MAX
