@@ -43,7 +43,7 @@
 enum swap_op { SWAP16, SWAP32, SWAP64, SWAP_PATTERN };
 
 /* Whether the loop rung may use non-temporal stores (a constant per entry). */
-enum stream_use { STREAM_NEVER, STREAM_FROM_THRESHOLD, STREAM_ALWAYS };
+enum stream_use { STREAM_FROM_THRESHOLD, STREAM_ALWAYS };
 
 static inline __attribute__((always_inline)) VEC_T swap_vec(VEC_T v, enum swap_op op, VEC_T mask)
 {
