@@ -115,8 +115,9 @@ static void build_impls(void)
     add_width(2, bench_scalar_bswap16_o2, bench_scalar_bswap16_o3, vmmem_copy_bswap16);
     add_width(4, bench_scalar_bswap32_o2, bench_scalar_bswap32_o3, vmmem_copy_bswap32);
     add_width(8, bench_scalar_bswap64_o2, bench_scalar_bswap64_o3, vmmem_copy_bswap64);
-    add_convert("u32 u16 2*u8"); /* 8-byte records: the shuffle path */
-    add_convert("u32 u16");      /* 6-byte records: field by field */
+    add_convert("u32 u16 2*u8"); /* 8-byte records: one shuffle per vector */
+    add_convert("u32 u16");      /* 6-byte records: 16-byte groups */
+    add_convert("u64 u32 u16 2*u8 u32"); /* 20-byte records: 64-byte groups (VBMI), else field by field */
 }
 
 /* Bytes an implementation moves for a buffer of `size` bytes: whole
@@ -268,7 +269,7 @@ int main(int argc, char **argv)
             impls[i].median_ns = bench_median(impls[i].samples, rounds);
 
         const impl *fast = find("vmmem_memcpy_fast", 0);
-        printf("size %zu bytes\n%-26s %5s %12s %9s %12s %14s\n", size, "implementation", "width", "ns", "GB/s",
+        printf("size %zu bytes\n%-32s %5s %12s %9s %12s %14s\n", size, "implementation", "width", "ns", "GB/s",
                "x scalar-O2", "x memcpy_fast");
         for (size_t i = 0; i < nimpls; i++) {
             const impl *p = &impls[i];
@@ -280,7 +281,7 @@ int main(int argc, char **argv)
             char o2_text[16] = "-";
             if (o2)
                 snprintf(o2_text, sizeof o2_text, "%.2f", x_o2);
-            printf("%-26s %5zu %12.1f %9.2f %12s %14.2f\n", p->name, p->width, p->median_ns, gbps, o2_text, x_fast);
+            printf("%-32s %5zu %12.1f %9.2f %12s %14.2f\n", p->name, p->width, p->median_ns, gbps, o2_text, x_fast);
             if (csv)
                 fprintf(csv, "%zu,%zu,\"%s\",%.2f,%.3f,%s,%.3f\n", size, p->width,
                         p->name, p->median_ns, gbps, o2 ? o2_text : "", x_fast);

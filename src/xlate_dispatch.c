@@ -4,8 +4,9 @@
  * The translation calls follow the engine's active ISA (VMMEM_ISA,
  * vmmem_force_isa()), so forcing an ISA switches both: generic -> generic,
  * sse2 -> ssse3 when the CPU has SSSE3 (pshufb) else sse2, avx2 -> avx2,
- * avx512 -> avx512, neon -> neon, and erms -> the best vector variant
- * (there is no rep-movs form of a byte swap).
+ * avx512 -> avx512vbmi when the CPU has VBMI (vpermb for record groups up
+ * to 64 bytes) else avx512, neon -> neon, and erms -> the best vector
+ * variant (there is no rep-movs form of a byte swap).
  *
  * The mapping depends only on the CPU, so it is computed once, lock-free:
  * every first caller computes the same values, stores them, then sets
@@ -31,22 +32,26 @@ const uint8_t vmmem_bswap64_pattern[VMMEM_PATTERN_BYTES] = {7, 6, 5, 4, 3, 2, 1,
 
 /* Compiled-in variants, best first (the order erms falls back in). */
 static const vmmem_swap_kernels variants[] = {
+#if VMMEM_HAVE_AVX512 && VMMEM_HAVE_AVX512VBMI
+    {"avx512vbmi", VMMEM_CPU_AVX512 | VMMEM_CPU_AVX512VBMI, SWAPS(avx512), SWAPS_NT(avx512), vmmem_avx512_shuffle,
+     vmmem_avx512_shuffle_groups, vmmem_avx512vbmi_shuffle_groups64},
+#endif
 #if VMMEM_HAVE_AVX512
-    {"avx512", VMMEM_CPU_AVX512, SWAPS(avx512), SWAPS_NT(avx512), vmmem_avx512_shuffle, vmmem_avx512_shuffle_groups},
+    {"avx512", VMMEM_CPU_AVX512, SWAPS(avx512), SWAPS_NT(avx512), vmmem_avx512_shuffle, vmmem_avx512_shuffle_groups, NULL},
 #endif
 #if VMMEM_HAVE_AVX2
-    {"avx2", VMMEM_CPU_AVX2, SWAPS(avx2), SWAPS_NT(avx2), vmmem_avx2_shuffle, vmmem_avx2_shuffle_groups},
+    {"avx2", VMMEM_CPU_AVX2, SWAPS(avx2), SWAPS_NT(avx2), vmmem_avx2_shuffle, vmmem_avx2_shuffle_groups, NULL},
 #endif
 #if VMMEM_HAVE_SSSE3
-    {"ssse3", VMMEM_CPU_SSSE3, SWAPS(ssse3), SWAPS_NT(ssse3), vmmem_ssse3_shuffle, vmmem_ssse3_shuffle_groups},
+    {"ssse3", VMMEM_CPU_SSSE3, SWAPS(ssse3), SWAPS_NT(ssse3), vmmem_ssse3_shuffle, vmmem_ssse3_shuffle_groups, NULL},
 #endif
 #if VMMEM_HAVE_SSE2
-    {"sse2", VMMEM_CPU_SSE2, SWAPS(sse2), SWAPS_NT(sse2), NULL, NULL},
+    {"sse2", VMMEM_CPU_SSE2, SWAPS(sse2), SWAPS_NT(sse2), NULL, NULL, NULL},
 #endif
 #if VMMEM_HAVE_NEON
-    {"neon", VMMEM_CPU_NEON, SWAPS(neon), {NULL, NULL, NULL}, vmmem_neon_shuffle, vmmem_neon_shuffle_groups},
+    {"neon", VMMEM_CPU_NEON, SWAPS(neon), {NULL, NULL, NULL}, vmmem_neon_shuffle, vmmem_neon_shuffle_groups, NULL},
 #endif
-    {"generic", 0, SWAPS(generic), {NULL, NULL, NULL}, NULL, NULL},
+    {"generic", 0, SWAPS(generic), {NULL, NULL, NULL}, NULL, NULL, NULL},
 };
 #define VARIANT_COUNT (sizeof variants / sizeof variants[0])
 
@@ -76,16 +81,16 @@ static const vmmem_swap_kernels *variant_for_isa(vmmem_isa isa, unsigned feature
 {
     static const char *const sse2[] = {"ssse3", "sse2"};
     static const char *const avx2[] = {"avx2"};
-    static const char *const avx512[] = {"avx512"};
+    static const char *const avx512[] = {"avx512vbmi", "avx512"};
     static const char *const neon[] = {"neon"};
-    static const char *const best[] = {"avx512", "avx2", "ssse3", "sse2", "neon"};
+    static const char *const best[] = {"avx512vbmi", "avx512", "avx2", "ssse3", "sse2", "neon"};
     switch (isa) {
     case VMMEM_ISA_SSE2:
         return first_runnable(sse2, 2, features);
     case VMMEM_ISA_AVX2:
         return first_runnable(avx2, 1, features);
     case VMMEM_ISA_AVX512:
-        return first_runnable(avx512, 1, features);
+        return first_runnable(avx512, 2, features);
     case VMMEM_ISA_NEON:
         return first_runnable(neon, 1, features);
     case VMMEM_ISA_ERMS:

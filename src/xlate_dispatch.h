@@ -37,6 +37,13 @@ typedef void (*vmmem_shuffle_fn)(void *dst, const void *src, size_t nbytes,
 typedef void (*vmmem_shuffle_groups_fn)(void *dst, const void *src, size_t nbytes,
                                         const uint8_t pattern[VMMEM_PATTERN_BYTES], size_t step);
 
+/* Bytes of a whole-vector pattern (vpermb, AVX-512 VBMI). */
+#define VMMEM_WIDE_PATTERN_BYTES 64
+
+/* The same for groups of up to 64 bytes and a 64-byte pattern. */
+typedef void (*vmmem_shuffle_groups64_fn)(void *dst, const void *src, size_t nbytes,
+                                          const uint8_t pattern[VMMEM_WIDE_PATTERN_BYTES], size_t step);
+
 /* Index into vmmem_swap_kernels.swap by element size. */
 enum vmmem_swap_width { VMMEM_SWAP16, VMMEM_SWAP32, VMMEM_SWAP64, VMMEM_SWAP_WIDTHS };
 
@@ -50,6 +57,7 @@ typedef struct vmmem_swap_kernels {
     vmmem_swap_fn swap_nt[VMMEM_SWAP_WIDTHS];
     vmmem_shuffle_fn shuffle; /* NULL where the ISA has no byte shuffle */
     vmmem_shuffle_groups_fn shuffle_groups; /* the same */
+    vmmem_shuffle_groups64_fn shuffle_groups64; /* NULL where the ISA has no 64-byte permute */
 } vmmem_swap_kernels;
 
 /* State of the translation dispatcher, apart from the copy engine's hot
@@ -116,6 +124,10 @@ VMMEM_DECLARE_SHUFFLE(avx2)
 VMMEM_DECLARE_SWAPS(avx512, )
 VMMEM_DECLARE_SWAPS(avx512, _nt)
 VMMEM_DECLARE_SHUFFLE(avx512)
+#endif
+#if VMMEM_HAVE_AVX512VBMI
+void vmmem_avx512vbmi_shuffle_groups64(void *dst, const void *src, size_t nbytes,
+                                       const uint8_t pattern[VMMEM_WIDE_PATTERN_BYTES], size_t step);
 #endif
 #if VMMEM_HAVE_NEON
 VMMEM_DECLARE_SWAPS(neon, )

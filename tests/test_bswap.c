@@ -340,6 +340,8 @@ static const char *expected_variant(vmmem_isa isa, const vmmem_swap_kernels *bes
     switch (isa) {
     case VMMEM_ISA_SSE2:
         return (cpu.features & VMMEM_CPU_SSSE3) ? "ssse3" : "sse2";
+    case VMMEM_ISA_AVX512:
+        return (cpu.features & VMMEM_CPU_AVX512VBMI) ? "avx512vbmi" : "avx512";
     case VMMEM_ISA_ERMS:
         return best->name;
     default:

@@ -109,7 +109,9 @@ static const char *const layouts[] = {
     "u32 u16 2*u8", "u16 u8 u8", "u8 u16 u8", "u64 u32 u16 u8 u8", /* records of 4, 8, 16 bytes */
     "u16 u32 u16 u64",                                               /* 16 bytes, fields off alignment */
     "u16 u8", "u8 u16 u16", "u32 u16", "u8 u64", "u64 u16", "u32 u64 u16", "u32 u16 u8 u64", /* groups */
-    "u8 3*u16 u64 5*u8", "100*u32 u8", "u8 40*u16 3*u64 u32", /* field by field */
+    "u8 u64 u64", "u8 3*u16 u64 5*u8", "u64 u32 u16 2*u8 u32", "u64 3*u32 u16 u16 u64 u8", /* 17..64 bytes */
+    "u16 5*u64 u8 u32", "7*u64 u32 u16 u16",
+    "100*u32 u8", "u8 40*u16 3*u64 u32", /* field by field */
 };
 
 /* Converts nrecords records at every (src, dst) offset pair 0..OFFSETS-1
@@ -184,27 +186,50 @@ static void test_convert_against_reference(void **state)
     guarded_free(&dst);
 }
 
-/* The shuffle pattern of a record of at most 16 bytes, built here
- * independently of the library: as many whole records as fit, the rest of
- * the 16 bytes in place. Returns the bytes of those records (the step). */
-static size_t pattern_of(const vmmem_layout *l, uint8_t pattern[VMMEM_PATTERN_BYTES])
+/* The shuffle pattern (`size` bytes: 16 or 64) of a record of at most that
+ * many bytes, built here independently of the library: as many whole
+ * records as fit, the rest in place. Returns the bytes of those records
+ * (the step). */
+static size_t pattern_of(const vmmem_layout *l, uint8_t *pattern, size_t size)
 {
-    uint8_t identity[VMMEM_PATTERN_BYTES];
-    for (int i = 0; i < VMMEM_PATTERN_BYTES; i++)
+    uint8_t identity[VMMEM_WIDE_PATTERN_BYTES];
+    for (size_t i = 0; i < size; i++)
         identity[i] = pattern[i] = (uint8_t)i;
-    size_t records = VMMEM_PATTERN_BYTES / l->record_size;
+    size_t records = size / l->record_size;
     reference(pattern, identity, records, l, 1);
     return records * l->record_size;
 }
 
-/* Each variant's shuffle (records dividing 16 bytes) and shuffle_groups
- * (other records up to 16 bytes) directly, flush against the guard page. */
+enum group_kernel { SHUFFLE, GROUPS16, GROUPS64 };
+
+/* Runs one of a variant's record kernels on n bytes. */
+static void run_group_kernel(const vmmem_swap_kernels *v, enum group_kernel which, void *d, const void *s, size_t n,
+                             const vmmem_layout *l)
+{
+    uint8_t pattern[VMMEM_WIDE_PATTERN_BYTES];
+    if (which == GROUPS64) {
+        size_t step = pattern_of(l, pattern, VMMEM_WIDE_PATTERN_BYTES);
+        v->shuffle_groups64(d, s, n, pattern, step);
+        return;
+    }
+    size_t step = pattern_of(l, pattern, VMMEM_PATTERN_BYTES);
+    if (which == SHUFFLE)
+        v->shuffle(d, s, n, pattern, l->record_size);
+    else
+        v->shuffle_groups(d, s, n, pattern, step);
+}
+
+/* Each variant's record kernels directly: shuffle (records dividing 16
+ * bytes), shuffle_groups (records up to 16 bytes), shuffle_groups64
+ * (records up to 64 bytes), at the end flush against the guard page, out
+ * of place and in place. */
 static void test_every_variant_shuffle(void **state)
 {
     (void)state;
     const vmmem_swap_kernels *variants[16];
     size_t count = vmmem_swap_variants(variants, 16);
-    enum { MAX_RECORDS = 700, MAX_BYTES = MAX_RECORDS * 16 };
+    enum { MAX_RECORDS = 700, MAX_BYTES = MAX_RECORDS * 64 };
+    static const char *const names[] = {"shuffle", "shuffle_groups", "shuffle_groups64"};
     guarded_buffer src, dst;
     guarded_alloc(&src, MAX_BYTES + OFFSETS);
     guarded_alloc(&dst, MAX_BYTES + OFFSETS);
@@ -212,34 +237,31 @@ static void test_every_variant_shuffle(void **state)
     assert_non_null(expect);
     fill_pattern(src.lo, (size_t)(src.hi - src.lo), 22);
     for (size_t v = 0; v < count; v++) {
-        if (!variants[v]->shuffle)
-            continue;
         for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++) {
             vmmem_layout l;
             assert_int_equal(vmmem_layout_parse(layouts[i], &l), VMMEM_OK);
-            if (l.record_size > VMMEM_PATTERN_BYTES)
-                continue;
-            uint8_t pattern[VMMEM_PATTERN_BYTES];
-            size_t step = pattern_of(&l, pattern);
-            for (size_t nrecords = 0; nrecords <= MAX_RECORDS; nrecords += (nrecords < 80 ? 1 : 37)) {
-                size_t n = nrecords * l.record_size;
-                for (size_t off = 0; off < OFFSETS; off += 3) {
-                    unsigned char *d = dst.hi - n - off; /* the end flush against the guard page */
-                    reference(expect, src.lo + off, nrecords, &l, 1);
-                    for (int in_place = 0; in_place < 2; in_place++) {
-                        const unsigned char *s = src.lo + off;
-                        if (in_place) {
-                            memcpy(d, s, n);
-                            s = d;
+            for (int which = SHUFFLE; which <= GROUPS64; which++) {
+                if ((which == SHUFFLE && (!variants[v]->shuffle || VMMEM_PATTERN_BYTES % l.record_size)) ||
+                    (which == GROUPS16 && (!variants[v]->shuffle_groups || l.record_size > VMMEM_PATTERN_BYTES)) ||
+                    (which == GROUPS64 &&
+                     (!variants[v]->shuffle_groups64 || l.record_size > VMMEM_WIDE_PATTERN_BYTES)))
+                    continue;
+                for (size_t nrecords = 0; nrecords <= MAX_RECORDS; nrecords += (nrecords < 80 ? 1 : 37)) {
+                    size_t n = nrecords * l.record_size;
+                    for (size_t off = 0; off < OFFSETS; off += 3) {
+                        unsigned char *d = dst.hi - n - off; /* the end flush against the guard page */
+                        reference(expect, src.lo + off, nrecords, &l, 1);
+                        for (int in_place = 0; in_place < 2; in_place++) {
+                            const unsigned char *s = src.lo + off;
+                            if (in_place) {
+                                memcpy(d, s, n);
+                                s = d;
+                            }
+                            run_group_kernel(variants[v], (enum group_kernel)which, d, s, n, &l);
+                            if (memcmp(d, expect, n) != 0)
+                                fail_msg("%s.%s \"%s\" x %zu +%zu%s: wrong bytes", variants[v]->name, names[which],
+                                         layouts[i], nrecords, off, in_place ? " in place" : "");
                         }
-                        if (step == VMMEM_PATTERN_BYTES)
-                            variants[v]->shuffle(d, s, n, pattern, l.record_size);
-                        else
-                            variants[v]->shuffle_groups(d, s, n, pattern, step);
-                        if (memcmp(d, expect, n) != 0)
-                            fail_msg("%s.shuffle%s \"%s\" x %zu +%zu%s: wrong bytes", variants[v]->name,
-                                     step == VMMEM_PATTERN_BYTES ? "" : "_groups", layouts[i], nrecords, off,
-                                     in_place ? " in place" : "");
                     }
                 }
             }
