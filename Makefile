@@ -7,15 +7,17 @@
 #   make test-clang    the same suite built with clang (-Werror)
 #   make bench-blk     the virtio block device against pread (docs/dma.md)
 #   make install       cmake --install (PREFIX=/usr/local)
+#   make fuzz          every libFuzzer target for FUZZ_SECONDS (default 30) each
 #   make bench-guest   guest memory calls vs the raw copy (vmmem-guest-bench)
 #   make bench-jit     JIT-emitted copies vs vmmem_memcpy_fast vs glibc (results/jit.*)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 PREFIX ?= /usr/local
+FUZZ_SECONDS ?= 30
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all build test bench test-sanitize test-aarch64 test-s390x test-clang install clean bench-guest bench-blk
+.PHONY: all build test bench test-sanitize test-aarch64 test-s390x test-clang install clean bench-guest bench-blk fuzz
 
 all: build
 
@@ -69,3 +71,13 @@ bench-jit:
 	$(MAKE) build
 	mkdir -p results
 	$(BUILD)/bench/vmmem-jit-bench --csv results/jit.csv --plot results/jit $(ARGS) | tee results/jit.txt
+
+# make bench-bswap   vmmem-bswap-bench: byte-swapping copies against scalar
+#                    __builtin_bswap loops (-O2, -O3) and memcpy (ARGS=--quick ...)
+.PHONY: bench-bswap
+bench-bswap:
+	$(MAKE) build
+	$(BUILD)/bench/vmmem-bswap-bench $(ARGS)
+
+fuzz:
+	scripts/fuzz.sh $(FUZZ_SECONDS)

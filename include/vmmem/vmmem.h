@@ -6,6 +6,7 @@
 #include <vmmem/error.h>
 #include <vmmem/memcpy.h>
 #include <vmmem/jit.h>
+#include <vmmem/xlate.h>
 
 #define VMMEM_VERSION_MAJOR 0
 #define VMMEM_VERSION_MINOR 1
