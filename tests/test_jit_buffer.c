@@ -33,6 +33,9 @@ static const unsigned char ret_only[] = {0xC3}; /* ret */
 #elif defined(__aarch64__)
 static const unsigned char ret_only[] = {0xC0, 0x03, 0x5F, 0xD6}; /* ret (x30) */
 #define HOST_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#elif defined(__s390x__)
+static const unsigned char ret_only[] = {0x07, 0xFE}; /* br %r14 */
+#define HOST_AUDIT_ARCH AUDIT_ARCH_S390X
 #endif
 
 /* Permissions ("rwxp") of the mapping holding addr, from /proc/self/maps;
