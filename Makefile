@@ -5,6 +5,7 @@
 #   make test-aarch64  cross-build for AArch64, run the suite under qemu-aarch64
 #   make test-s390x    cross-build for big-endian s390x, run the suite under qemu-s390x
 #   make test-clang    the same suite built with clang (-Werror)
+#   make test-valgrind the suite under Valgrind memcheck (sizes up to 1 MiB)
 #   make bench-blk     the virtio block device against pread (docs/dma.md)
 #   make install       cmake --install (PREFIX=/usr/local)
 #   make fuzz          every libFuzzer target for FUZZ_SECONDS (default 30) each
@@ -17,7 +18,7 @@ FUZZ_SECONDS ?= 30
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all build test bench test-sanitize test-aarch64 test-s390x test-clang install clean bench-guest bench-blk fuzz
+.PHONY: all build test bench test-sanitize test-aarch64 test-s390x test-clang test-valgrind install clean bench-guest bench-blk fuzz
 
 all: build
 
@@ -52,11 +53,14 @@ test-clang:
 	cmake --build build-clang -j$(JOBS)
 	cd build-clang && ctest --output-on-failure -j$(JOBS)
 
+test-valgrind:
+	scripts/test-valgrind.sh
+
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) build-aarch64 build-s390x build-clang
+	rm -rf $(BUILD) $(ASAN_BUILD) build-aarch64 build-s390x build-clang build-valgrind build-fuzz
 
 bench-guest: build
 	$(BUILD)/bench/vmmem-guest-bench $(ARGS)

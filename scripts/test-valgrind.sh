@@ -24,10 +24,8 @@ fi
 # Every kernel still runs: the default variant of each kernel test loops
 # over every kernel the (Valgrind-reported) CPU has. The per-ISA repeats,
 # which only re-check the dispatcher's routing, and the tool and build
-# checks that run no library code are left to the native runs, and so are
-# test_parallel (fixed copies of 2-64 MiB: over 3 minutes under Valgrind;
-# it runs natively and under ASan + UBSan) and the example (a timing demo
-# over 64 MiB buffers).
+# checks that run no library code are left to the native runs, and so is
+# the example (a timing demo over 64 MiB buffers).
 export VMMEM_TEST_MAX_SIZE=$((1 << 20))
 export VMMEM_TEST_SYNTHETIC_CPUID=1 # Valgrind's CPUID is not this machine's caches
-ctest --output-on-failure -j"$(nproc)" -E '\.isa_|^tune_|^inline_small|^exported_symbols|^test_parallel|^example$'
+ctest --output-on-failure -j"$(nproc)" -E '\.isa_|^tune_|^inline_small|^exported_symbols|^example$'

@@ -1,13 +1,20 @@
-/* tests/jit_harness_x86.S - runs an emitted code sequence (followed by a
- * `ret`) with every general-purpose register set from a table, and records
- * every register afterwards, plus the 128-byte red zone below the
- * sequence's entry stack pointer, to check what the sequence preserves.
+/* tests/jit_harness_x86.S - runs an emitted code sequence with every
+ * general-purpose register set from a table, and records every register
+ * afterwards, plus the 128-byte red zone below the sequence's entry stack
+ * pointer, to check what the sequence preserves.
+ *
+ * The sequence ends in an absolute jump to jit_harness_resume (see
+ * JIT_HARNESS_TRAILER in test_jit.c) rather than a ret, so the stack
+ * pointer never rises above the red zone between the sequence and the
+ * harness reading the red zone back: Valgrind treats memory more than 128
+ * bytes below the stack pointer as gone, and would otherwise report (and
+ * lose) the lowest red-zone slot.
  *
  * void jit_harness_run(const void *code, struct jit_regs *regs, uint64_t misalign);
  *   regs->gpr[16]:      in and out, indexed by vmmem_jit_reg (the rsp slot is ignored)
- *   regs->red_zone[16]: written below the entry rsp before the call, read back after
- *   misalign:           0 or 8: extra bytes taken off the stack before the call, so
- *                       the sequence runs at both rsp mod 16 values */
+ *   regs->red_zone[16]: written below the entry rsp before the sequence, read back after
+ *   misalign:           0 or 8: extra bytes taken off the stack before the sequence, so
+ *                       it runs at both rsp mod 16 values */
     .text
     .globl jit_harness_run
     .type jit_harness_run, @function
@@ -22,12 +29,14 @@ jit_harness_run:
     push %rdi               /* code */
     sub %rdx, %rsp
     push %rdx               /* misalign, found again after the call */
-    push %rdi               /* code, called through (%rsp) */
+    push %rdi               /* code, jumped to through 8(%rsp) */
+    lea jit_harness_resume(%rip), %rcx
+    push %rcx               /* where a call would leave its return address */
     mov %rsi, %rax
-    /* the red zone of the sequence: [rsp - 8 - 128, rsp - 8) */
+    /* rsp is the sequence's entry rsp: its red zone is [rsp - 128, rsp) */
     .irp i, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
     mov 128+8*\i(%rax), %rcx
-    mov %rcx, -136+8*\i(%rsp)
+    mov %rcx, -128+8*\i(%rsp)
     .endr
     mov 8*1(%rax), %rcx
     mov 8*2(%rax), %rdx
@@ -44,8 +53,10 @@ jit_harness_run:
     mov 8*14(%rax), %r14
     mov 8*15(%rax), %r15
     mov 8*0(%rax), %rax
-    call *(%rsp)
-    push %rax               /* [rsp] rax, +8 code, +16 misalign, +24+m code, +32+m regs */
+    jmp *8(%rsp)
+    .globl jit_harness_resume
+jit_harness_resume:         /* the sequence's trailer jumps here, rsp as on entry */
+    mov %rax, (%rsp)        /* [rsp] rax, +8 code, +16 misalign, +24+m code, +32+m regs */
     mov 16(%rsp), %rax
     mov 32(%rsp,%rax), %rax
     mov %rcx, 8*1(%rax)
@@ -62,7 +73,7 @@ jit_harness_run:
     mov %r13, 8*13(%rax)
     mov %r14, 8*14(%rax)
     mov %r15, 8*15(%rax)
-    /* rsp is 8 below the call-time rsp: the red zone is [rsp - 128, rsp) */
+    /* rsp is still the entry rsp: the red zone is [rsp - 128, rsp) */
     .irp i, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
     mov -128+8*\i(%rsp), %rcx
     mov %rcx, 128+8*\i(%rax)

@@ -244,10 +244,22 @@ struct jit_regs {
     uint64_t red_zone[16];
 };
 void jit_harness_run(const void *code, struct jit_regs *regs, uint64_t misalign);
+extern const char jit_harness_resume[];
 
-#define RET_OPCODE 0xC3
+/* What ends a sequence run by the harness: jmp qword ptr [rip + 0] and the
+ * 8-byte address it reads, jit_harness_resume (jit_harness_x86.S says why
+ * not a ret). */
+#define JIT_HARNESS_TRAILER_LEN 14
+static void append_harness_trailer(vmmem_jit_code *code)
+{
+    static const unsigned char jmp_rip_indirect[6] = {0xFF, 0x25, 0, 0, 0, 0};
+    uint64_t target = (uint64_t)(uintptr_t)jit_harness_resume;
+    memcpy(code->start + code->length, jmp_rip_indirect, sizeof jmp_rip_indirect);
+    memcpy(code->start + code->length + sizeof jmp_rip_indirect, &target, sizeof target);
+    code->length += JIT_HARNESS_TRAILER_LEN;
+}
 
-/* Runs `emit`'s sequence + ret with dst, src (and size) in the given
+/* Runs `emit`'s sequence + the harness trailer with dst, src (and size) in the given
  * registers, every other register holding a distinct sentinel, and checks
  * the copy, the preserved registers (all but `clobber`) and the red zone. */
 static void run_sequence(vmmem_jit_buffer *buf, size_t n, unsigned misalign,
@@ -284,7 +296,7 @@ static void run_sequence(vmmem_jit_buffer *buf, size_t n, unsigned misalign,
         assert_memory_equal(out.red_zone, in.red_zone, sizeof in.red_zone);
 }
 
-/* Emits one sequence + ret into buf (reset), seals it. */
+/* Emits one sequence + the harness trailer into buf (reset), seals it. */
 static int emit_into(vmmem_jit_buffer *buf, vmmem_jit_code *code, vmmem_jit_reg dst, vmmem_jit_reg src, int size_reg,
                      size_t n, const vmmem_jit_options *opt)
 {
@@ -292,8 +304,10 @@ static int emit_into(vmmem_jit_buffer *buf, vmmem_jit_code *code, vmmem_jit_reg 
     code->length = 0;
     int rc = size_reg >= 0 ? vmmem_jit_emit_copy_dynamic(code, dst, src, (vmmem_jit_reg)size_reg)
                            : vmmem_jit_emit_copy(code, dst, src, n, opt);
-    if (rc == VMMEM_OK)
-        code->start[code->length++] = RET_OPCODE;
+    if (rc == VMMEM_OK) {
+        assert_true(code->length + JIT_HARNESS_TRAILER_LEN <= code->capacity);
+        append_harness_trailer(code);
+    }
     assert_int_equal(vmmem_jit_buffer_seal(buf, code), VMMEM_OK);
     return rc;
 }

@@ -49,6 +49,17 @@ static void add(expected *e, const char *fmt, ...)
     va_end(ap);
 }
 
+/* The engine's address into rax: a 32-bit move (zero-extending) when the
+ * address fits, as in a non-PIE program or under Valgrind, else movabs. */
+static void add_load_engine_address(expected *e)
+{
+    uint64_t addr = (uint64_t)(uintptr_t)&vmmem_memcpy_fast;
+    if (addr <= UINT32_MAX)
+        add(e, "mov eax, 0x%lx", (unsigned long)addr);
+    else
+        add(e, "movabs rax, 0x%lx", (unsigned long)addr);
+}
+
 /* "[base]" or "[base + d]" with Capstone's number style (decimal below 10). */
 static void mem(char *out, size_t len, const char *size, int base, long disp)
 {
@@ -140,7 +151,7 @@ static void expect_call(expected *e, int dst, int src, int size, size_t n)
         mem(m, sizeof m, "qword", 5, slot);
         add(e, "mov %s, %s", reg64[to[a]], m);
     }
-    add(e, "movabs rax, 0x%lx", (unsigned long)(uintptr_t)&vmmem_memcpy_fast);
+    add_load_engine_address(e);
     add(e, "call rax");
     add(e, "mov rsp, rbp");
     add(e, "pop rbp");
@@ -289,7 +300,7 @@ static void test_function_shapes(void **state)
             add(&e, "ret");
         } else {
             add(&e, "mov edx, 0x%zx", sizes[i]);
-            add(&e, "movabs rax, 0x%lx", (unsigned long)(uintptr_t)&vmmem_memcpy_fast);
+            add_load_engine_address(&e);
             add(&e, "jmp rax");
         }
         /* the function's length: up to the next function or the end of the code */

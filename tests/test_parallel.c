@@ -2,7 +2,10 @@
  * split (sizes around the chunk limits, odd offsets, thread counts up to and
  * past the maximum), guard pages and canaries, overlap, the pool's life
  * (created on demand, shut down, recreated), concurrent callers, fork, and
- * that the plain copy calls never start a thread. */
+ * that the plain copy calls never start a thread. Sizes are the smallest
+ * that still split into the parts each check needs (1 MiB per thread, the
+ * pool's minimum part); only the larger split sizes of test_every_split and
+ * the plain-call sizes follow VMMEM_TEST_MAX_SIZE (Valgrind runs lower it). */
 #include <dirent.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -71,20 +74,25 @@ static void test_single_thread_cases(void **state)
 static void test_every_split(void **state)
 {
     (void)state;
+    /* up to 3 MiB + 4095 (2 and 3 parts) always; the larger sizes up to VMMEM_TEST_MAX_SIZE */
     const size_t sizes[] = {2 * MiB, 2 * MiB + 1, 3 * MiB + 4095, 8 * MiB + 17, 33 * MiB + 3};
+    const size_t always = 3 * MiB + 4095, max = test_max_size(SIZE_MAX);
     const unsigned thread_counts[] = {2, 3, 4, 7, 8, VMMEM_PARALLEL_MAX_THREADS, VMMEM_PARALLEL_MAX_THREADS + 1,
                                       ~0u};
     const size_t offsets[][2] = {{0, 0}, {1, 0}, {0, 4095}, {63, 2049}};
-    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        if (sizes[i] > always && sizes[i] > max)
+            continue;
         for (size_t t = 0; t < sizeof thread_counts / sizeof thread_counts[0]; t++)
             for (size_t o = 0; o < sizeof offsets / sizeof offsets[0]; o++)
                 check_parallel_copy(sizes[i], offsets[o][0], offsets[o][1], thread_counts[t]);
+    }
 }
 
 static void test_overlap_is_a_memmove(void **state)
 {
     (void)state;
-    size_t n = 8 * MiB, shift = 4096 + 7;
+    size_t n = 4 * MiB + 4095, shift = 4096 + 7; /* 4 parts */
     unsigned char *buf = malloc(n + shift), *expect = malloc(n + shift);
     assert_non_null(buf);
     assert_non_null(expect);
@@ -105,10 +113,10 @@ static void test_pool_life(void **state)
     (void)state;
     vmmem_parallel_shutdown();
     assert_int_equal(vmmem_parallel_pool_size(), 0);
-    check_parallel_copy(16 * MiB, 0, 0, 4);
+    check_parallel_copy(4 * MiB, 0, 0, 4);
     assert_int_equal(vmmem_parallel_pool_size(), 3);
     assert_int_equal(vmmem_parallel_last_parts(), 4);
-    check_parallel_copy(16 * MiB, 0, 0, 2); /* a smaller call reuses the pool... */
+    check_parallel_copy(4 * MiB, 0, 0, 2); /* a smaller call reuses the pool... */
     assert_int_equal(vmmem_parallel_pool_size(), 3);
     assert_int_equal(vmmem_parallel_last_parts(), 2); /* ...with only the threads it asked for */
     check_parallel_copy(3 * MiB, 0, 0, 8); /* at least 1 MiB per thread */
@@ -118,13 +126,13 @@ static void test_pool_life(void **state)
     vmmem_parallel_shutdown();
     assert_int_equal(vmmem_parallel_pool_size(), 0);
     vmmem_parallel_shutdown(); /* twice is fine */
-    check_parallel_copy(16 * MiB, 5, 3, 3); /* and it starts again */
+    check_parallel_copy(4 * MiB, 5, 3, 3); /* and it starts again */
     assert_int_equal(vmmem_parallel_pool_size(), 2);
 }
 
 static void *concurrent_caller(void *arg)
 {
-    size_t id = (size_t)(uintptr_t)arg, n = 6 * MiB + id;
+    size_t id = (size_t)(uintptr_t)arg, n = 3 * MiB + id; /* 3 parts */
     unsigned char *src = malloc(n), *dst = malloc(n);
     if (!src || !dst)
         return (void *)1;
@@ -158,13 +166,13 @@ static void test_fork_with_a_pool(void **state)
     (void)state;
     if (running_under_emulator())
         skip();
-    check_parallel_copy(8 * MiB, 0, 0, 2); /* the parent has workers */
+    check_parallel_copy(2 * MiB, 0, 0, 2); /* the parent has workers */
     assert_true(vmmem_parallel_pool_size() > 0);
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
         alarm(30); /* a deadlock would fail the test instead of hanging it */
-        size_t n = 8 * MiB;
+        size_t n = 2 * MiB;
         unsigned char *src = malloc(n), *dst = malloc(n);
         fill_pattern(src, n, 5);
         vmmem_memcpy_parallel(dst, src, n, 2);
@@ -185,7 +193,7 @@ static void test_plain_calls_start_no_thread(void **state)
     if (pid == 0) {
         vmmem_parallel_shutdown();
         unsigned before = count_threads();
-        size_t n = 64 * MiB;
+        size_t n = test_max_size(64 * MiB); /* any size: a plain call never splits */
         unsigned char *src = malloc(n), *dst = malloc(n);
         fill_pattern(src, n, 6);
         vmmem_memcpy_fast(dst, src, n);

@@ -7,6 +7,13 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define VMMEM_TEST_HAVE_VALGRIND_H 1
+#endif
+#endif
+
 static size_t page_size(void)
 {
     return (size_t)sysconf(_SC_PAGESIZE);
@@ -104,6 +111,15 @@ size_t test_max_size(size_t dflt)
     char *end;
     unsigned long long v = strtoull(text, &end, 0);
     return (*end == '\0' && v > 0) ? (size_t)v : dflt;
+}
+
+int running_under_valgrind(void)
+{
+#if VMMEM_TEST_HAVE_VALGRIND_H
+    return RUNNING_ON_VALGRIND != 0;
+#else
+    return 0;
+#endif
 }
 
 int running_under_emulator(void)

@@ -50,6 +50,12 @@ void skip_if_forced_isa_unsupported(void);
  * they run natively. */
 int running_under_emulator(void);
 
+/* Non-zero when the test runs under Valgrind (its client request, when
+ * <valgrind/valgrind.h> is installed, as scripts/test-valgrind.sh makes
+ * sure). Valgrind keeps its own writable and executable code cache in the
+ * process and does not emulate seccomp, which the JIT tests must allow for. */
+int running_under_valgrind(void);
+
 /* Largest copy size the big-size tests use: VMMEM_TEST_MAX_SIZE, or `dflt`
  * (emulated and Valgrind runs lower it). */
 size_t test_max_size(size_t dflt);
