@@ -1,5 +1,6 @@
 /* fuzz/fuzz_guest.c - libFuzzer target for the guest memory manager:
- * random sequences of reads, writes, copy_block and typed stores on a fixed
+ * random sequences of reads, writes, copy_block, typed stores and arrays in
+ * either byte order on a fixed
  * map (two adjacent RAM regions, ROM, a hole, more RAM) against a flat
  * reference model. An access succeeds exactly when the model says every
  * byte is allowed (RAM for writes, RAM or ROM for reads); a refused access
@@ -28,6 +29,36 @@ static vmmem_guest_memory *gm;
 static unsigned char model[WINDOW];
 
 static uint64_t window_start(void) { return BASE - PAGE; }
+
+/* Element i (size bytes, host order) of a buffer of host integers. */
+static uint64_t host_element(const unsigned char *buf, size_t i, unsigned size)
+{
+    uint16_t v16;
+    uint32_t v32;
+    uint64_t v64;
+    switch (size) {
+    case 2: memcpy(&v16, buf + i * size, 2); return v16;
+    case 4: memcpy(&v32, buf + i * size, 4); return v32;
+    default: memcpy(&v64, buf + i * size, 8); return v64;
+    }
+}
+
+static void set_host_element(unsigned char *buf, size_t i, unsigned size, uint64_t v)
+{
+    uint16_t v16 = (uint16_t)v;
+    uint32_t v32 = (uint32_t)v;
+    switch (size) {
+    case 2: memcpy(buf + i * size, &v16, 2); break;
+    case 4: memcpy(buf + i * size, &v32, 4); break;
+    default: memcpy(buf + i * size, &v, 8); break;
+    }
+}
+
+/* Byte b of an element of `size` bytes stored in `order`: its shift. */
+static unsigned byte_shift(unsigned b, unsigned size, vmmem_byte_order order)
+{
+    return order == VMMEM_LITTLE_ENDIAN ? 8 * b : 8 * (size - 1 - b);
+}
 
 static void rom_content(unsigned char *rom)
 {
@@ -109,7 +140,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t len = (size_t)(op[3] | op[4] << 8) % (WINDOW + 64);
         unsigned char fill = op[7];
         int rc, ok;
-        switch (op[0] % 5) {
+        const unsigned esize = fill % 3 == 0 ? 2 : fill % 3 == 1 ? 4 : 8; /* arrays */
+        const vmmem_byte_order order = (fill >> 2) & 1 ? VMMEM_BIG_ENDIAN : VMMEM_LITTLE_ENDIAN;
+        const size_t count = len / esize;
+        switch (op[0] % 7) {
         case 0: /* write */
             for (size_t i = 0; i < len; i++)
                 buf[i] = (unsigned char)(fill + i);
@@ -144,6 +178,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     model[gpa - window_start() + i] = (unsigned char)(v >> (8 * i));
             break;
         }
+        case 5: /* array write in `order` */
+            for (size_t i = 0; i < count * esize; i++)
+                buf[i] = (unsigned char)(fill * 7 + i);
+            ok = allowed(gpa, count * esize, 1);
+            rc = vmmem_guest_write_array(gm, gpa, buf, count, esize, order);
+            if (ok)
+                for (size_t i = 0; i < count; i++)
+                    for (unsigned b = 0; b < esize; b++)
+                        model[gpa - window_start() + i * esize + b] =
+                            (unsigned char)(host_element(buf, i, esize) >> byte_shift(b, esize, order));
+            break;
+        case 6: /* array read in `order`: the buffer past the elements stays as it was */
+            memset(buf, fill, sizeof buf);
+            memcpy(expect, buf, sizeof buf);
+            ok = allowed(gpa, count * esize, 0);
+            rc = vmmem_guest_read_array(gm, gpa, buf, count, esize, order);
+            if (ok)
+                for (size_t i = 0; i < count; i++) {
+                    uint64_t v = 0;
+                    for (unsigned b = 0; b < esize; b++)
+                        v |= (uint64_t)model[gpa - window_start() + i * esize + b] << byte_shift(b, esize, order);
+                    set_host_element(expect, i, esize, v);
+                }
+            if (!ok || rc == VMMEM_OK)
+                if (memcmp(buf, expect, sizeof buf) != 0)
+                    abort();
+            break;
         default: { /* 64-bit big-endian store, then load it back */
             uint64_t v = 0x0102030405060708ull * fill, back = 0;
             ok = allowed(gpa, 8, 1);

@@ -4,8 +4,10 @@
  * moves nothing), MMIO splitting into the device's access sizes,
  * copy_block overlap in both directions on every copy kernel of this CPU,
  * a randomized comparison against a byte-array model of the address space,
- * typed values in both byte orders against a reference, and atomicity of
- * aligned typed accesses under a concurrent writer. */
+ * typed values in both byte orders against a reference, atomicity of
+ * aligned typed accesses under a concurrent writer, and arrays in a declared
+ * byte order (every element size and order, inside one region, across RAM,
+ * into MMIO; errors that move nothing; dirty pages). */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -586,6 +588,231 @@ static void test_aligned_typed_accesses_are_atomic(void **state)
     }
 }
 
+/* ---- arrays in a declared byte order ------------------------------------------------ */
+
+/* Element i of a test array: distinct bytes in every position. */
+static uint64_t array_value(size_t i, unsigned elem_size)
+{
+    uint64_t v = 0x0102030405060708ull * (i + 1) ^ 0xF0E1D2C3B4A59687ull;
+    return elem_size == 8 ? v : v & ((1ull << (8 * elem_size)) - 1);
+}
+
+/* Host-order element i of a values buffer of elem_size elements. */
+static uint64_t host_get(const void *values, size_t i, unsigned elem_size)
+{
+    const unsigned char *p = (const unsigned char *)values + i * elem_size;
+    uint16_t v16;
+    uint32_t v32;
+    uint64_t v64;
+    switch (elem_size) {
+    case 2: memcpy(&v16, p, 2); return v16;
+    case 4: memcpy(&v32, p, 4); return v32;
+    default: memcpy(&v64, p, 8); return v64;
+    }
+}
+
+static void host_set(void *values, size_t i, unsigned elem_size, uint64_t v)
+{
+    unsigned char *p = (unsigned char *)values + i * elem_size;
+    uint16_t v16 = (uint16_t)v;
+    uint32_t v32 = (uint32_t)v;
+    switch (elem_size) {
+    case 2: memcpy(p, &v16, 2); break;
+    case 4: memcpy(p, &v32, 4); break;
+    default: memcpy(p, &v, 8); break;
+    }
+}
+
+/* The guest image of count elements in `order`, built byte by byte with
+ * shifts (independent of the host's byte order). */
+static void guest_image(unsigned char *out, size_t count, unsigned elem_size, vmmem_byte_order order)
+{
+    for (size_t i = 0; i < count; i++) {
+        uint64_t v = array_value(i, elem_size);
+        for (unsigned b = 0; b < elem_size; b++) {
+            unsigned shift = order == VMMEM_LITTLE_ENDIAN ? 8 * b : 8 * (elem_size - 1 - b);
+            out[i * elem_size + b] = (unsigned char)(v >> shift);
+        }
+    }
+}
+
+#define ARRAY_MAX_BYTES 0x1800 /* fits RAM A from 0x100 and the spans below */
+
+/* Writes then reads back count elements at gpa and checks the guest bytes
+ * (the whole address space: the image in place, nothing else changed) and
+ * the values read. */
+static void check_array_at(vmmem_gpa gpa, size_t count, unsigned elem_size, vmmem_byte_order order)
+{
+    size_t len = count * elem_size;
+    unsigned char *values = malloc(len + 1), *image = malloc(len + 1), *back = malloc(len + 1);
+    unsigned char *model = malloc(MODEL_BYTES), *now = malloc(MODEL_BYTES);
+    assert_non_null(values);
+    assert_non_null(image);
+    assert_non_null(back);
+    for (size_t i = 0; i < count; i++)
+        host_set(values, i, elem_size, array_value(i, elem_size));
+    guest_image(image, count, elem_size, order);
+    snapshot(model);
+    memcpy(model + gpa, image, len);
+    assert_int_equal(vmmem_guest_write_array(gm, gpa, values, count, elem_size, order), VMMEM_OK);
+    snapshot(now);
+    if (memcmp(now, model, MODEL_BYTES) != 0)
+        fail_msg("write_array gpa=%#lx count=%zu size=%u order=%d: wrong guest bytes", (unsigned long)gpa, count,
+                 elem_size, (int)order);
+    memset(back, 0x5A, len + 1);
+    assert_int_equal(vmmem_guest_read_array(gm, gpa, back, count, elem_size, order), VMMEM_OK);
+    for (size_t i = 0; i < count; i++)
+        if (host_get(back, i, elem_size) != array_value(i, elem_size))
+            fail_msg("read_array gpa=%#lx count=%zu size=%u order=%d: element %zu", (unsigned long)gpa, count,
+                     elem_size, (int)order, i);
+    assert_int_equal(back[len], 0x5A); /* nothing past the last element */
+    free(values);
+    free(image);
+    free(back);
+    free(model);
+    free(now);
+}
+
+static void test_arrays_every_size_and_order(void **state)
+{
+    (void)state;
+    static const size_t counts[] = {0, 1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 255, 256, 300};
+    static const unsigned sizes[] = {2, 4, 8};
+    for (size_t s = 0; s < 3; s++)
+        for (int order = VMMEM_LITTLE_ENDIAN; order <= VMMEM_BIG_ENDIAN; order++)
+            for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+                size_t count = counts[c], len = count * sizes[s];
+                for (unsigned off = 0; off < 8; off++) {
+                    check_array_at(RAM_A + 0x100 + off, count, sizes[s], (vmmem_byte_order)order); /* one region */
+                    check_array_at(RAM_B - len / 2 - off, count, sizes[s], (vmmem_byte_order)order); /* RAM A|B */
+                }
+                if (len <= 0x200) {
+                    check_array_at(DEV1 - len / 2, count, sizes[s], (vmmem_byte_order)order); /* RAM B|MMIO */
+                    check_array_at(DEV1 + 0x40, count, sizes[s], (vmmem_byte_order)order);    /* MMIO only */
+                }
+            }
+    /* larger than the bounce buffer of the general path, across RAM A|B */
+    check_array_at(RAM_B - 0xA00, 0x1400 / 8, 8, VMMEM_BIG_ENDIAN);
+    check_array_at(RAM_B - 0x7FF, 0x1000 / 2, 2, VMMEM_BIG_ENDIAN);
+    assert_int_equal(dev1.bad, 0);
+}
+
+/* Arrays agree with the single-value accessors of the same order. */
+static void test_arrays_match_typed_accessors(void **state)
+{
+    (void)state;
+    uint32_t v32[5] = {0x01020304u, 0xA1B2C3D4u, 0, 0xFFFFFFFFu, 0x80000001u};
+    uint64_t v64[3] = {0x0102030405060708ull, 0x8000000000000001ull, 42};
+    uint16_t v16[4] = {0x0102, 0xBEEF, 0, 0x8001};
+    assert_int_equal(vmmem_guest_write_array(gm, 0x201, v32, 5, 4, VMMEM_BIG_ENDIAN), VMMEM_OK);
+    for (size_t i = 0; i < 5; i++) {
+        uint32_t got;
+        assert_int_equal(vmmem_guest_read_be32(gm, 0x201 + 4 * i, &got), VMMEM_OK);
+        assert_int_equal(got, v32[i]);
+    }
+    assert_int_equal(vmmem_guest_write_array(gm, 0x300, v64, 3, 8, VMMEM_LITTLE_ENDIAN), VMMEM_OK);
+    for (size_t i = 0; i < 3; i++) {
+        uint64_t got;
+        assert_int_equal(vmmem_guest_read_le64(gm, 0x300 + 8 * i, &got), VMMEM_OK);
+        assert_int_equal(got, v64[i]);
+    }
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(vmmem_guest_write_be16(gm, 0x403 + 2 * i, v16[i]), VMMEM_OK);
+    uint16_t back[4];
+    assert_int_equal(vmmem_guest_read_array(gm, 0x403, back, 4, 2, VMMEM_BIG_ENDIAN), VMMEM_OK);
+    assert_memory_equal(back, v16, sizeof v16);
+    /* ROM reads */
+    uint32_t rom_words[2];
+    assert_int_equal(vmmem_guest_read_array(gm, ROM + 4, rom_words, 2, 4, VMMEM_LITTLE_ENDIAN), VMMEM_OK);
+    for (size_t i = 0; i < 2; i++) {
+        const unsigned char *p = host_rom + 4 + 4 * i;
+        assert_int_equal(rom_words[i],
+                         (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+    }
+}
+
+static void test_array_errors_move_nothing(void **state)
+{
+    (void)state;
+    uint64_t values[64];
+    for (size_t i = 0; i < 64; i++)
+        values[i] = 0x5555555555555555ull;
+    uint64_t untouched[64];
+    memcpy(untouched, values, sizeof values);
+    unsigned char *before = malloc(MODEL_BYTES);
+    snapshot(before);
+    size_t dev2_accesses = dev2.count;
+    const vmmem_byte_order be = VMMEM_BIG_ENDIAN;
+    /* arguments */
+    assert_int_equal(vmmem_guest_read_array(NULL, 0, values, 1, 4, be), VMMEM_EINVAL);
+    assert_int_equal(vmmem_guest_write_array(NULL, 0, values, 1, 4, be), VMMEM_EINVAL);
+    assert_int_equal(vmmem_guest_read_array(gm, 0, NULL, 1, 4, be), VMMEM_EINVAL);
+    assert_int_equal(vmmem_guest_write_array(gm, 0, NULL, 1, 4, be), VMMEM_EINVAL);
+    static const unsigned bad_sizes[] = {0, 1, 3, 5, 16};
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(vmmem_guest_read_array(gm, 0, values, 1, bad_sizes[i], be), VMMEM_EINVAL);
+        assert_int_equal(vmmem_guest_write_array(gm, 0, values, 1, bad_sizes[i], be), VMMEM_EINVAL);
+    }
+    assert_int_equal(vmmem_guest_read_array(gm, 0, values, 1, 4, (vmmem_byte_order)2), VMMEM_EINVAL);
+    assert_int_equal(vmmem_guest_write_array(gm, 0, values, 1, 4, (vmmem_byte_order)-1), VMMEM_EINVAL);
+    /* count 0 is a no-op anywhere, even with NULL */
+    assert_int_equal(vmmem_guest_read_array(gm, 0x9000, NULL, 0, 8, be), VMMEM_OK);
+    assert_int_equal(vmmem_guest_write_array(gm, UINT64_MAX, NULL, 0, 2, be), VMMEM_OK);
+    /* byte counts that overflow, ranges that wrap */
+    assert_int_equal(vmmem_guest_read_array(gm, 0, values, SIZE_MAX / 4 + 1, 4, be), VMMEM_ERANGE);
+    assert_int_equal(vmmem_guest_write_array(gm, 0, values, SIZE_MAX / 2, 8, be), VMMEM_ERANGE);
+    assert_int_equal(vmmem_guest_read_array(gm, UINT64_MAX - 6, values, 1, 8, be), VMMEM_ERANGE);
+    assert_int_equal(vmmem_guest_write_array(gm, UINT64_MAX - 2, values, 2, 2, be), VMMEM_ERANGE);
+    /* holes: MMIO dev2 -> hole, RAM C -> past the end */
+    assert_int_equal(vmmem_guest_read_array(gm, HOLE1 - 8, values, 4, 4, be), VMMEM_EFAULT);
+    assert_int_equal(vmmem_guest_write_array(gm, HOLE1 - 8, values, 4, 4, be), VMMEM_EFAULT);
+    assert_int_equal(vmmem_guest_read_array(gm, SPACE_END - 8, values, 2, 8, be), VMMEM_EFAULT);
+    assert_int_equal(vmmem_guest_write_array(gm, SPACE_END - 8, values, 2, 8, be), VMMEM_EFAULT);
+    assert_int_equal(vmmem_guest_write_array(gm, RAM_A, values, 0x7001 / 8 + 1, 8, be), VMMEM_EFAULT);
+    /* ROM anywhere in a write */
+    assert_int_equal(vmmem_guest_write_array(gm, RAM_C - 8, values, 4, 4, be), VMMEM_EPERM); /* ROM -> RAM C */
+    assert_int_equal(vmmem_guest_write_array(gm, ROM + 0x10, values, 1, 2, be), VMMEM_EPERM);
+    /* a host buffer that is the guest RAM being read, when bytes must be swapped */
+    const vmmem_byte_order other = VMMEM_HOST_ORDER == VMMEM_LITTLE_ENDIAN ? VMMEM_BIG_ENDIAN : VMMEM_LITTLE_ENDIAN;
+    assert_int_equal(vmmem_guest_read_array(gm, RAM_A + 8, host_a, 4, 4, other), VMMEM_EOVERLAP);
+    assert_int_equal(vmmem_guest_write_array(gm, RAM_A + 8, host_a + 4, 4, 4, other), VMMEM_EOVERLAP);
+    assert_memory_equal(values, untouched, sizeof values);
+    assert_int_equal(dev2.count, dev2_accesses);
+    assert_nothing_changed(before);
+    free(before);
+}
+
+static void test_array_writes_mark_dirty(void **state)
+{
+    (void)state;
+    uint64_t bitmap[1];
+    assert_int_equal(vmmem_guest_dirty_enable(gm, RAM_A, 1), VMMEM_OK);
+    assert_int_equal(vmmem_guest_dirty_enable(gm, RAM_B, 1), VMMEM_OK);
+    uint32_t values[4] = {1, 2, 3, 4};
+    /* one region, across its pages 0 and 1 */
+    assert_int_equal(vmmem_guest_write_array(gm, 0x1000 - 8, values, 4, 4, VMMEM_BIG_ENDIAN), VMMEM_OK);
+    assert_int_equal(vmmem_guest_dirty_fetch_and_clear(gm, RAM_A, bitmap, 1), VMMEM_OK);
+    assert_int_equal(bitmap[0], 0x3);
+    /* reads mark nothing */
+    assert_int_equal(vmmem_guest_read_array(gm, 0x1000 - 8, values, 4, 4, VMMEM_BIG_ENDIAN), VMMEM_OK);
+    assert_int_equal(vmmem_guest_dirty_fetch_and_clear(gm, RAM_A, bitmap, 1), VMMEM_OK);
+    assert_int_equal(bitmap[0], 0);
+    /* across RAM A (its page 2) and RAM B (its page 0), the general path */
+    assert_int_equal(vmmem_guest_write_array(gm, RAM_B - 8, values, 4, 4, VMMEM_LITTLE_ENDIAN), VMMEM_OK);
+    assert_int_equal(vmmem_guest_dirty_fetch_and_clear(gm, RAM_A, bitmap, 1), VMMEM_OK);
+    assert_int_equal(bitmap[0], 0x4);
+    assert_int_equal(vmmem_guest_dirty_fetch_and_clear(gm, RAM_B, bitmap, 1), VMMEM_OK);
+    assert_int_equal(bitmap[0], 0x1);
+    /* a failed write marks nothing */
+    assert_int_equal(vmmem_guest_write_array(gm, RAM_C - 8, values, 4, 4, VMMEM_LITTLE_ENDIAN), VMMEM_EPERM);
+    assert_int_equal(vmmem_guest_write_array(gm, 0x2FF8, values, 4, 4, VMMEM_LITTLE_ENDIAN), VMMEM_OK);
+    /* (the values pointer covers 4 elements: the range check comes before any read of it) */
+    assert_int_equal(vmmem_guest_write_array(gm, RAM_A, values, 0x7001 / 4 + 1, 4, VMMEM_LITTLE_ENDIAN),
+                     VMMEM_EFAULT);
+    assert_int_equal(vmmem_guest_dirty_fetch_and_clear(gm, RAM_A, bitmap, 1), VMMEM_OK);
+    assert_int_equal(bitmap[0], 0x4);
+}
+
 int main(void)
 {
     skip_if_forced_isa_unsupported();
@@ -599,6 +826,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_typed_values_both_orders, setup, teardown),
         cmocka_unit_test_setup_teardown(test_typed_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_aligned_typed_accesses_are_atomic, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_arrays_every_size_and_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_arrays_match_typed_accessors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_array_errors_move_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_array_writes_mark_dirty, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

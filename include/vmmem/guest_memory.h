@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <vmmem/error.h>
 #include <vmmem/export.h>
+#include <vmmem/xlate.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -213,6 +214,35 @@ VMMEM_API int vmmem_guest_write_be16(vmmem_guest_memory *gm, vmmem_gpa gpa, uint
 VMMEM_API int vmmem_guest_write_be32(vmmem_guest_memory *gm, vmmem_gpa gpa, uint32_t value);
 /** Writes a big-endian 64-bit value. */
 VMMEM_API int vmmem_guest_write_be64(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t value);
+
+/* Arrays in a declared byte order: guest memory holds count elements of
+ * elem_size bytes (2, 4 or 8), each stored in `order`; the host side holds
+ * them as host integers (uint16_t/uint32_t/uint64_t, any alignment). One
+ * pass on the byte-swapping copy kernels of vmmem/xlate.h when the orders
+ * differ, the copy engine when they match. Validated like every access: the
+ * whole guest range first (wrap, holes, ROM for writes), nothing moves on
+ * error. Elements are not atomic with respect to other threads (use the
+ * typed accessors above for single shared values). */
+
+/** Reads count elements of elem_size bytes stored at gpa in byte order
+ *  `order` into values, converted to host order.
+ *  @return VMMEM_OK (count 0 included); VMMEM_EINVAL (gm NULL, values NULL
+ *          with count > 0, elem_size not 2, 4 or 8, order not a
+ *          vmmem_byte_order); VMMEM_ERANGE (count * elem_size overflows or
+ *          the guest range wraps); VMMEM_EFAULT (a byte not covered);
+ *          VMMEM_EOVERLAP (values overlaps the guest RAM it is read from,
+ *          when the orders differ); an MMIO callback's code. On an error
+ *          found before the read (all but the MMIO codes) values is
+ *          untouched. */
+VMMEM_API int vmmem_guest_read_array(vmmem_guest_memory *gm, vmmem_gpa gpa, void *values, size_t count,
+                                     unsigned elem_size, vmmem_byte_order order);
+
+/** Writes count host-order elements of elem_size bytes from values to gpa,
+ *  each stored in byte order `order`, and marks the RAM pages written
+ *  dirty. Codes as for vmmem_guest_read_array(), plus VMMEM_EPERM when any
+ *  byte is ROM; on every error but an MMIO callback's, nothing is written. */
+VMMEM_API int vmmem_guest_write_array(vmmem_guest_memory *gm, vmmem_gpa gpa, const void *values, size_t count,
+                                      unsigned elem_size, vmmem_byte_order order);
 
 /* ---- dirty tracking ---------------------------------------------------------- */
 

@@ -1,12 +1,23 @@
 /* src/vm/guest_typed.c - 8/16/32/64-bit guest accessors in little- and
- * big-endian order. A naturally aligned access to RAM (or, for reads, ROM)
- * is one relaxed atomic load or store of its width on the host pointer, so
- * another vCPU thread never sees it torn; anything else (unaligned, MMIO,
- * crossing regions) goes through the checked byte path. */
+ * big-endian order, single values and arrays. A naturally aligned single
+ * access to RAM (or, for reads, ROM) is one relaxed atomic load or store of
+ * its width on the host pointer, so another vCPU thread never sees it torn;
+ * anything else (unaligned, MMIO, crossing regions) goes through the checked
+ * byte path. Arrays inside one region are one byte-swapping copy (or plain
+ * copy) on the host pointer; across regions they go through a stack buffer
+ * and the checked path. */
 #include "guest_internal.h"
 #include "guest_rcu.h"
 
 #include <string.h>
+
+#include <vmmem/memcpy.h>
+#include <vmmem/xlate.h>
+
+/* Arrays that cross regions (or touch MMIO) are converted through a stack
+ * buffer of this many bytes: a multiple of every element size, small enough
+ * for any thread's stack. */
+#define ARRAY_BOUNCE_BYTES 1024
 
 #if !defined(__BYTE_ORDER__) || (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__ && __BYTE_ORDER__ != __ORDER_BIG_ENDIAN__)
 #error "guest_typed.c needs the compiler's __BYTE_ORDER__"
@@ -132,3 +143,98 @@ TYPED_ACCESSORS(le64, uint64_t, GUEST_LE)
 TYPED_ACCESSORS(be16, uint16_t, GUEST_BE)
 TYPED_ACCESSORS(be32, uint32_t, GUEST_BE)
 TYPED_ACCESSORS(be64, uint64_t, GUEST_BE)
+
+/* ---- arrays ---------------------------------------------------------------------------- */
+
+/* Copies count elements of elem_size bytes from src to dst, reversing the
+ * bytes of each when `swap` (dst == src swaps in place). */
+static int convert_elements(void *dst, const void *src, size_t count, unsigned elem_size, int swap)
+{
+    if (!swap) {
+        if (dst != src)
+            vmmem_memcpy_fast(dst, src, count * elem_size);
+        return VMMEM_OK;
+    }
+    switch (elem_size) {
+    case 2: return vmmem_copy_bswap16(dst, src, count);
+    case 4: return vmmem_copy_bswap32(dst, src, count);
+    default: return vmmem_copy_bswap64(dst, src, count);
+    }
+}
+
+/* Checks the arguments common to both array calls; on VMMEM_OK with
+ * count > 0, *last is the guest range's last byte. */
+static int array_args(vmmem_guest_memory *gm, vmmem_gpa gpa, const void *values, size_t count, unsigned elem_size,
+                      vmmem_byte_order order, vmmem_gpa *last)
+{
+    if (!gm || (!values && count > 0) || (elem_size != 2 && elem_size != 4 && elem_size != 8) ||
+        (order != VMMEM_LITTLE_ENDIAN && order != VMMEM_BIG_ENDIAN))
+        return VMMEM_EINVAL;
+    if (count == 0)
+        return VMMEM_OK;
+    if (count > SIZE_MAX / elem_size || guest_range_last(gpa, (uint64_t)count * elem_size, last) != VMMEM_OK)
+        return VMMEM_ERANGE;
+    return VMMEM_OK;
+}
+
+int vmmem_guest_read_array(vmmem_guest_memory *gm, vmmem_gpa gpa, void *values, size_t count, unsigned elem_size,
+                           vmmem_byte_order order)
+{
+    vmmem_gpa last;
+    int rc = array_args(gm, gpa, values, count, elem_size, order, &last);
+    if (rc != VMMEM_OK || count == 0)
+        return rc;
+    const int swap = order != VMMEM_HOST_ORDER;
+    guest_rcu_read_lock();
+    const guest_map *m = guest_map_current(gm);
+    ptrdiff_t at = guest_map_find(m, gpa);
+    const guest_region *r = at >= 0 ? m->regions[at] : NULL;
+    if (r && last <= r->last && r->host) {
+        rc = convert_elements(values, r->host + (gpa - r->base), count, elem_size, swap);
+    } else {
+        /* Several regions or MMIO: the bytes in guest order into values
+         * (whole range validated first), then swapped there. */
+        rc = guest_read_locked(m, gpa, last, values);
+        if (rc == VMMEM_OK)
+            rc = convert_elements(values, values, count, elem_size, swap);
+    }
+    guest_rcu_read_unlock();
+    return rc;
+}
+
+int vmmem_guest_write_array(vmmem_guest_memory *gm, vmmem_gpa gpa, const void *values, size_t count,
+                            unsigned elem_size, vmmem_byte_order order)
+{
+    vmmem_gpa last;
+    int rc = array_args(gm, gpa, values, count, elem_size, order, &last);
+    if (rc != VMMEM_OK || count == 0)
+        return rc;
+    const int swap = order != VMMEM_HOST_ORDER;
+    const size_t len = count * elem_size;
+    guest_rcu_read_lock();
+    const guest_map *m = guest_map_current(gm);
+    ptrdiff_t at = guest_map_find(m, gpa);
+    const guest_region *r = at >= 0 ? m->regions[at] : NULL;
+    if (r && last <= r->last && r->kind == VMMEM_REGION_RAM) {
+        rc = convert_elements(r->host + (gpa - r->base), values, count, elem_size, swap);
+        if (rc == VMMEM_OK)
+            dirty_note_write(r, gpa - r->base, len);
+    } else {
+        /* Several regions or MMIO: validate the whole range, then convert
+         * and write one bounce buffer at a time (the map cannot change
+         * while the read-side section holds it, so each piece is valid). */
+        size_t first;
+        rc = guest_map_check_range(m, gpa, last, VMMEM_ACCESS_WRITE, &first);
+        unsigned char bounce[ARRAY_BOUNCE_BYTES];
+        const unsigned char *in = values;
+        for (size_t done = 0; rc == VMMEM_OK && done < len;) {
+            size_t n = len - done < sizeof bounce ? len - done : sizeof bounce;
+            rc = convert_elements(bounce, in + done, n / elem_size, elem_size, swap);
+            if (rc == VMMEM_OK)
+                rc = guest_write_locked(m, gpa + done, gpa + done + (n - 1), bounce);
+            done += n;
+        }
+    }
+    guest_rcu_read_unlock();
+    return rc;
+}
