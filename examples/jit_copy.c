@@ -1,4 +1,4 @@
-/* examples/jit_copy_example.c - a JIT's view of libvmmem: build functions
+/* examples/jit_copy.c - a JIT's view of libvmmem: build functions
  * that copy a fixed size (inline machine code when small, a call to the
  * engine when large), and append a copy to a code stream of one's own with
  * the addresses in registers the JIT chose. Exits non-zero if a copy is
