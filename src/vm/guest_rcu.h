@@ -1,7 +1,8 @@
 /* src/vm/guest_rcu.h - the RCU calls of the guest memory manager, in one
  * place: Debian's liburcu, "bulletproof" flavour (urcu-bp), whose readers
  * need no registration (vCPU threads belong to the caller). The library is
- * called through its exported functions (no _LGPL_SOURCE inlining).
+ * called through its exported functions, or inlined when the build defines
+ * _LGPL_SOURCE (CMake option VMMEM_URCU_INLINE, off by default).
  *
  * ThreadSanitizer does not see liburcu's grace periods (the library is not
  * instrumented), so in a -fsanitize=thread build every read-side unlock is
