@@ -6,6 +6,7 @@
 #   make test-s390x    cross-build for big-endian s390x, run the suite under qemu-s390x
 #   make test-clang    the same suite built with clang (-Werror)
 #   make test-valgrind the suite under Valgrind memcheck (sizes up to 1 MiB)
+#   make test-tsan     the multi-threaded tests under ThreadSanitizer
 #   make bench-blk     the virtio block device against pread (docs/dma.md)
 #   make install       cmake --install (PREFIX=/usr/local)
 #   make fuzz          every libFuzzer target for FUZZ_SECONDS (default 30) each
@@ -18,7 +19,7 @@ FUZZ_SECONDS ?= 30
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all build test bench test-sanitize test-aarch64 test-s390x test-clang test-valgrind install clean bench-guest bench-blk fuzz
+.PHONY: all build test bench test-sanitize test-aarch64 test-s390x test-clang test-valgrind test-tsan install clean bench-guest bench-blk fuzz
 
 all: build
 
@@ -49,18 +50,21 @@ test-s390x:
 
 test-clang:
 	@scripts/install-deps.sh test clang
-	CC=clang cmake -S . -B build-clang -DCMAKE_BUILD_TYPE=Release -DVMMEM_WERROR=ON $(CMAKE_FLAGS)
+	CC=clang cmake -S . -B build-clang -DCMAKE_BUILD_TYPE=Release -DVMMEM_WERROR=ON -DVMMEM_URCU_INLINE=ON $(CMAKE_FLAGS)
 	cmake --build build-clang -j$(JOBS)
 	cd build-clang && ctest --output-on-failure -j$(JOBS)
 
 test-valgrind:
 	scripts/test-valgrind.sh
 
+test-tsan:
+	scripts/test-tsan.sh
+
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) build-aarch64 build-s390x build-clang build-valgrind build-fuzz
+	rm -rf $(BUILD) $(ASAN_BUILD) build-aarch64 build-s390x build-clang build-valgrind build-tsan build-fuzz
 
 bench-guest: build
 	$(BUILD)/bench/vmmem-guest-bench $(ARGS)
