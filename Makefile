@@ -12,6 +12,7 @@
 #   make fuzz          every libFuzzer target for FUZZ_SECONDS (default 30) each
 #   make bench-guest   guest memory calls vs the raw copy (vmmem-guest-bench)
 #   make bench-jit     JIT-emitted copies vs vmmem_memcpy_fast vs glibc (results/jit.*)
+#   make docs          the API reference from the headers (Doxygen, warnings fail) in build-docs/html
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 PREFIX ?= /usr/local
@@ -19,7 +20,7 @@ FUZZ_SECONDS ?= 30
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all build test bench test-sanitize test-aarch64 test-s390x test-clang test-valgrind test-tsan install clean bench-guest bench-blk fuzz
+.PHONY: all build test bench test-sanitize test-aarch64 test-s390x test-clang test-valgrind test-tsan install clean bench-guest bench-blk fuzz docs
 
 all: build
 
@@ -64,7 +65,7 @@ install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) build-aarch64 build-s390x build-clang build-valgrind build-tsan build-fuzz
+	rm -rf $(BUILD) $(ASAN_BUILD) build-aarch64 build-s390x build-clang build-valgrind build-tsan build-fuzz build-docs
 
 bench-guest: build
 	$(BUILD)/bench/vmmem-guest-bench $(ARGS)
@@ -89,3 +90,6 @@ bench-bswap:
 
 fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+docs:
+	scripts/build-docs.sh

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/install-deps.sh - installs the Debian packages a make target needs.
-# Usage: scripts/install-deps.sh test|bench|sanitize|clang|valgrind|fuzz ...
+# Usage: scripts/install-deps.sh test|bench|sanitize|clang|valgrind|fuzz|docs ...
 # As root, missing packages are installed (after apt-get update); otherwise
 # the script lists them and fails for the test set, warns for optional ones.
 set -euo pipefail
@@ -16,6 +16,7 @@ for group in "$@"; do
     valgrind) required+=(valgrind) ;;
     fuzz) required+=(clang libclang-rt-14-dev) ;; # libFuzzer (a Recommends of clang-14)
     bench) optional+=(gnuplot-nox dpdk-dev) ;;
+    docs) required+=(doxygen) ;; # make docs: the API reference
     *) echo "install-deps: unknown group '$group'" >&2; exit 2 ;;
   esac
 done

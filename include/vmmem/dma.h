@@ -1,4 +1,5 @@
-/* vmmem/dma.h - device DMA on guest memory: scatter-gather lists of guest
+/** @file
+ * vmmem/dma.h - device DMA on guest memory: scatter-gather lists of guest
  * (address, length) segments, copies between them and host buffers, guest
  * to guest, and file I/O straight into and out of guest RAM (preadv /
  * pwritev, no bounce copy), with a re-entrancy guard per device.
@@ -78,16 +79,21 @@ typedef struct vmmem_dma_config {
     uint64_t max_total;     /**< largest total length of one list; 0 for VMMEM_DMA_DEFAULT_MAX_TOTAL */
 } vmmem_dma_config;
 
-/** Creates a device's DMA context in *out from *config (copied). Returns
- *  VMMEM_OK; VMMEM_EINVAL (NULL argument or gm); VMMEM_ERANGE (the MMIO
- *  window wraps past 2^64, or max_total exceeds SIZE_MAX); VMMEM_ENOMEM. */
+/** Creates a device's DMA context in *out from *config (copied).
+ *  @param config the device's guest memory, MMIO window and length cap
+ *  @param out    receives the DMA context
+ *  @return VMMEM_OK; VMMEM_EINVAL (NULL argument or gm); VMMEM_ERANGE (the
+ *          MMIO window wraps past 2^64, or max_total exceeds SIZE_MAX);
+ *          VMMEM_ENOMEM. */
 VMMEM_API int vmmem_dma_device_create(const vmmem_dma_config *config, vmmem_dma_device **out);
 
-/** Frees a DMA context. No transfer through it may be running. NULL is
- *  ignored. */
+/** Frees a DMA context. No transfer through it may be running.
+ *  @param dev the DMA context; NULL is ignored */
 VMMEM_API void vmmem_dma_device_destroy(vmmem_dma_device *dev);
 
-/** The guest memory a DMA context was created for. */
+/** The guest memory a DMA context was created for.
+ *  @param dev the DMA context
+ *  @return vmmem_dma_config.gm of its creation, or NULL when dev is NULL */
 VMMEM_API vmmem_guest_memory *vmmem_dma_device_memory(const vmmem_dma_device *dev);
 
 /* ---- re-entrancy guard ------------------------------------------------------ */
@@ -98,52 +104,77 @@ VMMEM_API vmmem_guest_memory *vmmem_dma_device_memory(const vmmem_dma_device *de
  *  VMMEM_EBUSY, so a device cannot be re-entered through its own DMA (the
  *  CVE-2023-0330 class); a device whose register write starts work (a
  *  queue notification) records it and runs it after the access returns.
- *  Returns VMMEM_OK; VMMEM_EBUSY (this thread is already handling an access
- *  of dev: the callback must refuse the re-entrant access, returning this
- *  code, and must not call vmmem_dma_mmio_exit()); VMMEM_EINVAL (dev NULL,
- *  or more than VMMEM_DMA_MAX_MMIO_NESTING nested handlers). */
+ *  @param dev the device whose MMIO access this thread starts handling
+ *  @return VMMEM_OK; VMMEM_EBUSY (this thread is already handling an access
+ *          of dev: the callback must refuse the re-entrant access, returning
+ *          this code, and must not call vmmem_dma_mmio_exit()); VMMEM_EINVAL
+ *          (dev NULL, or more than VMMEM_DMA_MAX_MMIO_NESTING nested
+ *          handlers). */
 VMMEM_API int vmmem_dma_mmio_enter(vmmem_dma_device *dev);
 
 /** Ends the MMIO access started by the matching successful
- *  vmmem_dma_mmio_enter() on this thread (handlers nest like a stack). */
+ *  vmmem_dma_mmio_enter() on this thread (handlers nest like a stack).
+ *  @param dev the device passed to that vmmem_dma_mmio_enter(); a device
+ *             that is not the innermost one this thread handles is ignored */
 VMMEM_API void vmmem_dma_mmio_exit(vmmem_dma_device *dev);
 
 /* ---- validation --------------------------------------------------------------- */
 
 /** Validates a list for a transfer in direction dir without moving a byte,
- *  and stores its total length in *total (when not NULL). Returns VMMEM_OK
- *  or the first rule broken:
- *  VMMEM_EINVAL  dev or sg NULL, count 0, dir invalid, the total is 0, or
- *                count > VMMEM_DMA_MAX_SEGMENTS;
- *  VMMEM_EBUSY   this thread is handling an MMIO access of dev;
- *  VMMEM_ERANGE  a segment wraps past 2^64, or the total exceeds the
- *                device's max_total;
- *  VMMEM_EPERM   a segment touches the device's own MMIO window, or (for
- *                VMMEM_DMA_TO_GUEST) ROM;
- *  VMMEM_EFAULT  a byte of a segment is not backed by a guest region. */
+ *  and stores its total length in *total (when not NULL).
+ *  @param dev   the DMA context
+ *  @param sg    the segments
+ *  @param count number of segments, 1..VMMEM_DMA_MAX_SEGMENTS
+ *  @param dir   direction of the transfer
+ *  @param total receives the list's total length in bytes; may be NULL
+ *  @return VMMEM_OK or the first rule broken:
+ *  @retval VMMEM_EINVAL dev or sg NULL, count 0, dir invalid, the total is
+ *                       0, or count > VMMEM_DMA_MAX_SEGMENTS
+ *  @retval VMMEM_EBUSY  this thread is handling an MMIO access of dev
+ *  @retval VMMEM_ERANGE a segment wraps past 2^64, or the total exceeds the
+ *                       device's max_total
+ *  @retval VMMEM_EPERM  a segment touches the device's own MMIO window, or
+ *                       (for VMMEM_DMA_TO_GUEST) ROM
+ *  @retval VMMEM_EFAULT a byte of a segment is not backed by a guest region */
 VMMEM_API int vmmem_dma_check(vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t count,
                               vmmem_dma_direction dir, uint64_t *total);
 
 /* ---- transfers ------------------------------------------------------------------ */
 
 /** Copies buf[0..len) into the guest segments in list order. len must equal
- *  the list's total (else VMMEM_ERANGE). Returns VMMEM_OK, a code of
- *  vmmem_dma_check() (nothing written), VMMEM_EINVAL (buf NULL), or the
- *  code of an MMIO callback that failed (the bytes before it are written). */
+ *  the list's total (else VMMEM_ERANGE).
+ *  @param dev   the DMA context
+ *  @param sg    the destination segments
+ *  @param count number of segments
+ *  @param buf   the bytes to write
+ *  @param len   bytes in buf: the list's total
+ *  @return VMMEM_OK, a code of vmmem_dma_check() (nothing written),
+ *          VMMEM_EINVAL (buf NULL), or the code of an MMIO callback that
+ *          failed (the bytes before it are written). */
 VMMEM_API int vmmem_dma_to_guest(vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t count,
                                  const void *buf, size_t len);
 
 /** Copies the guest segments, in list order, into buf[0..len). len must
- *  equal the list's total (else VMMEM_ERANGE). Codes as for
- *  vmmem_dma_to_guest(). */
+ *  equal the list's total (else VMMEM_ERANGE).
+ *  @param dev   the DMA context
+ *  @param sg    the source segments
+ *  @param count number of segments
+ *  @param buf   receives the bytes
+ *  @param len   bytes of buf: the list's total
+ *  @return codes as for vmmem_dma_to_guest(). */
 VMMEM_API int vmmem_dma_from_guest(vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t count,
                                    void *buf, size_t len);
 
 /** Copies the bytes of the source list into the destination list (equal
  *  totals, else VMMEM_ERANGE), both validated first. Pieces are copied in
  *  list order with memmove semantics each; lists that overlap each other
- *  give an order-dependent result, as on real hardware. Codes as for
- *  vmmem_dma_to_guest(). */
+ *  give an order-dependent result, as on real hardware.
+ *  @param dev       the DMA context
+ *  @param dst       the destination segments (validated as VMMEM_DMA_TO_GUEST)
+ *  @param dst_count number of destination segments
+ *  @param src       the source segments (validated as VMMEM_DMA_FROM_GUEST)
+ *  @param src_count number of source segments
+ *  @return codes as for vmmem_dma_to_guest(). */
 VMMEM_API int vmmem_dma_guest_to_guest(vmmem_dma_device *dev, const vmmem_dma_segment *dst, size_t dst_count,
                                        const vmmem_dma_segment *src, size_t src_count);
 
@@ -153,20 +184,33 @@ VMMEM_API int vmmem_dma_guest_to_guest(vmmem_dma_device *dev, const vmmem_dma_se
  *  segments through a VMMEM_DMA_BOUNCE_SIZE bounce buffer. Bytes past the
  *  end of the file are written as zeros; *file_bytes (when not NULL)
  *  receives how many came from the file. The host-side call may block:
- *  while it runs, a vmmem_guest_remove_region() waits. Returns VMMEM_OK, a
- *  code of vmmem_dma_check() (nothing written), VMMEM_EINVAL (fd < 0,
- *  offset + total past INT64_MAX), VMMEM_EIO (a read failed; errno is set;
- *  the bytes before it are written), or an MMIO callback's code. */
+ *  while it runs, a vmmem_guest_remove_region() waits.
+ *  @param dev        the DMA context
+ *  @param sg         the destination segments
+ *  @param count      number of segments
+ *  @param fd         the file, open for reading
+ *  @param offset     file offset of the first byte
+ *  @param file_bytes receives the number of bytes read from the file; may
+ *                    be NULL
+ *  @return VMMEM_OK, a code of vmmem_dma_check() (nothing written),
+ *          VMMEM_EINVAL (fd < 0, offset + total past INT64_MAX), VMMEM_EIO
+ *          (a read failed; errno is set; the bytes before it are written),
+ *          or an MMIO callback's code. */
 VMMEM_API int vmmem_dma_read_file(vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t count,
                                   int fd, uint64_t offset, uint64_t *file_bytes);
 
 /** Writes the guest segments (list order) to the file fd from offset, with
  *  pwritev() straight from guest RAM (short writes and EINTR resumed) and a
- *  bounce buffer for MMIO segments. Returns VMMEM_OK, a code of
- *  vmmem_dma_check() (nothing read or written), VMMEM_EINVAL (fd < 0,
- *  offset + total past INT64_MAX), VMMEM_EIO (a write failed or wrote
- *  nothing; errno is set, ENOSPC for the latter), or an MMIO callback's
- *  code. */
+ *  bounce buffer for MMIO segments.
+ *  @param dev    the DMA context
+ *  @param sg     the source segments
+ *  @param count  number of segments
+ *  @param fd     the file, open for writing
+ *  @param offset file offset of the first byte
+ *  @return VMMEM_OK, a code of vmmem_dma_check() (nothing read or written),
+ *          VMMEM_EINVAL (fd < 0, offset + total past INT64_MAX), VMMEM_EIO
+ *          (a write failed or wrote nothing; errno is set, ENOSPC for the
+ *          latter), or an MMIO callback's code. */
 VMMEM_API int vmmem_dma_write_file(vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t count,
                                    int fd, uint64_t offset);
 

@@ -1,4 +1,5 @@
-/* vmmem/guest_memory.h - a guest physical address space for a VMM: RAM,
+/** @file
+ * vmmem/guest_memory.h - a guest physical address space for a VMM: RAM,
  * ROM and MMIO regions, overflow-safe translation, checked access and
  * copy_block on the fast copy engine, typed accessors, dirty-page tracking.
  *
@@ -89,18 +90,24 @@ typedef struct vmmem_region_info {
 
 /* ---- address space ------------------------------------------------------- */
 
-/** Creates an empty address space in *out. Returns VMMEM_OK, VMMEM_EINVAL
- *  (out is NULL) or VMMEM_ENOMEM. */
+/** Creates an empty address space in *out.
+ *  @param out receives the address space
+ *  @return VMMEM_OK, VMMEM_EINVAL (out is NULL) or VMMEM_ENOMEM. */
 VMMEM_API int vmmem_guest_memory_create(vmmem_guest_memory **out);
 
 /** Unmaps every region and frees the address space. No other call on it may
- *  be running or start. NULL is ignored. */
+ *  be running or start.
+ *  @param gm the address space; NULL is ignored */
 VMMEM_API void vmmem_guest_memory_destroy(vmmem_guest_memory *gm);
 
 /** Adds RAM at [gpa, gpa + size). size must be a non-zero multiple of the
  *  host page size (of the huge page size with VMMEM_RAM_HUGEPAGES), gpa
- *  page aligned. The host memory lies between guard pages. Returns
- *  VMMEM_OK; VMMEM_EINVAL (gm NULL, bad size, alignment or options, file
+ *  page aligned. The host memory lies between guard pages.
+ *  @param gm      the address space
+ *  @param gpa     first guest address of the region
+ *  @param size    bytes of RAM
+ *  @param options how the RAM is backed; NULL for private anonymous memory
+ *  @return VMMEM_OK; VMMEM_EINVAL (gm NULL, bad size, alignment or options, file
  *  too short), VMMEM_ERANGE (the range wraps past 2^64), VMMEM_EEXIST
  *  (overlaps a region), VMMEM_EUNSUPPORTED (huge pages asked, the system
  *  has none), VMMEM_ENOMEM (mmap failed for lack of memory, e.g. no free
@@ -114,27 +121,45 @@ VMMEM_API int vmmem_guest_add_ram(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_
 /** Adds ROM at [gpa, gpa + size) holding a copy of content[0..content_len)
  *  (the rest reads as zero; content_len <= size; content may be NULL when
  *  content_len is 0). The host copy is mapped read-only. Same rules and
- *  codes as vmmem_guest_add_ram(). */
+ *  codes as vmmem_guest_add_ram().
+ *  @param gm          the address space
+ *  @param gpa         first guest address of the region
+ *  @param size        bytes of ROM
+ *  @param content     initial content, copied
+ *  @param content_len bytes of content
+ *  @return as vmmem_guest_add_ram() */
 VMMEM_API int vmmem_guest_add_rom(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t size,
                                   const void *content, size_t content_len);
 
 /** Adds an MMIO region at [gpa, gpa + size) (any alignment; size a
  *  non-zero multiple of ops->min_access, so that a widened read never
- *  reaches past the device). *ops is copied. Returns VMMEM_OK, VMMEM_EINVAL
- *  (bad ops or size), VMMEM_ERANGE, VMMEM_EEXIST, VMMEM_ENOMEM or
- *  VMMEM_EBUSY. */
+ *  reaches past the device). *ops is copied.
+ *  @param gm   the address space
+ *  @param gpa  first guest address of the region
+ *  @param size bytes of the region
+ *  @param ops  the device's callbacks
+ *  @return VMMEM_OK, VMMEM_EINVAL (gm NULL, bad ops or size), VMMEM_ERANGE,
+ *          VMMEM_EEXIST, VMMEM_ENOMEM or VMMEM_EBUSY. */
 VMMEM_API int vmmem_guest_add_mmio(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t size,
                                    const vmmem_mmio_ops *ops);
 
 /** Removes the region that starts at gpa. Returns once no access can still
- *  see it (its memory is unmapped by then). VMMEM_ENOENT when no region
- *  starts at gpa; VMMEM_EBUSY (nothing done) when called inside
- *  vmmem_guest_enter() / vmmem_guest_exit() or from an MMIO callback, where
- *  it would wait for itself. */
+ *  see it (its memory is unmapped by then).
+ *  @param gm  the address space
+ *  @param gpa first guest address of the region
+ *  @return VMMEM_OK; VMMEM_EINVAL (gm NULL); VMMEM_ENOENT when no region
+ *          starts at gpa; VMMEM_ENOMEM; VMMEM_EBUSY (nothing done) when
+ *          called inside vmmem_guest_enter() / vmmem_guest_exit() or from
+ *          an MMIO callback, where it would wait for itself. */
 VMMEM_API int vmmem_guest_remove_region(vmmem_guest_memory *gm, vmmem_gpa gpa);
 
-/** Describes the region containing gpa. VMMEM_EFAULT when none does. The
- *  host pointer may be used only as vmmem_guest_translate() allows. */
+/** Describes the region containing gpa. The host pointer may be used only
+ *  as vmmem_guest_translate() allows.
+ *  @param gm  the address space
+ *  @param gpa any guest address
+ *  @param out receives the description
+ *  @return VMMEM_OK; VMMEM_EINVAL (gm or out NULL); VMMEM_EFAULT when no
+ *          region contains gpa. */
 VMMEM_API int vmmem_guest_region_at(vmmem_guest_memory *gm, vmmem_gpa gpa, vmmem_region_info *out);
 
 /* ---- translation ---------------------------------------------------------- */
@@ -142,9 +167,12 @@ VMMEM_API int vmmem_guest_region_at(vmmem_guest_memory *gm, vmmem_gpa gpa, vmmem
 /** Starts a read-side section: host pointers from vmmem_guest_translate()
  *  stay valid until the matching vmmem_guest_exit(). Sections nest and are
  *  cheap (no lock, no atomic read-modify-write); keep them short, since
- *  vmmem_guest_remove_region() waits for them. */
+ *  vmmem_guest_remove_region() waits for them.
+ *  @param gm the address space (sections are per thread, shared by every
+ *            address space) */
 VMMEM_API void vmmem_guest_enter(vmmem_guest_memory *gm);
-/** Ends the section started by the matching vmmem_guest_enter(). */
+/** Ends the section started by the matching vmmem_guest_enter().
+ *  @param gm the address space passed to vmmem_guest_enter() */
 VMMEM_API void vmmem_guest_exit(vmmem_guest_memory *gm);
 
 /** Access intents for vmmem_guest_translate(). */
@@ -157,75 +185,163 @@ enum vmmem_access {
  *  range lies in one RAM region (or ROM, for VMMEM_ACCESS_READ only). Call
  *  between vmmem_guest_enter() and vmmem_guest_exit(). A write through the
  *  pointer is not seen by dirty tracking: call vmmem_guest_mark_dirty().
- *  Returns VMMEM_OK; VMMEM_EINVAL (len 0, host NULL, bad access, or called
- *  outside a read-side section),
- *  VMMEM_ERANGE (wraps), VMMEM_EFAULT (not one RAM/ROM region), VMMEM_EPERM
- *  (write intent on ROM). */
+ *  @param gm     the address space
+ *  @param gpa    first guest address of the range
+ *  @param len    bytes of the range; not 0
+ *  @param access VMMEM_ACCESS_READ or VMMEM_ACCESS_WRITE (enum vmmem_access)
+ *  @param host   receives the host address of gpa
+ *  @return VMMEM_OK; VMMEM_EINVAL (gm NULL, len 0, host NULL, bad access, or
+ *          called outside a read-side section), VMMEM_ERANGE (wraps),
+ *          VMMEM_EFAULT (not one RAM/ROM region), VMMEM_EPERM (write intent
+ *          on ROM). */
 VMMEM_API int vmmem_guest_translate(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t len,
                                     unsigned access, void **host);
 
 /* ---- access ---------------------------------------------------------------- */
 
 /** Reads guest [gpa, gpa + len) into buf, across region boundaries (RAM, ROM
- *  and MMIO). VMMEM_OK; VMMEM_EINVAL (buf NULL with len > 0), VMMEM_ERANGE,
- *  VMMEM_EFAULT (a byte not covered), or an MMIO callback's code. len 0 is
- *  VMMEM_OK. */
+ *  and MMIO).
+ *  @param gm  the address space
+ *  @param gpa first guest address to read
+ *  @param buf receives len bytes
+ *  @param len bytes to read; 0 does nothing and succeeds
+ *  @return VMMEM_OK; VMMEM_EINVAL (gm or buf NULL with len > 0),
+ *          VMMEM_ERANGE, VMMEM_EFAULT (a byte not covered), or an MMIO
+ *          callback's code. */
 VMMEM_API int vmmem_guest_read(vmmem_guest_memory *gm, vmmem_gpa gpa, void *buf, size_t len);
 
 /** Writes buf to guest [gpa, gpa + len); VMMEM_EPERM (nothing written) if
- *  any byte is ROM. Marks the RAM pages written dirty. Codes as for read. */
+ *  any byte is ROM. Marks the RAM pages written dirty.
+ *  @param gm  the address space
+ *  @param gpa first guest address to write
+ *  @param buf len bytes to write
+ *  @param len bytes to write; 0 does nothing and succeeds
+ *  @return codes as for vmmem_guest_read(), plus VMMEM_EPERM. */
 VMMEM_API int vmmem_guest_write(vmmem_guest_memory *gm, vmmem_gpa gpa, const void *buf, size_t len);
 
 /** Copies guest [src, src + len) to [dst, dst + len) with memmove semantics
  *  (overlap allowed), across region boundaries; RAM to RAM on the fast copy
- *  engine. Both ranges are validated before a byte moves. Codes as for
- *  vmmem_guest_write(). */
+ *  engine. Both ranges are validated before a byte moves.
+ *  @param gm  the address space
+ *  @param dst first guest address of the destination
+ *  @param src first guest address of the source
+ *  @param len bytes to copy; 0 does nothing and succeeds
+ *  @return codes as for vmmem_guest_write() (VMMEM_EINVAL: gm NULL). */
 VMMEM_API int vmmem_guest_copy_block(vmmem_guest_memory *gm, vmmem_gpa dst, vmmem_gpa src, uint64_t len);
 
-/* Typed accessors: value in host order, guest memory little-endian (le) or
- * big-endian (be). A naturally aligned access to RAM is one load or store
- * (atomic with respect to other threads); an unaligned one, or one on MMIO,
- * is not. Codes as for vmmem_guest_read()/vmmem_guest_write(). */
-/** Reads one byte. */
+/** @name Typed accessors
+ *  Value in host order, guest memory little-endian (le) or big-endian (be).
+ *  A naturally aligned access to RAM is one load or store (atomic with
+ *  respect to other threads); an unaligned one, or one on MMIO, is not.
+ *  Codes as for vmmem_guest_read()/vmmem_guest_write(). */
+/** @{ */
+/** Reads one byte.
+ *  @param gm    the address space
+ *  @param gpa   guest address of the byte
+ *  @param value receives the byte
+ *  @return VMMEM_OK; VMMEM_EINVAL (gm or value NULL); otherwise codes as for
+ *          vmmem_guest_read() */
 VMMEM_API int vmmem_guest_read_u8(vmmem_guest_memory *gm, vmmem_gpa gpa, uint8_t *value);
-/** Reads a little-endian 16-bit value. */
+/** Reads a little-endian 16-bit value.
+ *  @param gm    the address space
+ *  @param gpa   guest address of the value's first byte
+ *  @param value receives the value, in host order
+ *  @return as vmmem_guest_read_u8() */
 VMMEM_API int vmmem_guest_read_le16(vmmem_guest_memory *gm, vmmem_gpa gpa, uint16_t *value);
-/** Reads a little-endian 32-bit value. */
+/** Reads a little-endian 32-bit value.
+ *  @param gm    the address space
+ *  @param gpa   guest address of the value's first byte
+ *  @param value receives the value, in host order
+ *  @return as vmmem_guest_read_u8() */
 VMMEM_API int vmmem_guest_read_le32(vmmem_guest_memory *gm, vmmem_gpa gpa, uint32_t *value);
-/** Reads a little-endian 64-bit value. */
+/** Reads a little-endian 64-bit value.
+ *  @param gm    the address space
+ *  @param gpa   guest address of the value's first byte
+ *  @param value receives the value, in host order
+ *  @return as vmmem_guest_read_u8() */
 VMMEM_API int vmmem_guest_read_le64(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t *value);
-/** Reads a big-endian 16-bit value. */
+/** Reads a big-endian 16-bit value.
+ *  @param gm    the address space
+ *  @param gpa   guest address of the value's first byte
+ *  @param value receives the value, in host order
+ *  @return as vmmem_guest_read_u8() */
 VMMEM_API int vmmem_guest_read_be16(vmmem_guest_memory *gm, vmmem_gpa gpa, uint16_t *value);
-/** Reads a big-endian 32-bit value. */
+/** Reads a big-endian 32-bit value.
+ *  @param gm    the address space
+ *  @param gpa   guest address of the value's first byte
+ *  @param value receives the value, in host order
+ *  @return as vmmem_guest_read_u8() */
 VMMEM_API int vmmem_guest_read_be32(vmmem_guest_memory *gm, vmmem_gpa gpa, uint32_t *value);
-/** Reads a big-endian 64-bit value. */
+/** Reads a big-endian 64-bit value.
+ *  @param gm    the address space
+ *  @param gpa   guest address of the value's first byte
+ *  @param value receives the value, in host order
+ *  @return as vmmem_guest_read_u8() */
 VMMEM_API int vmmem_guest_read_be64(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t *value);
-/** Writes one byte. */
+/** Writes one byte.
+ *  @param gm    the address space
+ *  @param gpa   guest address of the byte
+ *  @param value the byte
+ *  @return VMMEM_OK; VMMEM_EINVAL (gm NULL); otherwise codes as for
+ *          vmmem_guest_write() (VMMEM_EPERM for ROM) */
 VMMEM_API int vmmem_guest_write_u8(vmmem_guest_memory *gm, vmmem_gpa gpa, uint8_t value);
-/** Writes a little-endian 16-bit value. */
+/** Writes a little-endian 16-bit value.
+ *  @param gm    the address space
+ *  @param gpa   guest address of the value's first byte
+ *  @param value the value, in host order
+ *  @return as vmmem_guest_write_u8() */
 VMMEM_API int vmmem_guest_write_le16(vmmem_guest_memory *gm, vmmem_gpa gpa, uint16_t value);
-/** Writes a little-endian 32-bit value. */
+/** Writes a little-endian 32-bit value.
+ *  @param gm    the address space
+ *  @param gpa   guest address of the value's first byte
+ *  @param value the value, in host order
+ *  @return as vmmem_guest_write_u8() */
 VMMEM_API int vmmem_guest_write_le32(vmmem_guest_memory *gm, vmmem_gpa gpa, uint32_t value);
-/** Writes a little-endian 64-bit value. */
+/** Writes a little-endian 64-bit value.
+ *  @param gm    the address space
+ *  @param gpa   guest address of the value's first byte
+ *  @param value the value, in host order
+ *  @return as vmmem_guest_write_u8() */
 VMMEM_API int vmmem_guest_write_le64(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t value);
-/** Writes a big-endian 16-bit value. */
+/** Writes a big-endian 16-bit value.
+ *  @param gm    the address space
+ *  @param gpa   guest address of the value's first byte
+ *  @param value the value, in host order
+ *  @return as vmmem_guest_write_u8() */
 VMMEM_API int vmmem_guest_write_be16(vmmem_guest_memory *gm, vmmem_gpa gpa, uint16_t value);
-/** Writes a big-endian 32-bit value. */
+/** Writes a big-endian 32-bit value.
+ *  @param gm    the address space
+ *  @param gpa   guest address of the value's first byte
+ *  @param value the value, in host order
+ *  @return as vmmem_guest_write_u8() */
 VMMEM_API int vmmem_guest_write_be32(vmmem_guest_memory *gm, vmmem_gpa gpa, uint32_t value);
-/** Writes a big-endian 64-bit value. */
+/** Writes a big-endian 64-bit value.
+ *  @param gm    the address space
+ *  @param gpa   guest address of the value's first byte
+ *  @param value the value, in host order
+ *  @return as vmmem_guest_write_u8() */
 VMMEM_API int vmmem_guest_write_be64(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t value);
+/** @} */
 
-/* Arrays in a declared byte order: guest memory holds count elements of
- * elem_size bytes (2, 4 or 8), each stored in `order`; the host side holds
- * them as host integers (uint16_t/uint32_t/uint64_t, any alignment). One
- * pass on the byte-swapping copy kernels of vmmem/xlate.h when the orders
- * differ, the copy engine when they match. Validated like every access: the
- * whole guest range first (wrap, holes, ROM for writes), nothing moves on
- * error. Elements are not atomic with respect to other threads (use the
- * typed accessors above for single shared values). */
+/** @name Arrays in a declared byte order
+ *  Guest memory holds count elements of elem_size bytes (2, 4 or 8), each
+ *  stored in `order`; the host side holds them as host integers
+ *  (uint16_t/uint32_t/uint64_t, any alignment). One pass on the
+ *  byte-swapping copy kernels of vmmem/xlate.h when the orders differ, the
+ *  copy engine when they match. Validated like every access: the whole
+ *  guest range first (wrap, holes, ROM for writes), nothing moves on error.
+ *  Elements are not atomic with respect to other threads (use the typed
+ *  accessors above for single shared values). */
+/** @{ */
 
 /** Reads count elements of elem_size bytes stored at gpa in byte order
  *  `order` into values, converted to host order.
+ *  @param gm        the address space
+ *  @param gpa       guest address of the first element
+ *  @param values    receives count host-order elements
+ *  @param count     number of elements
+ *  @param elem_size bytes per element: 2, 4 or 8
+ *  @param order     byte order of the elements in guest memory
  *  @return VMMEM_OK (count 0 included); VMMEM_EINVAL (gm NULL, values NULL
  *          with count > 0, elem_size not 2, 4 or 8, order not a
  *          vmmem_byte_order); VMMEM_ERANGE (count * elem_size overflows or
@@ -239,23 +355,41 @@ VMMEM_API int vmmem_guest_read_array(vmmem_guest_memory *gm, vmmem_gpa gpa, void
 
 /** Writes count host-order elements of elem_size bytes from values to gpa,
  *  each stored in byte order `order`, and marks the RAM pages written
- *  dirty. Codes as for vmmem_guest_read_array(), plus VMMEM_EPERM when any
- *  byte is ROM; on every error but an MMIO callback's, nothing is written. */
+ *  dirty.
+ *  @param gm        the address space
+ *  @param gpa       guest address of the first element
+ *  @param values    count host-order elements
+ *  @param count     number of elements
+ *  @param elem_size bytes per element: 2, 4 or 8
+ *  @param order     byte order of the elements in guest memory
+ *  @return codes as for vmmem_guest_read_array(), plus VMMEM_EPERM when any
+ *          byte is ROM; on every error but an MMIO callback's, nothing is
+ *          written. */
 VMMEM_API int vmmem_guest_write_array(vmmem_guest_memory *gm, vmmem_gpa gpa, const void *values, size_t count,
                                       unsigned elem_size, vmmem_byte_order order);
+/** @} */
 
 /* ---- dirty tracking ---------------------------------------------------------- */
 
 /** Switches dirty tracking of the RAM region starting at region_gpa on
- *  (enable != 0, with every page clean) or off. VMMEM_ENOENT (no region
- *  starts there), VMMEM_EINVAL (not RAM), VMMEM_ENOMEM, VMMEM_EBUSY (inside
- *  a read-side section). */
+ *  (enable != 0, with every page clean) or off.
+ *  @param gm         the address space
+ *  @param region_gpa first guest address of the RAM region
+ *  @param enable     non-zero to switch tracking on (or to clear every page
+ *                    when it is on already), 0 to switch it off
+ *  @return VMMEM_OK; VMMEM_ENOENT (no region starts there), VMMEM_EINVAL
+ *          (gm NULL, or not RAM), VMMEM_ENOMEM, VMMEM_EBUSY (inside a
+ *          read-side section). */
 VMMEM_API int vmmem_guest_dirty_enable(vmmem_guest_memory *gm, vmmem_gpa region_gpa, int enable);
 
 /** Marks the RAM pages of [gpa, gpa + len) dirty (for writes made through a
  *  translated pointer); the range may span adjacent RAM regions. Pages of
- *  regions without tracking are ignored. VMMEM_ERANGE (wraps), VMMEM_EFAULT
- *  (a byte not in RAM); len 0 is VMMEM_OK. Call it after the writes. */
+ *  regions without tracking are ignored. Call it after the writes.
+ *  @param gm  the address space
+ *  @param gpa first guest address written
+ *  @param len bytes written; 0 does nothing and succeeds
+ *  @return VMMEM_OK; VMMEM_EINVAL (gm NULL with len > 0), VMMEM_ERANGE
+ *          (wraps), VMMEM_EFAULT (a byte not in RAM). */
 VMMEM_API int vmmem_guest_mark_dirty(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t len);
 
 /** Atomically reads and clears the dirty bitmap of the RAM region starting
@@ -264,7 +398,12 @@ VMMEM_API int vmmem_guest_mark_dirty(vmmem_guest_memory *gm, vmmem_gpa gpa, uint
  *  (ceil(pages / 64)). A page written concurrently is reported now or by the
  *  next call, never lost, provided the caller copies the reported pages
  *  after this call returns.
- *  VMMEM_ENOENT, VMMEM_EINVAL (tracking off, NULL, too few words). */
+ *  @param gm         the address space
+ *  @param region_gpa first guest address of the RAM region
+ *  @param bitmap     receives the dirty bits, words 64-bit words
+ *  @param words      number of words in bitmap
+ *  @return VMMEM_OK; VMMEM_ENOENT (no region starts at region_gpa),
+ *          VMMEM_EINVAL (tracking off, NULL, too few words). */
 VMMEM_API int vmmem_guest_dirty_fetch_and_clear(vmmem_guest_memory *gm, vmmem_gpa region_gpa,
                                                 uint64_t *bitmap, size_t words);
 

@@ -1,4 +1,5 @@
-/* vmmem/jit.h - machine code for copies, for JITs and binary translators.
+/** @file
+ * vmmem/jit.h - machine code for copies, for JITs and binary translators.
  *
  * A JIT that knows a copy's size when it compiles can emit the copy itself:
  * small copies become straight-line loads and stores in the widest registers
@@ -87,7 +88,9 @@ VMMEM_API int vmmem_jit_buffer_seal(vmmem_jit_buffer *buf, const vmmem_jit_code 
 VMMEM_API const void *vmmem_jit_buffer_code(const vmmem_jit_buffer *buf, size_t offset);
 
 /** Usable size of the buffer in bytes (the requested capacity rounded up to
- *  whole pages), or 0 when buf is NULL. */
+ *  whole pages).
+ *  @param buf the buffer
+ *  @return the capacity in bytes, or 0 when buf is NULL */
 VMMEM_API size_t vmmem_jit_buffer_capacity(const vmmem_jit_buffer *buf);
 
 /* ---- copy emitters ------------------------------------------------------- */
@@ -110,7 +113,7 @@ typedef enum vmmem_jit_reg {
     VMMEM_JIT_R13,     /**< r13 */
     VMMEM_JIT_R14,     /**< r14 */
     VMMEM_JIT_R15,     /**< r15 */
-    VMMEM_JIT_REG_COUNT
+    VMMEM_JIT_REG_COUNT /**< number of registers (not a register) */
 } vmmem_jit_reg;
 
 /** Bit of register r (a vmmem_jit_reg) in vmmem_jit_options.gpr_scratch. */

@@ -1,4 +1,5 @@
-/* vmmem/memcpy.h - the copy engine: fast, adaptive and checked copies.
+/** @file
+ * vmmem/memcpy.h - the copy engine: fast, adaptive and checked copies.
  *
  * Guarantees shared by every copy call here (all ISAs):
  *  - memmove semantics: source and destination may overlap;
@@ -23,7 +24,14 @@ extern "C" {
 /** Copies n bytes with ordinary (cache-allocating) stores: the best SIMD
  *  kernel for this CPU, and `rep movsb` from the ERMS threshold up on CPUs
  *  where that wins (see vmmem_thresholds). The destination stays in cache,
- *  ready to be read. Returns dst. */
+ *  ready to be read.
+ *  @param dst destination, n bytes
+ *  @param src source, n bytes (may overlap dst)
+ *  @param n   number of bytes to copy
+ *  @return dst
+ *  @note With GCC or Clang, a call whose size is a compile-time constant of
+ *        at most 16 bytes is expanded inline instead (see the end of this
+ *        header; VMMEM_NO_INLINE turns that off). */
 VMMEM_API void *vmmem_memcpy_fast(void *dst, const void *src, size_t n);
 
 /** Copies n bytes choosing the strategy by size: what vmmem_memcpy_fast()
@@ -36,17 +44,36 @@ VMMEM_API void *vmmem_memcpy_fast(void *dst, const void *src, size_t n);
  *  kernels' loop rung, so a threshold set below 8 vectors (512 bytes with
  *  AVX-512) takes effect from there. Below the SIMD threshold the platform
  *  memmove is used, except for copies of 16 bytes or less, which always stay
- *  on the library's kernels. Returns dst. */
+ *  on the library's kernels.
+ *  @param dst destination, n bytes
+ *  @param src source, n bytes (may overlap dst)
+ *  @param n   number of bytes to copy
+ *  @return dst
+ *  @note With GCC or Clang, a call whose size is a compile-time constant of
+ *        at most 16 bytes is expanded inline instead (see the end of this
+ *        header; VMMEM_NO_INLINE turns that off). */
 VMMEM_API void *vmmem_memcpy_adaptive(void *dst, const void *src, size_t n);
 
 /** Like vmmem_memcpy_adaptive() with the caller's SIMD threshold: copies
  *  shorter than simd_threshold go to the platform memmove (16 bytes or less
  *  still use the single-access ladder), the rest to vmmem_memcpy_adaptive().
- *  Returns dst. */
+ *  @param dst destination, n bytes
+ *  @param src source, n bytes (may overlap dst)
+ *  @param n   number of bytes to copy
+ *  @param simd_threshold copies of 17 bytes up to simd_threshold - 1 go to
+ *                        the platform memmove
+ *  @return dst */
 VMMEM_API void *vmmem_memcpy_adaptive_with_threshold(void *dst, const void *src, size_t n,
                                                      size_t simd_threshold);
 
-/** memmove() on the engine: the same strategy as vmmem_memcpy_fast(). */
+/** memmove() on the engine: the same strategy as vmmem_memcpy_fast().
+ *  @param dst destination, n bytes
+ *  @param src source, n bytes (may overlap dst)
+ *  @param n   number of bytes to copy
+ *  @return dst
+ *  @note With GCC or Clang, a call whose size is a compile-time constant of
+ *        at most 16 bytes is expanded inline instead (see the end of this
+ *        header; VMMEM_NO_INLINE turns that off). */
 VMMEM_API void *vmmem_memmove(void *dst, const void *src, size_t n);
 
 /** Most threads vmmem_memcpy_parallel() uses (the caller included). */
@@ -59,11 +86,19 @@ VMMEM_API void *vmmem_memmove(void *dst, const void *src, size_t n);
  *  threads <= 1, and overlapping buffers are a plain vmmem_memcpy_adaptive().
  *  If threads cannot be created, fewer (or none) are used. Parallel calls
  *  from several threads are serialised. The other copy calls never use
- *  threads. Returns dst. */
+ *  threads.
+ *  @param dst destination, n bytes
+ *  @param src source, n bytes (may overlap dst)
+ *  @param n   number of bytes to copy
+ *  @param threads most threads to use, the caller included (capped at
+ *                 VMMEM_PARALLEL_MAX_THREADS and at one per MiB of n)
+ *  @return dst */
 VMMEM_API void *vmmem_memcpy_parallel(void *dst, const void *src, size_t n, unsigned threads);
 
 /** Number of worker threads the parallel pool has now (0 before the first
- *  parallel call that needed one, and after vmmem_parallel_shutdown()). */
+ *  parallel call that needed one, and after vmmem_parallel_shutdown()).
+ *  @return the number of workers (the callers of vmmem_memcpy_parallel()
+ *          not counted) */
 VMMEM_API unsigned vmmem_parallel_pool_size(void);
 
 /** Stops and joins the parallel pool's workers (waiting for a parallel call
@@ -71,12 +106,18 @@ VMMEM_API unsigned vmmem_parallel_pool_size(void);
 VMMEM_API void vmmem_parallel_shutdown(void);
 
 /** The checked copy: copies n bytes from src (a buffer of src_size bytes)
- *  to dst (a buffer of dst_size bytes). Returns 0, or, writing nothing:
- *  VMMEM_EINVAL   dst or src is NULL and n > 0;
- *  VMMEM_ERANGE   n > dst_size, n > src_size, or a buffer wraps the
- *                 address space;
- *  VMMEM_EOVERLAP the n-byte source and destination ranges overlap.
- *  n == 0 always succeeds and touches nothing. */
+ *  to dst (a buffer of dst_size bytes). n == 0 always succeeds and touches
+ *  nothing.
+ *  @param dst      destination buffer
+ *  @param dst_size size of the destination buffer in bytes
+ *  @param src      source buffer
+ *  @param src_size size of the source buffer in bytes
+ *  @param n        number of bytes to copy
+ *  @return 0, or, writing nothing:
+ *  @retval VMMEM_EINVAL   dst or src is NULL and n > 0
+ *  @retval VMMEM_ERANGE   n > dst_size, n > src_size, or a buffer wraps the
+ *                         address space
+ *  @retval VMMEM_EOVERLAP the n-byte source and destination ranges overlap */
 VMMEM_API int vmmem_copy_checked(void *dst, size_t dst_size, const void *src, size_t src_size,
                                  size_t n);
 

@@ -1,4 +1,5 @@
-/* vmmem/virtio_blk.h - an emulated virtio block device (virtio 1.x, 5.2)
+/** @file
+ * vmmem/virtio_blk.h - an emulated virtio block device (virtio 1.x, 5.2)
  * on one split virtqueue, backed by a disk image file, moving data by DMA
  * (vmmem/dma.h) straight between the file and guest RAM.
  *
@@ -69,18 +70,27 @@ typedef struct vmmem_virtio_blk_config {
 } vmmem_virtio_blk_config;
 
 /** Creates a device in *out. The capacity is the image's size (at creation)
- *  in whole 512-byte sectors. Returns VMMEM_OK; VMMEM_EINVAL (NULL
- *  argument, fd < 0); VMMEM_EIO (the image's size cannot be found; errno);
- *  a code of vmmem_virtq_create(); VMMEM_ENOMEM. */
+ *  in whole 512-byte sectors.
+ *  @param config the DMA context, image, ID and queue placement (copied;
+ *                the ID string too)
+ *  @param out    receives the device
+ *  @return VMMEM_OK; VMMEM_EINVAL (NULL argument, fd < 0); VMMEM_EIO (the
+ *          image's size cannot be found; errno); a code of
+ *          vmmem_virtq_create(); VMMEM_ENOMEM. */
 VMMEM_API int vmmem_virtio_blk_create(const vmmem_virtio_blk_config *config, vmmem_virtio_blk **out);
 
-/** Frees a device. NULL is ignored. */
+/** Frees a device (and its queue; the image file stays open).
+ *  @param blk the device; NULL is ignored */
 VMMEM_API void vmmem_virtio_blk_destroy(vmmem_virtio_blk *blk);
 
-/** The capacity in 512-byte sectors (the config space's `capacity`). */
+/** The capacity in 512-byte sectors (the config space's `capacity`).
+ *  @param blk the device
+ *  @return the capacity, or 0 when blk is NULL */
 VMMEM_API uint64_t vmmem_virtio_blk_capacity(const vmmem_virtio_blk *blk);
 
-/** The device's request queue (to check whether it is broken). */
+/** The device's request queue (to check whether it is broken).
+ *  @param blk the device
+ *  @return the queue, owned by the device, or NULL when blk is NULL */
 VMMEM_API vmmem_virtq *vmmem_virtio_blk_queue(const vmmem_virtio_blk *blk);
 
 /** Serves available requests (what a queue notification triggers), at most
@@ -89,11 +99,13 @@ VMMEM_API vmmem_virtq *vmmem_virtio_blk_queue(const vmmem_virtio_blk *blk);
  *  then its status byte is written, then its used element is published.
  *  Must not be called from the device's MMIO callbacks (the re-entrancy
  *  guard refuses it: VMMEM_EBUSY); record the notification and call it
- *  after the access returns. *completed (when not NULL) receives the
- *  number of requests answered. Returns VMMEM_OK; VMMEM_EBUSY (another
- *  thread is processing, or this thread is in the device's MMIO handler);
- *  VMMEM_EINVAL (blk NULL, or the queue is broken: requests before the
- *  fault were answered). */
+ *  after the access returns.
+ *  @param blk       the device
+ *  @param completed receives the number of requests answered; may be NULL
+ *  @return VMMEM_OK; VMMEM_EBUSY (another thread is processing, or this
+ *          thread is in the device's MMIO handler); VMMEM_EINVAL (blk NULL,
+ *          or the queue is broken: requests before the fault were
+ *          answered). */
 VMMEM_API int vmmem_virtio_blk_process(vmmem_virtio_blk *blk, unsigned *completed);
 
 #ifdef __cplusplus

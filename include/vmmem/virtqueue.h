@@ -1,4 +1,5 @@
-/* vmmem/virtqueue.h - the device side of a virtio 1.x split virtqueue in
+/** @file
+ * vmmem/virtqueue.h - the device side of a virtio 1.x split virtqueue in
  * guest memory: pops descriptor chains as scatter-gather lists for
  * vmmem/dma.h and publishes used elements. Generic: any virtio device
  * model can build on it (vmmem/virtio_blk.h does).
@@ -69,56 +70,78 @@ typedef struct vmmem_virtq_chain {
 } vmmem_virtq_chain;
 
 /** Creates a queue in *out whose data moves through dma (the device's DMA
- *  context, which must outlive the queue). Returns VMMEM_OK; VMMEM_EINVAL
- *  (NULL argument, size not a power of two in range, a ring misaligned);
- *  VMMEM_ERANGE (a ring wraps past 2^64); VMMEM_EFAULT (a ring is not
- *  entirely in one RAM region; the used ring must be writable RAM);
- *  VMMEM_EPERM (the used ring is in ROM); VMMEM_ENOMEM. */
+ *  context, which must outlive the queue).
+ *  @param dma    the device's DMA context
+ *  @param config where the driver placed the queue (copied)
+ *  @param out    receives the queue
+ *  @return VMMEM_OK; VMMEM_EINVAL (NULL argument, size not a power of two
+ *          in range, a ring misaligned); VMMEM_ERANGE (a ring wraps past
+ *          2^64); VMMEM_EFAULT (a ring is not entirely in one RAM region;
+ *          the used ring must be writable RAM); VMMEM_EPERM (the used ring
+ *          is in ROM); VMMEM_ENOMEM. */
 VMMEM_API int vmmem_virtq_create(vmmem_dma_device *dma, const vmmem_virtq_config *config, vmmem_virtq **out);
 
-/** Frees a queue. NULL is ignored. */
+/** Frees a queue.
+ *  @param vq the queue; NULL is ignored */
 VMMEM_API void vmmem_virtq_destroy(vmmem_virtq *vq);
 
-/** Pops the next available chain into *chain. Returns 1 (a chain), 0 (the
- *  ring is empty), VMMEM_EBUSY (this thread is handling an MMIO access of
- *  the device: nothing read, the queue is unchanged), VMMEM_EINVAL (NULL
- *  argument, or the queue is or has just become broken), VMMEM_EFAULT or
- *  VMMEM_EPERM (a ring or indirect table is not in RAM: the queue is now
- *  broken). */
+/** Pops the next available chain into *chain.
+ *  @param vq    the queue
+ *  @param chain receives the chain's head and segments
+ *  @return 1 (a chain), 0 (the ring is empty), VMMEM_EBUSY (this thread is
+ *          handling an MMIO access of the device: nothing read, the queue is
+ *          unchanged), VMMEM_EINVAL (NULL argument, or the queue is or has
+ *          just become broken), VMMEM_EFAULT or VMMEM_EPERM (a ring or
+ *          indirect table is not in RAM: the queue is now broken). */
 VMMEM_API int vmmem_virtq_pop(vmmem_virtq *vq, vmmem_virtq_chain *chain);
 
 /** Publishes a used element {head, written} (written: bytes the device
  *  wrote into the chain's writable buffers): the element first, then a
  *  release barrier and the used index as one aligned 16-bit store, so a
- *  driver that sees the index sees the element and the data. Returns
- *  VMMEM_OK; VMMEM_EINVAL (NULL, head out of range, or the queue is
- *  broken); VMMEM_EBUSY as for vmmem_virtq_pop(); VMMEM_EFAULT or
- *  VMMEM_EPERM (the used ring is no longer RAM: the queue is now broken). */
+ *  driver that sees the index sees the element and the data.
+ *  @param vq      the queue
+ *  @param head    the head of a popped chain (vmmem_virtq_chain.head)
+ *  @param written bytes the device wrote into the chain's writable buffers
+ *  @return VMMEM_OK; VMMEM_EINVAL (NULL, head out of range, or the queue is
+ *          broken); VMMEM_EBUSY as for vmmem_virtq_pop(); VMMEM_EFAULT or
+ *          VMMEM_EPERM (the used ring is no longer RAM: the queue is now
+ *          broken). */
 VMMEM_API int vmmem_virtq_push(vmmem_virtq *vq, uint16_t head, uint32_t written);
 
 /** Starts a batch of pops and pushes (one notification's work): enters a
  *  read-side section of the guest memory (vmmem_guest_enter()) and
  *  translates the three rings once, so that the calls up to
  *  vmmem_virtq_end() need no lookup. Keep a batch short: region removal
- *  waits for it. Returns VMMEM_OK; VMMEM_EINVAL (NULL, or the queue is
- *  broken); VMMEM_EBUSY (already in a batch, or this thread is handling an
- *  MMIO access of the device); VMMEM_EFAULT or VMMEM_EPERM (a ring is not
- *  in RAM: the queue is now broken). */
+ *  waits for it.
+ *  @param vq the queue
+ *  @return VMMEM_OK; VMMEM_EINVAL (NULL, or the queue is broken);
+ *          VMMEM_EBUSY (already in a batch, or this thread is handling an
+ *          MMIO access of the device); VMMEM_EFAULT or VMMEM_EPERM (a ring is
+ *          not in RAM: the queue is now broken). */
 VMMEM_API int vmmem_virtq_begin(vmmem_virtq *vq);
 
-/** Ends the batch started by a successful vmmem_virtq_begin(). */
+/** Ends the batch started by a successful vmmem_virtq_begin().
+ *  @param vq the queue; NULL, or a queue not in a batch, is ignored */
 VMMEM_API void vmmem_virtq_end(vmmem_virtq *vq);
 
-/** Marks the queue broken (a device found a request it cannot answer). */
+/** Marks the queue broken (a device found a request it cannot answer).
+ *  @param vq the queue; NULL is ignored */
 VMMEM_API void vmmem_virtq_mark_broken(vmmem_virtq *vq);
 
-/** Non-zero when the queue is broken. */
+/** Non-zero when the queue is broken.
+ *  @param vq the queue
+ *  @return non-zero when broken (or vq is NULL), 0 otherwise */
 VMMEM_API int vmmem_virtq_is_broken(const vmmem_virtq *vq);
 
-/** The queue's size. */
+/** The queue's size.
+ *  @param vq the queue
+ *  @return vmmem_virtq_config.size of its creation, or 0 when vq is NULL */
 VMMEM_API uint16_t vmmem_virtq_size(const vmmem_virtq *vq);
 
-/** The DMA context the queue moves data through. */
+/** The DMA context the queue moves data through.
+ *  @param vq the queue
+ *  @return the context given to vmmem_virtq_create(), or NULL when vq is
+ *          NULL */
 VMMEM_API vmmem_dma_device *vmmem_virtq_dma(const vmmem_virtq *vq);
 
 #ifdef __cplusplus

@@ -1,4 +1,5 @@
-/* vmmem/vmmem.h - umbrella header: everything in libvmmem. */
+/** @file
+ * vmmem/vmmem.h - umbrella header: everything in libvmmem. */
 #ifndef VMMEM_VMMEM_H
 #define VMMEM_VMMEM_H
 
@@ -8,8 +9,11 @@
 #include <vmmem/jit.h>
 #include <vmmem/xlate.h>
 
+/** Major version of the library these headers belong to. */
 #define VMMEM_VERSION_MAJOR 0
+/** Minor version of the library these headers belong to. */
 #define VMMEM_VERSION_MINOR 1
+/** Patch version of the library these headers belong to. */
 #define VMMEM_VERSION_PATCH 0
 
 #endif /* VMMEM_VMMEM_H */

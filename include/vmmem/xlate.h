@@ -1,4 +1,5 @@
-/* vmmem/xlate.h - moving data between guest and host byte order: bulk
+/** @file
+ * vmmem/xlate.h - moving data between guest and host byte order: bulk
  * byte-swapping copies and a record-layout converter.
  *
  * An emulator of a big-endian guest (PowerPC, s390x, MIPS-BE, SPARC) on a
