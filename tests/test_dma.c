@@ -456,6 +456,35 @@ static void test_dma_writes_mark_pages_dirty(void **state)
     fclose(f);
 }
 
+/* DMA skips dirty marking while no region tracks; the count of tracking
+ * regions must follow every enable, disable and removal, or a tracked
+ * region would stop being marked. */
+static void test_dma_dirty_follows_tracking_changes(void **state)
+{
+    (void)state;
+    unsigned char data[64];
+    fill_pattern(data, sizeof data, 5);
+    vmmem_dma_segment page3 = { 3 * 4096, sizeof data };
+    const vmmem_gpa extra = 0x40000000u;
+    assert_int_equal(vmmem_guest_dirty_enable(gm, RAM_A, 1), VMMEM_OK);
+    assert_int_equal(vmmem_guest_dirty_enable(gm, RAM_A, 1), VMMEM_OK); /* again: clears, still one region */
+    assert_int_equal(vmmem_guest_dirty_enable(gm, RAM_B, 0), VMMEM_OK); /* off where it was never on */
+    assert_int_equal(vmmem_guest_add_ram(gm, extra, 0x10000, NULL), VMMEM_OK);
+    assert_int_equal(vmmem_guest_dirty_enable(gm, extra, 1), VMMEM_OK);
+    assert_int_equal(vmmem_guest_remove_region(gm, extra), VMMEM_OK); /* removed while tracking */
+    assert_int_equal(vmmem_guest_add_ram(gm, extra, 0x10000, NULL), VMMEM_OK);
+    assert_int_equal(vmmem_guest_remove_region(gm, extra), VMMEM_OK); /* removed, never tracked */
+    assert_int_equal(vmmem_dma_to_guest(dev, &page3, 1, data, sizeof data), VMMEM_OK);
+    assert_int_equal(fetch_dirty(), UINT64_C(1) << 3);
+    /* off and on again */
+    assert_int_equal(vmmem_guest_dirty_enable(gm, RAM_A, 0), VMMEM_OK);
+    assert_int_equal(vmmem_dma_to_guest(dev, &page3, 1, data, sizeof data), VMMEM_OK);
+    assert_int_equal(vmmem_guest_dirty_enable(gm, RAM_A, 1), VMMEM_OK);
+    assert_int_equal(fetch_dirty(), 0); /* written while off: not reported */
+    assert_int_equal(vmmem_dma_to_guest(dev, &page3, 1, data, sizeof data), VMMEM_OK);
+    assert_int_equal(fetch_dirty(), UINT64_C(1) << 3);
+}
+
 /* ---- file I/O ----------------------------------------------------------------------------- */
 
 #define FILE_BYTES 262144u
@@ -653,6 +682,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mmio_segments, setup, teardown),
         cmocka_unit_test_setup_teardown(test_guest_to_guest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dma_writes_mark_pages_dirty, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dma_dirty_follows_tracking_changes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_file_scattered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_file_past_eof_zero_fills, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_mmio_goes_through_bounce, setup, teardown),

@@ -82,11 +82,19 @@ int vmmem_guest_dirty_enable(vmmem_guest_memory *gm, vmmem_gpa region_gpa, int e
                 return VMMEM_ENOMEM;
             }
             atomic_store_explicit(&r->dirty, bitmap, memory_order_release);
+            atomic_fetch_add_explicit(&gm->tracked_regions, 1, memory_order_relaxed);
         }
         pthread_mutex_unlock(&gm->writer_lock);
+        /* Every access that may have missed the bitmap (or had its bit
+         * cleared above) began before this grace period: once it ends,
+         * their writes are done, and a copy of guest memory made after
+         * this call returns sees them. */
+        guest_rcu_synchronize();
         return VMMEM_OK;
     }
     atomic_store_explicit(&r->dirty, NULL, memory_order_release);
+    if (old)
+        atomic_fetch_sub_explicit(&gm->tracked_regions, 1, memory_order_relaxed);
     pthread_mutex_unlock(&gm->writer_lock);
     if (old) {
         guest_rcu_synchronize(); /* no writer can still be marking `old` */

@@ -2,6 +2,7 @@
  * validation, and copies between guest segments and host buffers or other
  * guest segments. File I/O lives in dma_file.c. */
 #include "dma_internal.h"
+#include "guest_internal.h"
 
 #include <stdlib.h>
 #include <vmmem/memcpy.h>
@@ -115,7 +116,7 @@ int dma_region_lookup(vmmem_guest_memory *gm, dma_region_cache *cache, vmmem_gpa
 void dma_dirty_flush(vmmem_guest_memory *gm, dma_dirty_run *run)
 {
     if (run->len)
-        vmmem_guest_mark_dirty(gm, run->start, run->len);
+        guest_note_dirty_range(gm, run->start, run->len);
     run->len = 0;
 }
 

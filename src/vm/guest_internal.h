@@ -77,6 +77,7 @@ typedef struct guest_map {
 struct vmmem_guest_memory {
     _Atomic(guest_map *) map; /* never NULL after create */
     pthread_mutex_t writer_lock;
+    atomic_uint tracked_regions; /* RAM regions with dirty tracking on (changed under writer_lock) */
 };
 
 /* The current map; call inside a read-side section (or under writer_lock). */
@@ -158,6 +159,19 @@ static inline void dirty_note_write(const guest_region *r, uint64_t offset, uint
     _Atomic uint64_t *bitmap = atomic_load_explicit(&((guest_region *)r)->dirty, memory_order_acquire);
     if (__builtin_expect(bitmap != NULL, 0))
         dirty_mark_pages(bitmap, offset, len);
+}
+
+/* Marks [gpa, gpa + len) dirty like vmmem_guest_mark_dirty() (errors
+ * ignored: the caller validated the range), but returns at once when no
+ * region of gm tracks dirty pages, without the lookup. Call inside the
+ * read-side section in which the bytes were written: a section that saw no
+ * tracked region had begun before vmmem_guest_dirty_enable() started its
+ * grace period, so it ends, writes included, before tracking is reported
+ * on. */
+static inline void guest_note_dirty_range(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t len)
+{
+    if (atomic_load_explicit(&gm->tracked_regions, memory_order_relaxed) != 0)
+        vmmem_guest_mark_dirty(gm, gpa, len);
 }
 
 /* Frees a region's bitmap (the region is unreachable; no grace period left). */

@@ -31,6 +31,7 @@ int vmmem_guest_memory_create(vmmem_guest_memory **out)
         return VMMEM_ENOMEM;
     }
     atomic_init(&gm->map, empty);
+    atomic_init(&gm->tracked_regions, 0);
     *out = gm;
     return VMMEM_OK;
 }
@@ -215,6 +216,8 @@ int vmmem_guest_remove_region(vmmem_guest_memory *gm, vmmem_gpa gpa)
         return VMMEM_ENOMEM;
     }
     guest_region *gone = cur->regions[at];
+    if (atomic_load_explicit(&gone->dirty, memory_order_relaxed))
+        atomic_fetch_sub_explicit(&gm->tracked_regions, 1, memory_order_relaxed);
     memcpy(next->regions, cur->regions, (size_t)at * sizeof cur->regions[0]);
     memcpy(next->regions + at, cur->regions + at + 1, (cur->count - (size_t)at - 1) * sizeof cur->regions[0]);
     publish_and_unlock(gm, next);

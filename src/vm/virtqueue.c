@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dma_internal.h"
+#include "guest_internal.h"
 
 /* Ring layout (virtio 1.x 2.7.6 and 2.7.8): a 4-byte header {flags, idx}
  * then the entries. The optional event-index fields are not used. */
@@ -304,7 +305,7 @@ int vmmem_virtq_push(vmmem_virtq *vq, uint16_t head, uint32_t written)
         __atomic_store_n((uint16_t *)(used + RING_IDX_OFFSET), htole16(vq->used_idx), __ATOMIC_RELEASE);
         /* One call for the index and the element (and the entries between
          * them, which is harmless: dirty marking may over-report). */
-        vmmem_guest_mark_dirty(vq->gm, vq->cfg.used_addr + RING_IDX_OFFSET,
+        guest_note_dirty_range(vq->gm, vq->cfg.used_addr + RING_IDX_OFFSET,
                                elem_offset + USED_ENTRY - RING_IDX_OFFSET);
     }
     if (own_section)
