@@ -1,0 +1,250 @@
+/* fuzz/fuzz_dma.c - libFuzzer target for device DMA on scatter-gather
+ * lists: random lists (segments anywhere in and around a small map, empty,
+ * overlapping, wrapping past 2^64, longer than the device allows) moved
+ * into, out of and inside guest memory, against a flat model. A transfer
+ * succeeds exactly when the model says every byte is allowed (RAM, another
+ * device's MMIO, ROM for reads; never a hole or the device's own window;
+ * totals non-zero and within the limit); a refused one changes nothing,
+ * guest memory or caller buffer; a successful one moves exactly the model's
+ * bytes in list order. The device's own MMIO callbacks abort if reached.
+ *
+ * Input: a header byte (transfer kind, segment count), then segments of 5
+ * bytes (address 2 bytes, length 2 bytes, a flag byte); guest-to-guest
+ * lists split the segments between destination and source. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vmmem/dma.h>
+
+#define PAGE 4096u
+#define BASE 0x20000u           /* the window starts one page below */
+#define PAGES 8u                /* [BASE - PAGE, BASE + 7 pages) */
+#define WINDOW (PAGES * PAGE)
+#define MAX_TOTAL (6u * PAGE)   /* the device's max_total */
+#define MAX_SEGMENTS 12u
+#define SEGMENT_BYTES 5u
+
+/* Page kinds of the window, page by page from BASE - PAGE. */
+enum kind { HOLE, RAM, ROM, OTHER_MMIO, OWN_MMIO };
+static const enum kind page_kind[PAGES] = {HOLE, RAM, RAM, ROM, OTHER_MMIO, OWN_MMIO, RAM, HOLE};
+
+static vmmem_guest_memory *gm;
+static vmmem_dma_device *dev;
+static unsigned char *host[PAGES]; /* RAM and ROM pages */
+static unsigned char other[PAGE];  /* the other device's bytes */
+static unsigned char model[WINDOW];
+
+static uint64_t window_start(void) { return BASE - PAGE; }
+
+static int other_read(void *opaque, uint64_t offset, void *data, unsigned size)
+{
+    (void)opaque;
+    memcpy(data, other + offset, size);
+    return VMMEM_OK;
+}
+
+static int other_write(void *opaque, uint64_t offset, const void *data, unsigned size)
+{
+    (void)opaque;
+    memcpy(other + offset, data, size);
+    return VMMEM_OK;
+}
+
+static int own_access(void *opaque, uint64_t offset, void *data, unsigned size)
+{
+    (void)opaque, (void)offset, (void)data, (void)size;
+    abort(); /* DMA into the device's own window must be refused before this */
+}
+
+static int own_write(void *opaque, uint64_t offset, const void *data, unsigned size)
+{
+    return own_access(opaque, offset, (void *)(uintptr_t)data, size);
+}
+
+static void setup(void)
+{
+    unsigned char rom[PAGE];
+    for (unsigned i = 0; i < PAGE; i++)
+        rom[i] = (unsigned char)(i * 5 + 1);
+    const vmmem_mmio_ops other_ops = {other_read, other_write, 1, 8, NULL};
+    const vmmem_mmio_ops own_ops = {own_access, own_write, 1, 8, NULL};
+    const uint64_t own = window_start() + 5 * PAGE;
+    if (vmmem_guest_memory_create(&gm) != VMMEM_OK || vmmem_guest_add_ram(gm, BASE, 2 * PAGE, NULL) != VMMEM_OK ||
+        vmmem_guest_add_rom(gm, BASE + 2 * PAGE, PAGE, rom, PAGE) != VMMEM_OK ||
+        vmmem_guest_add_mmio(gm, BASE + 3 * PAGE, PAGE, &other_ops) != VMMEM_OK ||
+        vmmem_guest_add_mmio(gm, own, PAGE, &own_ops) != VMMEM_OK ||
+        vmmem_guest_add_ram(gm, BASE + 5 * PAGE, PAGE, NULL) != VMMEM_OK)
+        abort();
+    const vmmem_dma_config cfg = {gm, own, PAGE, MAX_TOTAL};
+    if (vmmem_dma_device_create(&cfg, &dev) != VMMEM_OK)
+        abort();
+    for (unsigned p = 0; p < PAGES; p++)
+        if (page_kind[p] == RAM || page_kind[p] == ROM) {
+            vmmem_region_info info;
+            if (vmmem_guest_region_at(gm, window_start() + p * PAGE, &info) != VMMEM_OK)
+                abort();
+            host[p] = (unsigned char *)info.host + (window_start() + p * PAGE - info.base);
+        }
+}
+
+/* Guest memory as it is now, into out[WINDOW] (holes and the own window 0). */
+static void snapshot(unsigned char *out)
+{
+    memset(out, 0, WINDOW);
+    for (unsigned p = 0; p < PAGES; p++) {
+        if (host[p])
+            memcpy(out + p * PAGE, host[p], PAGE);
+        else if (page_kind[p] == OTHER_MMIO)
+            memcpy(out + p * PAGE, other, PAGE);
+    }
+}
+
+/* Fresh contents for every input: RAM and the other device patterned. */
+static void reset(void)
+{
+    for (unsigned p = 0; p < PAGES; p++)
+        if (page_kind[p] == RAM)
+            for (unsigned i = 0; i < PAGE; i++)
+                host[p][i] = (unsigned char)(p * 31 + i);
+    for (unsigned i = 0; i < PAGE; i++)
+        other[i] = (unsigned char)(i ^ 0x5A);
+    snapshot(model);
+}
+
+static void check_all(void)
+{
+    static unsigned char now[WINDOW];
+    snapshot(now);
+    if (memcmp(now, model, WINDOW) != 0)
+        abort();
+}
+
+/* A segment from 5 input bytes: addresses mostly in and around the window,
+ * sometimes near 2^64; lengths up to two pages, sometimes huge. */
+static vmmem_dma_segment segment(const uint8_t *p)
+{
+    uint16_t a = (uint16_t)(p[0] | p[1] << 8), l = (uint16_t)(p[2] | p[3] << 8);
+    vmmem_dma_segment s;
+    s.addr = a >= 0xF000u ? UINT64_MAX - (a & 0xFFFu) : window_start() - 64 + a % (WINDOW + 128);
+    s.len = l % (2 * PAGE + 1);
+    if (p[4] % 16 == 15)
+        s.len = UINT64_MAX - l; /* wraps, or exceeds every limit */
+    return s;
+}
+
+/* The model's verdict on a list for a direction: 1 when the transfer must
+ * succeed, with its total in *total. */
+static int allowed(const vmmem_dma_segment *sg, size_t count, vmmem_dma_direction dir, uint64_t *total)
+{
+    uint64_t sum = 0;
+    if (count == 0)
+        return 0;
+    for (size_t i = 0; i < count; i++) {
+        if (sg[i].len == 0)
+            continue;
+        if (sg[i].len - 1 > UINT64_MAX - sg[i].addr || sg[i].len > MAX_TOTAL - sum)
+            return 0;
+        sum += sg[i].len;
+        if (sg[i].addr < window_start() || sg[i].addr - window_start() > WINDOW - sg[i].len)
+            return 0;
+        for (uint64_t a = sg[i].addr - window_start(); a < sg[i].addr - window_start() + sg[i].len; a++) {
+            enum kind k = page_kind[a / PAGE];
+            if (k == HOLE || k == OWN_MMIO || (k == ROM && dir == VMMEM_DMA_TO_GUEST))
+                return 0;
+        }
+    }
+    *total = sum;
+    return sum > 0;
+}
+
+static int refused_code(int rc)
+{
+    return rc == VMMEM_EINVAL || rc == VMMEM_ERANGE || rc == VMMEM_EPERM || rc == VMMEM_EFAULT;
+}
+
+/* Any byte of list a within any byte of list b. */
+static int lists_overlap(const vmmem_dma_segment *a, size_t na, const vmmem_dma_segment *b, size_t nb)
+{
+    for (size_t i = 0; i < na; i++)
+        for (size_t j = 0; j < nb; j++)
+            if (a[i].len && b[j].len && a[i].addr < b[j].addr + b[j].len && b[j].addr < a[i].addr + a[i].len)
+                return 1;
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (!dev)
+        setup();
+    if (size < 1)
+        return 0;
+    reset();
+    vmmem_dma_segment sg[MAX_SEGMENTS];
+    size_t count = (size - 1) / SEGMENT_BYTES;
+    if (count > MAX_SEGMENTS)
+        count = MAX_SEGMENTS;
+    for (size_t i = 0; i < count; i++)
+        sg[i] = segment(data + 1 + i * SEGMENT_BYTES);
+    static unsigned char buf[MAX_TOTAL + 64], expect[MAX_TOTAL + 64];
+    uint64_t total = 0;
+    int rc, ok;
+    switch (data[0] % 4) {
+    case 0: { /* into guest memory from a buffer */
+        ok = allowed(sg, count, VMMEM_DMA_TO_GUEST, &total);
+        size_t len = ok ? (size_t)total : data[0] % 64;
+        for (size_t i = 0; i < len; i++)
+            buf[i] = (unsigned char)(data[0] + i * 3);
+        rc = vmmem_dma_to_guest(dev, sg, count, buf, len);
+        if (ok && rc == VMMEM_OK)
+            for (size_t i = 0, at = 0; i < count; at += sg[i].len, i++)
+                if (sg[i].len)
+                    memcpy(model + (sg[i].addr - window_start()), buf + at, sg[i].len);
+        break;
+    }
+    case 1: /* out of guest memory into a buffer */
+        ok = allowed(sg, count, VMMEM_DMA_FROM_GUEST, &total);
+        memset(buf, 0xEE, sizeof buf);
+        memcpy(expect, buf, sizeof buf);
+        rc = vmmem_dma_from_guest(dev, sg, count, buf, ok ? (size_t)total : 16);
+        if (ok)
+            for (size_t i = 0, at = 0; i < count; at += sg[i].len, i++)
+                if (sg[i].len)
+                    memcpy(expect + at, model + (sg[i].addr - window_start()), sg[i].len);
+        if (memcmp(buf, expect, sizeof buf) != 0) /* exact bytes, nothing past them, nothing on refusal */
+            abort();
+        break;
+    case 2: { /* guest to guest: the first half of the segments is the destination */
+        size_t nd = count / 2, ns = count - nd;
+        uint64_t dtotal = 0, stotal = 0;
+        ok = allowed(sg, nd, VMMEM_DMA_TO_GUEST, &dtotal) && allowed(sg + nd, ns, VMMEM_DMA_FROM_GUEST, &stotal) &&
+             dtotal == stotal;
+        rc = vmmem_dma_guest_to_guest(dev, sg, nd, sg + nd, ns);
+        if (ok && rc == VMMEM_OK) {
+            if (lists_overlap(sg, nd, sg + nd, ns)) {
+                snapshot(model); /* order-dependent by contract: only success is checked */
+            } else {
+                for (size_t i = 0, at = 0; i < ns; at += sg[nd + i].len, i++)
+                    if (sg[nd + i].len)
+                        memcpy(buf + at, model + (sg[nd + i].addr - window_start()), sg[nd + i].len);
+                for (size_t i = 0, at = 0; i < nd; at += sg[i].len, i++)
+                    if (sg[i].len)
+                        memcpy(model + (sg[i].addr - window_start()), buf + at, sg[i].len);
+            }
+        }
+        break;
+    }
+    default: /* validation alone */
+        ok = allowed(sg, count, (data[0] >> 2) & 1 ? VMMEM_DMA_TO_GUEST : VMMEM_DMA_FROM_GUEST, &total);
+        uint64_t reported = 0;
+        rc = vmmem_dma_check(dev, sg, count, (data[0] >> 2) & 1 ? VMMEM_DMA_TO_GUEST : VMMEM_DMA_FROM_GUEST, &reported);
+        if (rc == VMMEM_OK && reported != total)
+            abort();
+        break;
+    }
+    if ((rc == VMMEM_OK) != (ok != 0) || (rc != VMMEM_OK && !refused_code(rc)))
+        abort();
+    check_all();
+    return 0;
+}
