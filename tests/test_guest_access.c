@@ -694,7 +694,13 @@ static void test_arrays_every_size_and_order(void **state)
     /* larger than the bounce buffer of the general path, across RAM A|B */
     check_array_at(RAM_B - 0xA00, 0x1400 / 8, 8, VMMEM_BIG_ENDIAN);
     check_array_at(RAM_B - 0x7FF, 0x1000 / 2, 2, VMMEM_BIG_ENDIAN);
+    /* over 1 KiB from dev1 into dev2 (4-8-byte accesses only), its first
+     * byte 0x3FE bytes after gpa: written as vmmem_guest_write writes it,
+     * whatever the length, never in pieces a device would refuse */
+    check_array_at(DEV2 - 0x3FE, 515, 2, VMMEM_BIG_ENDIAN);
+    check_array_at(DEV2 - 0x3FC, 260, 4, VMMEM_LITTLE_ENDIAN);
     assert_int_equal(dev1.bad, 0);
+    assert_int_equal(dev2.bad, 0);
 }
 
 /* Arrays agree with the single-value accessors of the same order. */
@@ -776,6 +782,13 @@ static void test_array_errors_move_nothing(void **state)
     const vmmem_byte_order other = VMMEM_HOST_ORDER == VMMEM_LITTLE_ENDIAN ? VMMEM_BIG_ENDIAN : VMMEM_LITTLE_ENDIAN;
     assert_int_equal(vmmem_guest_read_array(gm, RAM_A + 8, host_a, 4, 4, other), VMMEM_EOVERLAP);
     assert_int_equal(vmmem_guest_write_array(gm, RAM_A + 8, host_a + 4, 4, 4, other), VMMEM_EOVERLAP);
+    /* ... exactly the guest bytes, in either order (ROM too), and across regions */
+    assert_int_equal(vmmem_guest_read_array(gm, RAM_A + 8, host_a + 8, 4, 4, other), VMMEM_EOVERLAP);
+    assert_int_equal(vmmem_guest_read_array(gm, RAM_A + 8, host_a + 8, 4, 4, VMMEM_HOST_ORDER), VMMEM_EOVERLAP);
+    assert_int_equal(vmmem_guest_read_array(gm, ROM, host_rom, 4, 4, other), VMMEM_EOVERLAP);
+    assert_int_equal(vmmem_guest_write_array(gm, RAM_A + 8, host_a + 8, 4, 4, other), VMMEM_EOVERLAP);
+    assert_int_equal(vmmem_guest_read_array(gm, RAM_B - 8, host_b + 4, 4, 4, other), VMMEM_EOVERLAP);
+    assert_int_equal(vmmem_guest_write_array(gm, RAM_B - 8, host_a + 0x3000 - 12, 4, 4, other), VMMEM_EOVERLAP);
     assert_memory_equal(values, untouched, sizeof values);
     assert_int_equal(dev2.count, dev2_accesses);
     assert_nothing_changed(before);

@@ -346,10 +346,10 @@ VMMEM_API int vmmem_guest_write_be64(vmmem_guest_memory *gm, vmmem_gpa gpa, uint
  *          with count > 0, elem_size not 2, 4 or 8, order not a
  *          vmmem_byte_order); VMMEM_ERANGE (count * elem_size overflows or
  *          the guest range wraps); VMMEM_EFAULT (a byte not covered);
- *          VMMEM_EOVERLAP (values overlaps the guest RAM it is read from,
- *          when the orders differ); an MMIO callback's code. On an error
- *          found before the read (all but the MMIO codes) values is
- *          untouched. */
+ *          VMMEM_EOVERLAP (values shares a byte with the host memory of
+ *          the guest range, in either byte order); an MMIO callback's
+ *          code. On an error found before the read (all but the MMIO
+ *          codes) values is untouched. */
 VMMEM_API int vmmem_guest_read_array(vmmem_guest_memory *gm, vmmem_gpa gpa, void *values, size_t count,
                                      unsigned elem_size, vmmem_byte_order order);
 
@@ -363,8 +363,11 @@ VMMEM_API int vmmem_guest_read_array(vmmem_guest_memory *gm, vmmem_gpa gpa, void
  *  @param elem_size bytes per element: 2, 4 or 8
  *  @param order     byte order of the elements in guest memory
  *  @return codes as for vmmem_guest_read_array(), plus VMMEM_EPERM when any
- *          byte is ROM; on every error but an MMIO callback's, nothing is
- *          written. */
+ *          byte is ROM and VMMEM_ENOMEM when a write across regions larger
+ *          than 1 KiB cannot get its conversion buffer; on every error but
+ *          an MMIO callback's, nothing is written. Across regions the bytes
+ *          are written as vmmem_guest_write() writes them (the same MMIO
+ *          access sizes). */
 VMMEM_API int vmmem_guest_write_array(vmmem_guest_memory *gm, vmmem_gpa gpa, const void *values, size_t count,
                                       unsigned elem_size, vmmem_byte_order order);
 /** @} */
@@ -372,7 +375,12 @@ VMMEM_API int vmmem_guest_write_array(vmmem_guest_memory *gm, vmmem_gpa gpa, con
 /* ---- dirty tracking ---------------------------------------------------------- */
 
 /** Switches dirty tracking of the RAM region starting at region_gpa on
- *  (enable != 0, with every page clean) or off.
+ *  (enable != 0, with every page clean) or off. Both wait for a grace
+ *  period: every read-side section open on any thread (vmmem_guest_enter(),
+ *  a virtqueue batch, a DMA file transfer in progress) ends first, so do
+ *  not call it while holding a lock such a section may wait for. After
+ *  switching on, a copy of guest memory made after the call returns sees
+ *  every write that the bitmap missed.
  *  @param gm         the address space
  *  @param region_gpa first guest address of the RAM region
  *  @param enable     non-zero to switch tracking on (or to clear every page

@@ -4,19 +4,19 @@
  * its width on the host pointer, so another vCPU thread never sees it torn;
  * anything else (unaligned, MMIO, crossing regions) goes through the checked
  * byte path. Arrays inside one region are one byte-swapping copy (or plain
- * copy) on the host pointer; across regions they go through a stack buffer
- * and the checked path. */
+ * copy) on the host pointer; across regions they are converted in a buffer
+ * and moved by the checked path. */
 #include "guest_internal.h"
 #include "guest_rcu.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <vmmem/memcpy.h>
 #include <vmmem/xlate.h>
 
-/* Arrays that cross regions (or touch MMIO) are converted through a stack
- * buffer of this many bytes: a multiple of every element size, small enough
- * for any thread's stack. */
+/* Arrays that cross regions (or touch MMIO) are converted into a buffer
+ * first: on the stack up to this many bytes, else on the heap. */
 #define ARRAY_BOUNCE_BYTES 1024
 
 #if !defined(__BYTE_ORDER__) || (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__ && __BYTE_ORDER__ != __ORDER_BIG_ENDIAN__)
@@ -177,6 +177,30 @@ static int array_args(vmmem_guest_memory *gm, vmmem_gpa gpa, const void *values,
     return VMMEM_OK;
 }
 
+/* Non-zero when [a, a + len) and [b, b + blen) share a byte. */
+static int host_ranges_overlap(const void *a, size_t len, const void *b, uint64_t blen)
+{
+    uintptr_t x = (uintptr_t)a, y = (uintptr_t)b;
+    return x < y ? y - x < len : x - y < blen;
+}
+
+/* Non-zero when the caller's buffer [values, values + len) shares a byte
+ * with the host memory of guest [gpa, last] (regions from index first on,
+ * the range already checked as covered). */
+static int values_overlap_guest(const guest_map *m, size_t first, vmmem_gpa gpa, vmmem_gpa last, const void *values,
+                                size_t len)
+{
+    for (size_t i = first; i < m->count && m->regions[i]->base <= last; i++) {
+        const guest_region *r = m->regions[i];
+        if (!r->host)
+            continue;
+        vmmem_gpa lo = gpa > r->base ? gpa : r->base, hi = last < r->last ? last : r->last;
+        if (host_ranges_overlap(values, len, r->host + (lo - r->base), hi - lo + 1))
+            return 1;
+    }
+    return 0;
+}
+
 int vmmem_guest_read_array(vmmem_guest_memory *gm, vmmem_gpa gpa, void *values, size_t count, unsigned elem_size,
                            vmmem_byte_order order)
 {
@@ -185,16 +209,24 @@ int vmmem_guest_read_array(vmmem_guest_memory *gm, vmmem_gpa gpa, void *values, 
     if (rc != VMMEM_OK || count == 0)
         return rc;
     const int swap = order != VMMEM_HOST_ORDER;
+    const size_t len = count * elem_size;
     guest_rcu_read_lock();
     const guest_map *m = guest_map_current(gm);
     ptrdiff_t at = guest_map_find(m, gpa);
     const guest_region *r = at >= 0 ? m->regions[at] : NULL;
     if (r && last <= r->last && r->host) {
-        rc = convert_elements(values, r->host + (gpa - r->base), count, elem_size, swap);
+        const unsigned char *from = r->host + (gpa - r->base);
+        rc = host_ranges_overlap(values, len, from, len) ? VMMEM_EOVERLAP
+                                                          : convert_elements(values, from, count, elem_size, swap);
     } else {
-        /* Several regions or MMIO: the bytes in guest order into values
-         * (whole range validated first), then swapped there. */
-        rc = guest_read_locked(m, gpa, last, values);
+        /* Several regions or MMIO: the whole range checked, then the bytes
+         * in guest order into values, then swapped there. */
+        size_t first;
+        rc = guest_map_check_range(m, gpa, last, VMMEM_ACCESS_READ, &first);
+        if (rc == VMMEM_OK && values_overlap_guest(m, first, gpa, last, values, len))
+            rc = VMMEM_EOVERLAP;
+        if (rc == VMMEM_OK)
+            rc = guest_read_locked(m, gpa, last, values);
         if (rc == VMMEM_OK)
             rc = convert_elements(values, values, count, elem_size, swap);
     }
@@ -216,24 +248,30 @@ int vmmem_guest_write_array(vmmem_guest_memory *gm, vmmem_gpa gpa, const void *v
     ptrdiff_t at = guest_map_find(m, gpa);
     const guest_region *r = at >= 0 ? m->regions[at] : NULL;
     if (r && last <= r->last && r->kind == VMMEM_REGION_RAM) {
-        rc = convert_elements(r->host + (gpa - r->base), values, count, elem_size, swap);
+        unsigned char *to = r->host + (gpa - r->base);
+        rc = host_ranges_overlap(values, len, to, len) ? VMMEM_EOVERLAP
+                                                        : convert_elements(to, values, count, elem_size, swap);
         if (rc == VMMEM_OK)
             dirty_note_write(r, gpa - r->base, len);
     } else {
-        /* Several regions or MMIO: validate the whole range, then convert
-         * and write one bounce buffer at a time (the map cannot change
-         * while the read-side section holds it, so each piece is valid). */
+        /* Several regions or MMIO: the whole range checked, the elements
+         * converted into one buffer (on the stack when small), then written
+         * as vmmem_guest_write() would write it: the same pieces, the same
+         * MMIO access sizes. */
         size_t first;
         rc = guest_map_check_range(m, gpa, last, VMMEM_ACCESS_WRITE, &first);
-        unsigned char bounce[ARRAY_BOUNCE_BYTES];
-        const unsigned char *in = values;
-        for (size_t done = 0; rc == VMMEM_OK && done < len;) {
-            size_t n = len - done < sizeof bounce ? len - done : sizeof bounce;
-            rc = convert_elements(bounce, in + done, n / elem_size, elem_size, swap);
-            if (rc == VMMEM_OK)
-                rc = guest_write_locked(m, gpa + done, gpa + done + (n - 1), bounce);
-            done += n;
-        }
+        if (rc == VMMEM_OK && values_overlap_guest(m, first, gpa, last, values, len))
+            rc = VMMEM_EOVERLAP;
+        unsigned char stack_buf[ARRAY_BOUNCE_BYTES];
+        unsigned char *converted = len <= sizeof stack_buf ? stack_buf : NULL;
+        if (rc == VMMEM_OK && !converted && !(converted = malloc(len)))
+            rc = VMMEM_ENOMEM;
+        if (rc == VMMEM_OK)
+            rc = convert_elements(converted, values, count, elem_size, swap);
+        if (rc == VMMEM_OK)
+            rc = guest_write_locked(m, gpa, last, converted);
+        if (converted != stack_buf)
+            free(converted);
     }
     guest_rcu_read_unlock();
     return rc;
