@@ -6,15 +6,21 @@
  * device's MMIO, ROM for reads; never a hole or the device's own window;
  * totals non-zero and within the limit); a refused one changes nothing,
  * guest memory or caller buffer; a successful one moves exactly the model's
- * bytes in list order. The device's own MMIO callbacks abort if reached.
+ * bytes in list order (file reads: the file's bytes, zeros past its end;
+ * file writes: the file holds the model's bytes after). A buffer whose
+ * length is not the list's total is refused. The device's own MMIO
+ * callbacks abort if reached.
  *
  * Input: a header byte (transfer kind, segment count), then segments of 5
  * bytes (address 2 bytes, length 2 bytes, a flag byte); guest-to-guest
  * lists split the segments between destination and source. */
+#define _GNU_SOURCE
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <vmmem/dma.h>
 
@@ -25,6 +31,7 @@
 #define MAX_TOTAL (6u * PAGE)   /* the device's max_total */
 #define MAX_SEGMENTS 12u
 #define SEGMENT_BYTES 5u
+#define FILE_BYTES (3u * PAGE) /* the file read from; reads may run past its end */
 
 /* Page kinds of the window, page by page from BASE - PAGE. */
 enum kind { HOLE, RAM, ROM, OTHER_MMIO, OWN_MMIO };
@@ -35,6 +42,9 @@ static vmmem_dma_device *dev;
 static unsigned char *host[PAGES]; /* RAM and ROM pages */
 static unsigned char other[PAGE];  /* the other device's bytes */
 static unsigned char model[WINDOW];
+static int in_fd, out_fd; /* memfds: the file read from, the file written to */
+
+static unsigned char file_byte(uint64_t at) { return (unsigned char)(at * 13 + 7); }
 
 static uint64_t window_start(void) { return BASE - PAGE; }
 
@@ -79,6 +89,13 @@ static void setup(void)
         abort();
     const vmmem_dma_config cfg = {gm, own, PAGE, MAX_TOTAL};
     if (vmmem_dma_device_create(&cfg, &dev) != VMMEM_OK)
+        abort();
+    static unsigned char content[FILE_BYTES];
+    for (unsigned i = 0; i < FILE_BYTES; i++)
+        content[i] = file_byte(i);
+    in_fd = memfd_create("fuzz_dma_in", 0);
+    out_fd = memfd_create("fuzz_dma_out", 0);
+    if (in_fd < 0 || out_fd < 0 || pwrite(in_fd, content, FILE_BYTES, 0) != (ssize_t)FILE_BYTES)
         abort();
     for (unsigned p = 0; p < PAGES; p++)
         if (page_kind[p] == RAM || page_kind[p] == ROM) {
@@ -190,10 +207,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static unsigned char buf[MAX_TOTAL + 64], expect[MAX_TOTAL + 64];
     uint64_t total = 0;
     int rc, ok;
-    switch (data[0] % 4) {
+    const int wrong_length = data[0] >= 0xF0; /* a valid list, a buffer one byte off */
+    switch (data[0] % 6) {
     case 0: { /* into guest memory from a buffer */
         ok = allowed(sg, count, VMMEM_DMA_TO_GUEST, &total);
         size_t len = ok ? (size_t)total : data[0] % 64;
+        if (ok && wrong_length) {
+            len = (data[0] >> 1) & 1 ? len + 1 : len - 1;
+            ok = 0;
+        }
         for (size_t i = 0; i < len; i++)
             buf[i] = (unsigned char)(data[0] + i * 3);
         rc = vmmem_dma_to_guest(dev, sg, count, buf, len);
@@ -207,7 +229,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ok = allowed(sg, count, VMMEM_DMA_FROM_GUEST, &total);
         memset(buf, 0xEE, sizeof buf);
         memcpy(expect, buf, sizeof buf);
-        rc = vmmem_dma_from_guest(dev, sg, count, buf, ok ? (size_t)total : 16);
+        size_t want = ok ? (size_t)total : 16;
+        if (ok && wrong_length) {
+            want = (data[0] >> 1) & 1 ? want + 1 : want - 1;
+            ok = 0;
+        }
+        rc = vmmem_dma_from_guest(dev, sg, count, buf, want);
         if (ok)
             for (size_t i = 0, at = 0; i < count; at += sg[i].len, i++)
                 if (sg[i].len)
@@ -232,6 +259,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     if (sg[i].len)
                         memcpy(model + (sg[i].addr - window_start()), buf + at, sg[i].len);
             }
+        }
+        break;
+    }
+    case 3: { /* a file into guest memory, from an offset that may run past its end */
+        ok = allowed(sg, count, VMMEM_DMA_TO_GUEST, &total);
+        uint64_t offset = (uint64_t)data[0] * 97 % (2 * FILE_BYTES), got = 0;
+        rc = vmmem_dma_read_file(dev, sg, count, in_fd, offset, &got);
+        if (ok && rc == VMMEM_OK) {
+            uint64_t expect_got = offset >= FILE_BYTES ? 0 : FILE_BYTES - offset;
+            if (got != (expect_got < total ? expect_got : total))
+                abort();
+            for (size_t i = 0, at = 0; i < count; at += sg[i].len, i++)
+                for (uint64_t b = 0; b < sg[i].len; b++)
+                    model[sg[i].addr - window_start() + b] =
+                        offset + at + b < FILE_BYTES ? file_byte(offset + at + b) : 0;
+        }
+        break;
+    }
+    case 4: { /* guest memory into a file: the file holds the listed bytes after */
+        ok = allowed(sg, count, VMMEM_DMA_FROM_GUEST, &total);
+        uint64_t offset = (uint64_t)data[0] * 31 % FILE_BYTES;
+        if (ftruncate(out_fd, 0) != 0)
+            abort();
+        rc = vmmem_dma_write_file(dev, sg, count, out_fd, offset);
+        if (ok && rc == VMMEM_OK) {
+            for (size_t i = 0, at = 0; i < count; at += sg[i].len, i++)
+                if (sg[i].len)
+                    memcpy(expect + at, model + (sg[i].addr - window_start()), sg[i].len);
+            if (pread(out_fd, buf, (size_t)total, (off_t)offset) != (ssize_t)total ||
+                memcmp(buf, expect, (size_t)total) != 0)
+                abort();
+        } else if (lseek(out_fd, 0, SEEK_END) != 0) {
+            abort(); /* a refused list wrote nothing */
         }
         break;
     }
