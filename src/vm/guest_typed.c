@@ -17,7 +17,7 @@
 
 /* Arrays that cross regions (or touch MMIO) are converted into a buffer
  * first: on the stack up to this many bytes, else on the heap. */
-#define ARRAY_BOUNCE_BYTES 1024
+#define ARRAY_STACK_BYTES 1024
 
 #if !defined(__BYTE_ORDER__) || (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__ && __BYTE_ORDER__ != __ORDER_BIG_ENDIAN__)
 #error "guest_typed.c needs the compiler's __BYTE_ORDER__"
@@ -262,7 +262,7 @@ int vmmem_guest_write_array(vmmem_guest_memory *gm, vmmem_gpa gpa, const void *v
         rc = guest_map_check_range(m, gpa, last, VMMEM_ACCESS_WRITE, &first);
         if (rc == VMMEM_OK && values_overlap_guest(m, first, gpa, last, values, len))
             rc = VMMEM_EOVERLAP;
-        unsigned char stack_buf[ARRAY_BOUNCE_BYTES];
+        unsigned char stack_buf[ARRAY_STACK_BYTES];
         unsigned char *converted = len <= sizeof stack_buf ? stack_buf : NULL;
         if (rc == VMMEM_OK && !converted && !(converted = malloc(len)))
             rc = VMMEM_ENOMEM;
