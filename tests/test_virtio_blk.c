@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -372,6 +373,53 @@ static void test_batch_of_requests_in_one_kick(void **state)
         assert_memory_equal(got, image_copy + r[i].sector * SECTOR, sizeof got);
     }
     kick_expect(0); /* nothing left */
+}
+
+/* The device keeps what it looked up (the rings' host addresses, the last
+ * region) from one kick to the next while the region map is unchanged.
+ * Here the RAM holding rings and buffers is replaced, with the same
+ * contents, by RAM at another host address between two kicks: the second
+ * request must be served from and into the new RAM, and the old mapping is
+ * gone (a device still using it would fault or write nowhere visible). */
+static void test_ram_replaced_between_kicks(void **state)
+{
+    (void)state;
+    unsigned char got[16384];
+    request r = { VMMEM_VIRTIO_BLK_T_IN, 40, DATA, sizeof got, 4096, 0, 0 };
+    uint16_t head = build(&r);
+    post(head);
+    kick_expect(1);
+    expect_used(head, sizeof got + 1);
+
+    void *old_host;
+    vmmem_guest_enter(gm);
+    assert_int_equal(vmmem_guest_translate(gm, 0, 1, VMMEM_ACCESS_READ, &old_host), VMMEM_OK);
+    vmmem_guest_exit(gm);
+    unsigned char *saved = malloc(RAM_SIZE);
+    assert_non_null(saved);
+    assert_int_equal(vmmem_guest_read(gm, 0, saved, RAM_SIZE), VMMEM_OK);
+    assert_int_equal(vmmem_guest_remove_region(gm, 0), VMMEM_OK);
+    /* Holds the old range, so that the new RAM cannot be mapped there. */
+    void *hold = mmap(old_host, RAM_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_ptr_equal(hold, old_host);
+    assert_int_equal(vmmem_guest_add_ram(gm, 0, RAM_SIZE, NULL), VMMEM_OK);
+    assert_int_equal(vmmem_guest_write(gm, 0, saved, RAM_SIZE), VMMEM_OK);
+    void *new_host;
+    vmmem_guest_enter(gm);
+    assert_int_equal(vmmem_guest_translate(gm, 0, 1, VMMEM_ACCESS_READ, &new_host), VMMEM_OK);
+    vmmem_guest_exit(gm);
+    assert_ptr_not_equal(new_host, old_host);
+    munmap(hold, RAM_SIZE); /* the old host range is unmapped again */
+
+    request r2 = { VMMEM_VIRTIO_BLK_T_IN, 90, DATA + 0x40000u, sizeof got, 4096, 0, 1 };
+    head = build(&r2);
+    post(head);
+    kick_expect(1);
+    expect_used(head, sizeof got + 1);
+    assert_int_equal(rd8(STATUS + 1), VMMEM_VIRTIO_BLK_S_OK);
+    read_data(&r2, got);
+    assert_memory_equal(got, image_copy + r2.sector * SECTOR, sizeof got);
+    free(saved);
 }
 
 /* VIRTIO_F_ANY_LAYOUT: header and data in one readable descriptor; data
@@ -804,6 +852,7 @@ int main(void)
         T(test_writes_direct),
         T(test_writes_indirect),
         T(test_batch_of_requests_in_one_kick),
+        T(test_ram_replaced_between_kicks),
         T(test_any_layout),
         T(test_flush_and_get_id),
         T(test_bad_requests_get_ioerr),

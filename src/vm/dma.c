@@ -15,10 +15,14 @@
 static GUARD_TLS const vmmem_dma_device *mmio_stack[VMMEM_DMA_MAX_MMIO_NESTING];
 static GUARD_TLS unsigned mmio_depth;
 
-/* The thread's session (see dma_session_begin()): gm NULL when none. */
+/* The thread's session (see dma_session_begin()): gm NULL when none. The
+ * cache outlives the session: the next session keeps it when it sees the
+ * map generation the cache was started under (every lookup made since came
+ * from that map, since a later map would have a different generation). */
 static GUARD_TLS struct {
     vmmem_guest_memory *gm;
     dma_region_cache cache;
+    uint64_t cache_generation;
 } session;
 
 int dma_thread_in_mmio(const vmmem_dma_device *dev)
@@ -82,7 +86,11 @@ void dma_session_begin(vmmem_guest_memory *gm)
 {
     if (!session.gm) {
         session.gm = gm;
-        session.cache.valid = 0;
+        uint64_t generation = guest_map_generation(gm);
+        if (session.cache_generation != generation) {
+            session.cache.valid = 0;
+            session.cache_generation = generation;
+        }
     }
 }
 
@@ -109,7 +117,7 @@ void dma_transfer_exit(vmmem_guest_memory *gm, const dma_region_cache *cache, co
 
 int dma_region_lookup(vmmem_guest_memory *gm, dma_region_cache *cache, vmmem_gpa gpa)
 {
-    cache->valid = vmmem_guest_region_at(gm, gpa, &cache->info) == VMMEM_OK;
+    cache->valid = guest_region_info_locked(gm, gpa, &cache->info) == VMMEM_OK;
     return cache->valid;
 }
 
@@ -131,29 +139,30 @@ void dma_dirty_add(vmmem_guest_memory *gm, dma_dirty_run *run, vmmem_gpa gpa, ui
     run->len = len;
 }
 
-/* Checks one non-empty segment against the device's own window and the
- * region map. */
-static int check_segment(const vmmem_dma_device *dev, dma_region_cache *cache, const vmmem_dma_segment *s,
-                         vmmem_dma_direction dir)
+int dma_check_regions(const vmmem_dma_device *dev, dma_region_cache *cache, const vmmem_dma_segment *sg,
+                      size_t count, vmmem_dma_direction dir)
 {
-    vmmem_gpa last = s->addr + (s->len - 1);
-    if (dev->has_window && s->addr <= dev->window_last && dev->window_first <= last)
-        return VMMEM_EPERM;
-    vmmem_gpa gpa = s->addr;
-    uint64_t left = s->len;
-    while (left) {
-        dma_piece piece;
-        int rc = dma_resolve_piece(dev->gm, cache, gpa, left, dir, &piece);
-        if (rc != VMMEM_OK)
-            return rc;
-        gpa += piece.len;
-        left -= piece.len;
+    for (size_t i = 0; i < count; i++) {
+        if (sg[i].len == 0)
+            continue;
+        if (dma_in_own_window(dev, &sg[i]))
+            return VMMEM_EPERM;
+        vmmem_gpa gpa = sg[i].addr;
+        uint64_t left = sg[i].len;
+        while (left) {
+            dma_piece piece;
+            int rc = dma_resolve_piece(dev->gm, cache, gpa, left, dir, &piece);
+            if (rc != VMMEM_OK)
+                return rc;
+            gpa += piece.len;
+            left -= piece.len;
+        }
     }
     return VMMEM_OK;
 }
 
-int dma_check_locked(vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t count, vmmem_dma_direction dir,
-                     uint64_t *total, dma_region_cache *cache)
+int dma_check_lengths(const vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t count,
+                      vmmem_dma_direction dir, uint64_t *total)
 {
     if (!dev || !sg || count == 0 || count > VMMEM_DMA_MAX_SEGMENTS)
         return VMMEM_EINVAL;
@@ -161,8 +170,6 @@ int dma_check_locked(vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t 
         return VMMEM_EINVAL;
     if (dma_thread_in_mmio(dev))
         return VMMEM_EBUSY;
-    /* Arithmetic first (cheap, and a hostile length is refused before any
-     * region lookup), then the region map. */
     uint64_t sum = 0;
     for (size_t i = 0; i < count; i++) {
         if (sg[i].len == 0)
@@ -175,16 +182,22 @@ int dma_check_locked(vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t 
     }
     if (sum == 0)
         return VMMEM_EINVAL;
-    for (size_t i = 0; i < count; i++) {
-        if (sg[i].len == 0)
-            continue;
-        int rc = check_segment(dev, cache, &sg[i], dir);
-        if (rc != VMMEM_OK)
-            return rc;
-    }
-    if (total)
-        *total = sum;
+    *total = sum;
     return VMMEM_OK;
+}
+
+int dma_check_locked(vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t count, vmmem_dma_direction dir,
+                     uint64_t *total, dma_region_cache *cache)
+{
+    /* Arithmetic first (cheap, and a hostile length is refused before any
+     * region lookup), then the region map. */
+    uint64_t sum;
+    int rc = dma_check_lengths(dev, sg, count, dir, &sum);
+    if (rc == VMMEM_OK)
+        rc = dma_check_regions(dev, cache, sg, count, dir);
+    if (rc == VMMEM_OK && total)
+        *total = sum;
+    return rc;
 }
 
 int vmmem_dma_check(vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t count,

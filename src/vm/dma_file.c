@@ -12,9 +12,9 @@
 /* A run of consecutive RAM pieces, moved by one preadv()/pwritev(). The
  * pieces' guest ranges are kept to mark them dirty after a read. */
 typedef struct ram_batch {
+    int count; /* first: the lines a small transfer touches stay together */
     struct iovec iov[VMMEM_DMA_MAX_SEGMENTS];
     vmmem_dma_segment range[VMMEM_DMA_MAX_SEGMENTS];
-    int count;
 } ram_batch;
 
 /* Where a file transfer stands. */
@@ -124,10 +124,10 @@ static int flush_batch(file_io *io, vmmem_dma_direction dir)
 }
 
 /* Adds a RAM piece to the batch; a piece that continues the previous one in
- * both guest and host memory extends it (fewer iovecs for the kernel). */
-static int add_to_batch(file_io *io, vmmem_dma_direction dir, vmmem_gpa gpa, unsigned char *host, uint64_t len)
+ * both guest and host memory extends it (fewer iovecs for the kernel).
+ * Returns 0, adding nothing, when the batch is full. */
+static int batch_add(ram_batch *b, vmmem_gpa gpa, unsigned char *host, uint64_t len)
 {
-    ram_batch *b = &io->batch;
     if (b->count) {
         struct iovec *last = &b->iov[b->count - 1];
         vmmem_dma_segment *range = &b->range[b->count - 1];
@@ -135,22 +135,67 @@ static int add_to_batch(file_io *io, vmmem_dma_direction dir, vmmem_gpa gpa, uns
             last->iov_len <= SSIZE_MAX - len) {
             last->iov_len += (size_t)len;
             range->len += len;
-            return VMMEM_OK;
+            return 1;
         }
     }
-    if (b->count == VMMEM_DMA_MAX_SEGMENTS) {
-        int rc = flush_batch(io, dir);
-        if (rc != VMMEM_OK)
-            return rc;
-    }
+    if (b->count == VMMEM_DMA_MAX_SEGMENTS)
+        return 0;
     b->iov[b->count] = (struct iovec){ host, (size_t)len };
     b->range[b->count] = (vmmem_dma_segment){ gpa, len };
     b->count++;
+    return 1;
+}
+
+/* batch_add(), moving the batch first when it is full. */
+static int add_to_batch(file_io *io, vmmem_dma_direction dir, vmmem_gpa gpa, unsigned char *host, uint64_t len)
+{
+    if (batch_add(&io->batch, gpa, host, len))
+        return VMMEM_OK;
+    int rc = flush_batch(io, dir);
+    if (rc == VMMEM_OK)
+        batch_add(&io->batch, gpa, host, len); /* the batch is empty now */
+    return rc;
+}
+
+/* What gather_ram() returns when the list needs the general path. */
+#define GATHER_GENERAL 1
+
+/* The common case in one pass: checks the list's regions exactly as
+ * dma_check_regions() does (same order, so the same first error) and
+ * gathers its pieces into the empty io->batch as it goes. Returns VMMEM_OK
+ * when the list is valid and the batch holds all of it, a check's error,
+ * or GATHER_GENERAL, with the batch emptied, when a piece is MMIO or the
+ * pieces outnumber the batch's iovecs: the caller then checks and moves the
+ * list the general way. */
+static int gather_ram(const vmmem_dma_device *dev, dma_region_cache *cache, const vmmem_dma_segment *sg,
+                      size_t count, vmmem_dma_direction dir, ram_batch *b)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (sg[i].len == 0)
+            continue;
+        if (dma_in_own_window(dev, &sg[i]))
+            return VMMEM_EPERM;
+        vmmem_gpa gpa = sg[i].addr;
+        uint64_t left = sg[i].len;
+        while (left) {
+            dma_piece piece;
+            int rc = dma_resolve_piece(dev->gm, cache, gpa, left, dir, &piece);
+            if (rc != VMMEM_OK)
+                return rc;
+            if (piece.kind == VMMEM_REGION_MMIO || !batch_add(b, gpa, piece.host, piece.len)) {
+                b->count = 0;
+                return GATHER_GENERAL;
+            }
+            gpa += piece.len;
+            left -= piece.len;
+        }
+    }
     return VMMEM_OK;
 }
 
-/* Moves an MMIO piece through the bounce buffer. */
-static int bounce_mmio(file_io *io, vmmem_gpa gpa, uint64_t len, vmmem_dma_direction dir)
+/* Moves an MMIO piece through the bounce buffer. Not inlined: the buffer
+ * stays off the stack frame of transfers that never need it. */
+__attribute__((noinline)) static int bounce_mmio(file_io *io, vmmem_gpa gpa, uint64_t len, vmmem_dma_direction dir)
 {
     unsigned char bounce[VMMEM_DMA_BOUNCE_SIZE];
     while (len) {
@@ -175,7 +220,10 @@ static int bounce_mmio(file_io *io, vmmem_gpa gpa, uint64_t len, vmmem_dma_direc
 }
 
 /* The whole transfer runs in one read-side section (its own, or the
- * session's): the list is validated, then moved, against the same regions. */
+ * session's): the list is validated, then moved, against the same regions.
+ * A list of RAM pieces only is gathered while it is checked and moved by
+ * one call; otherwise the check is redone and the list moved piece by
+ * piece, MMIO through the bounce buffer. */
 static int file_transfer(vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t count, int fd,
                          uint64_t offset, vmmem_dma_direction dir, uint64_t *file_bytes)
 {
@@ -191,14 +239,23 @@ static int file_transfer(vmmem_dma_device *dev, const vmmem_dma_segment *sg, siz
     dma_region_cache local;
     dma_region_cache *cache = dma_transfer_enter(io.gm, &local);
     uint64_t total;
-    int rc = dma_check_locked(dev, sg, count, dir, &total, cache);
+    int rc = dma_check_lengths(dev, sg, count, dir, &total);
+    int general = 0;
+    if (rc == VMMEM_OK) {
+        rc = gather_ram(dev, cache, sg, count, dir, &io.batch);
+        general = rc == GATHER_GENERAL;
+        if (general)
+            rc = dma_check_regions(dev, cache, sg, count, dir);
+    }
     if (rc == VMMEM_OK && (fd < 0 || offset > (uint64_t)INT64_MAX || total > (uint64_t)INT64_MAX - offset))
         rc = VMMEM_EINVAL;
     dma_cursor cur;
     dma_cursor_init(&cur, sg, count);
     vmmem_gpa gpa = 0;
     uint64_t span;
-    while (rc == VMMEM_OK && (span = dma_cursor_span(&cur, &gpa)) != 0) {
+    /* At this point the whole list is valid; unless general, the batch
+     * holds all of it. */
+    while (rc == VMMEM_OK && general && (span = dma_cursor_span(&cur, &gpa)) != 0) {
         dma_piece piece;
         rc = dma_resolve_piece(io.gm, cache, gpa, span, dir, &piece);
         if (rc != VMMEM_OK)

@@ -110,6 +110,23 @@ void dma_session_end(vmmem_guest_memory *gm);   /* call before the matching exit
 dma_region_cache *dma_transfer_enter(vmmem_guest_memory *gm, dma_region_cache *local);
 void dma_transfer_exit(vmmem_guest_memory *gm, const dma_region_cache *cache, const dma_region_cache *local);
 
+/* The first half of dma_check_locked(): the arguments, the guard and the
+ * lengths (no wrap, total within max_total and not 0, in *total). */
+int dma_check_lengths(const vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t count,
+                      vmmem_dma_direction dir, uint64_t *total);
+
+/* The second half: no segment touches the device's own window, and every
+ * piece lies in a region that dir may access (the first problem, in list
+ * order, is returned). */
+int dma_check_regions(const vmmem_dma_device *dev, dma_region_cache *cache, const vmmem_dma_segment *sg,
+                      size_t count, vmmem_dma_direction dir);
+
+/* Whether the non-empty segment s overlaps the device's own MMIO window. */
+static inline int dma_in_own_window(const vmmem_dma_device *dev, const vmmem_dma_segment *s)
+{
+    return dev->has_window && s->addr <= dev->window_last && dev->window_first <= s->addr + (s->len - 1);
+}
+
 /* vmmem_dma_check() for a caller already inside vmmem_guest_enter(dev->gm);
  * fills the cache for the transfer that follows in the same section. */
 int dma_check_locked(vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t count, vmmem_dma_direction dir,

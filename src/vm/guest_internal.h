@@ -70,6 +70,7 @@ typedef struct guest_region {
 } guest_region;
 
 typedef struct guest_map {
+    uint64_t generation; /* unique in the process: no two maps, of any guest memory, share one */
     size_t count;
     guest_region *regions[]; /* sorted by base, pairwise disjoint */
 } guest_map;
@@ -84,6 +85,16 @@ struct vmmem_guest_memory {
 static inline const guest_map *guest_map_current(vmmem_guest_memory *gm)
 {
     return atomic_load_explicit(&gm->map, memory_order_acquire);
+}
+
+/* The generation of gm's current map: seeing a generation again means the
+ * same guest memory with the same regions at the same host addresses, so
+ * what was looked up under it (host pointers, region bounds) is valid in
+ * any read-side section that sees it again. Call inside a read-side
+ * section. */
+static inline uint64_t guest_map_generation(vmmem_guest_memory *gm)
+{
+    return guest_map_current(gm)->generation;
 }
 
 /* Index of the region containing gpa, or -1 (binary search, O(log n)). */
@@ -111,6 +122,10 @@ static inline int guest_range_last(vmmem_gpa gpa, uint64_t len, vmmem_gpa *last)
     *last = gpa + (len - 1);
     return VMMEM_OK;
 }
+
+/* vmmem_guest_region_at() for a caller inside a read-side section (no
+ * nested section): VMMEM_OK or VMMEM_EFAULT. */
+int guest_region_info_locked(vmmem_guest_memory *gm, vmmem_gpa gpa, vmmem_region_info *out);
 
 /* Checks that every byte of [gpa, last] is covered by regions of m and, for
  * VMMEM_ACCESS_WRITE, that none is ROM and each MMIO piece can be written

@@ -11,11 +11,17 @@
 char guest_rcu_tsan_token;
 #endif
 
+/* The last map generation handed out, by any guest memory of the process. */
+static _Atomic uint64_t last_generation;
+
+/* A map of `count` regions (to be filled in) with a new generation. */
 static guest_map *map_alloc(size_t count)
 {
     guest_map *m = malloc(sizeof *m + count * sizeof m->regions[0]);
-    if (m)
+    if (m) {
+        m->generation = atomic_fetch_add_explicit(&last_generation, 1, memory_order_relaxed) + 1;
         m->count = count;
+    }
     return m;
 }
 
@@ -227,23 +233,27 @@ int vmmem_guest_remove_region(vmmem_guest_memory *gm, vmmem_gpa gpa)
     return VMMEM_OK;
 }
 
+int guest_region_info_locked(vmmem_guest_memory *gm, vmmem_gpa gpa, vmmem_region_info *out)
+{
+    const guest_map *m = guest_map_current(gm);
+    ptrdiff_t at = guest_map_find(m, gpa);
+    if (at < 0)
+        return VMMEM_EFAULT;
+    const guest_region *r = m->regions[at];
+    out->kind = r->kind;
+    out->base = r->base;
+    out->size = r->size;
+    out->host = r->host;
+    out->mmio = r->kind == VMMEM_REGION_MMIO ? &r->mmio : NULL;
+    return VMMEM_OK;
+}
+
 int vmmem_guest_region_at(vmmem_guest_memory *gm, vmmem_gpa gpa, vmmem_region_info *out)
 {
     if (!gm || !out)
         return VMMEM_EINVAL;
-    int rc = VMMEM_EFAULT;
     guest_rcu_read_lock();
-    const guest_map *m = guest_map_current(gm);
-    ptrdiff_t at = guest_map_find(m, gpa);
-    if (at >= 0) {
-        const guest_region *r = m->regions[at];
-        out->kind = r->kind;
-        out->base = r->base;
-        out->size = r->size;
-        out->host = r->host;
-        out->mmio = r->kind == VMMEM_REGION_MMIO ? &r->mmio : NULL;
-        rc = VMMEM_OK;
-    }
+    int rc = guest_region_info_locked(gm, gpa, out);
     guest_rcu_read_unlock();
     return rc;
 }

@@ -28,9 +28,13 @@ struct vmmem_virtq {
     uint16_t last_avail; /* next available ring slot the device reads */
     uint16_t used_idx;   /* the used index last published */
     int broken;
-    /* Inside vmmem_virtq_begin() / vmmem_virtq_end(): the rings' host
-     * addresses, translated once, valid until the batch's section ends. */
+    /* The rings' host addresses, translated under map generation
+     * rings_generation (when rings_mapped): a batch (vmmem_virtq_begin() to
+     * vmmem_virtq_end()) that sees the same generation uses them without
+     * translating again (guest_map_generation()). */
     int in_batch;
+    int rings_mapped;
+    uint64_t rings_generation;
     unsigned char *desc_host, *avail_host, *used_host;
 };
 
@@ -217,10 +221,16 @@ int vmmem_virtq_begin(vmmem_virtq *vq)
     if (vq->in_batch || dma_thread_in_mmio(vq->dma))
         return VMMEM_EBUSY;
     vmmem_guest_enter(vq->gm);
-    int rc = map_rings(vq, &vq->desc_host, &vq->avail_host, &vq->used_host);
-    if (rc != VMMEM_OK) {
-        vmmem_guest_exit(vq->gm);
-        return fail(vq, rc);
+    uint64_t generation = guest_map_generation(vq->gm);
+    if (!vq->rings_mapped || vq->rings_generation != generation) {
+        vq->rings_mapped = 0;
+        int rc = map_rings(vq, &vq->desc_host, &vq->avail_host, &vq->used_host);
+        if (rc != VMMEM_OK) {
+            vmmem_guest_exit(vq->gm);
+            return fail(vq, rc);
+        }
+        vq->rings_mapped = 1;
+        vq->rings_generation = generation;
     }
     vq->in_batch = 1;
     dma_session_begin(vq->gm); /* the batch's transfers share its section */
