@@ -2,10 +2,12 @@
  * block device (descriptor chain in guest memory, DMA with preadv straight
  * into guest RAM, status, used ring) against pread() into a plain host
  * buffer of the same size, from the same warm file, for 4 KiB, 64 KiB and
- * 1 MiB requests. The device runs with the data in 4 KiB segments (one per
- * guest page, as a guest's scatterlist) and in one segment. A control row,
- * pread straight into the guest's data buffer, separates what the
- * destination memory costs from what the device adds.
+ * 1 MiB requests. The device runs with the data in one segment, in 4 KiB
+ * descriptors on contiguous guest pages, and in 4 KiB descriptors on
+ * scattered guest pages (every other page: one iovec each for the kernel).
+ * Two control rows separate what the destination costs from what the
+ * device adds: pread() straight into the guest's data buffer, and preadv()
+ * straight into the scattered guest pages.
  *
  * Method: rounds interleave the paths (the order rotates); each round times a batch of
  * requests per path; the report gives the median ns per request over the
@@ -17,7 +19,7 @@
  *
  * Usage: vmmem-blk-bench [--quick] [--rounds N] [--size BYTES] [--file PATH]
  *   --size  one request size only (a multiple of 512, at most 1 MiB)
- *   --file  where to create the 64 MiB image (it must not exist; it is
+ *   --file  where to create the 128 MiB image (it must not exist; it is
  *           removed at once); default: a temporary file in $TMPDIR or /tmp */
 #include <endian.h>
 #include <errno.h>
@@ -27,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <vmmem/virtio_blk.h>
@@ -35,7 +38,7 @@
 #include "bench_stats.h"
 
 /* Guest layout and sizes. */
-#define IMAGE_BYTES (64u << 20)  /* larger than L2, within the page cache */
+#define IMAGE_BYTES (128u << 20) /* larger than L3, within the page cache */
 #define RAM_BYTES (8u << 20)
 #define QSIZE 512u               /* 1 MiB in 4 KiB pages + header + status fits */
 #define DESC 0x1000u
@@ -44,8 +47,9 @@
 #define HEADER 0x8000u
 #define STATUS 0x8100u
 #define RING_PAGES 0x10000u      /* the rings, header and status lie below this */
-#define DATA 0x100000u           /* the guest's data buffer: 1 MiB, page aligned */
+#define DATA 0x100000u           /* the guest's data buffers: 2 MiB from here, page aligned */
 #define PAGE 4096u
+#define SCATTER_STRIDE (2 * PAGE) /* scattered pages: every other guest page */
 #define MAX_REQUEST (1u << 20)
 
 /* Bytes moved per path per round: enough requests that the clock reads are
@@ -80,16 +84,17 @@ static void put_desc(uint16_t i, uint64_t addr, uint32_t len, uint16_t flags, ui
     check(vmmem_guest_write_le16(gm, d + 14, next), "descriptor");
 }
 
-/* The guest driver's chain for an IN of `bytes` into DATA, in segments of
- * `seg` bytes: header, data, status. It stays in place for every request of
- * that shape; only the header's sector changes. */
-static void build_chain(uint32_t bytes, uint32_t seg)
+/* The guest driver's chain for an IN of `bytes` into DATA, in descriptors
+ * of `seg` bytes placed `stride` bytes apart: header, data, status. It
+ * stays in place for every request of that shape; only the header's sector
+ * changes. */
+static void build_chain(uint32_t bytes, uint32_t seg, uint32_t stride)
 {
     uint16_t n = (uint16_t)((bytes + seg - 1) / seg);
     put_desc(0, HEADER, 16, VMMEM_VIRTQ_DESC_F_NEXT, 1);
     for (uint16_t i = 0; i < n; i++)
-        put_desc((uint16_t)(1 + i), DATA + (uint64_t)i * seg, seg, VMMEM_VIRTQ_DESC_F_WRITE | VMMEM_VIRTQ_DESC_F_NEXT,
-                 (uint16_t)(2 + i));
+        put_desc((uint16_t)(1 + i), DATA + (uint64_t)i * stride, seg,
+                 VMMEM_VIRTQ_DESC_F_WRITE | VMMEM_VIRTQ_DESC_F_NEXT, (uint16_t)(2 + i));
     put_desc((uint16_t)(1 + n), STATUS, 1, VMMEM_VIRTQ_DESC_F_WRITE, 0);
     check(vmmem_guest_write_le32(gm, HEADER, VMMEM_VIRTIO_BLK_T_IN), "header");
     check(vmmem_guest_write_le32(gm, HEADER + 4, 0), "header");
@@ -133,21 +138,50 @@ static void host_read(int fd, void *buf, size_t bytes, uint64_t offset)
     }
 }
 
-enum { PATH_PREAD, PATH_PREAD_GUEST, PATH_DEV_PAGES, PATH_DEV_ONE, PATHS };
-static const char *const path_names[PATHS] = { "pread", "pread into guest RAM", "device, 4 KiB segments",
-                                               "device, 1 segment" };
+/* Fills the control's iovecs: the scattered guest pages of a request of
+ * `bytes` (inside a read-side section, like the device's). */
+static int scattered_iov(struct iovec *iov, uint32_t bytes)
+{
+    int n = 0;
+    for (uint32_t done = 0; done < bytes; done += PAGE, n++) {
+        void *p;
+        uint32_t len = bytes - done < PAGE ? bytes - done : PAGE;
+        check(vmmem_guest_translate(gm, DATA + (uint64_t)n * SCATTER_STRIDE, len, VMMEM_ACCESS_WRITE, &p), "data");
+        iov[n] = (struct iovec){ p, len };
+    }
+    return n;
+}
+
+static void host_readv(int fd, const struct iovec *iov, int count, size_t bytes, uint64_t offset)
+{
+    ssize_t n = preadv(fd, iov, count, (off_t)offset);
+    if (n != (ssize_t)bytes) /* a warm regular file: no short reads */
+        fail("preadv", 0);
+}
+
+enum { PATH_PREAD, PATH_PREAD_GUEST, PATH_PREADV_SCATTERED, PATH_DEV_ONE, PATH_DEV_PAGES, PATH_DEV_SCATTERED, PATHS };
+static const char *const path_names[PATHS] = { "pread", "pread into guest RAM", "preadv, scattered pages",
+                                               "device, 1 segment", "device, 4 KiB pages", "device, scattered pages" };
 
 /* ns per request of one batch on one path. */
 static double run_batch(int path, int fd, unsigned char *host, uint32_t bytes, unsigned count, uint64_t *cursor)
 {
-    if (path == PATH_DEV_PAGES) /* the driver's chain is set up once, not timed */
-        build_chain(bytes, bytes < PAGE ? bytes : PAGE);
-    else if (path == PATH_DEV_ONE)
-        build_chain(bytes, bytes);
+    uint32_t page = bytes < PAGE ? bytes : PAGE;
+    if (path == PATH_DEV_ONE) /* the driver's chain is set up once, not timed */
+        build_chain(bytes, bytes, bytes);
+    else if (path == PATH_DEV_PAGES)
+        build_chain(bytes, page, page);
+    else if (path == PATH_DEV_SCATTERED)
+        build_chain(bytes, page, SCATTER_STRIDE);
     void *guest_data = NULL;
-    if (path == PATH_PREAD_GUEST) { /* the control: the device's destination without the device */
+    static struct iovec iov[MAX_REQUEST / PAGE];
+    int iov_count = 0;
+    if (path == PATH_PREAD_GUEST || path == PATH_PREADV_SCATTERED) { /* the controls */
         vmmem_guest_enter(gm);
-        check(vmmem_guest_translate(gm, DATA, MAX_REQUEST, VMMEM_ACCESS_WRITE, &guest_data), "data");
+        if (path == PATH_PREAD_GUEST)
+            check(vmmem_guest_translate(gm, DATA, MAX_REQUEST, VMMEM_ACCESS_WRITE, &guest_data), "data");
+        else
+            iov_count = scattered_iov(iov, bytes);
     }
     double t0 = bench_now_ns();
     for (unsigned i = 0; i < count; i++) {
@@ -157,11 +191,13 @@ static double run_batch(int path, int fd, unsigned char *host, uint32_t bytes, u
             host_read(fd, host, bytes, offset);
         else if (path == PATH_PREAD_GUEST)
             host_read(fd, guest_data, bytes, offset);
+        else if (path == PATH_PREADV_SCATTERED)
+            host_readv(fd, iov, iov_count, bytes, offset);
         else
             device_read(offset);
     }
     double ns = (bench_now_ns() - t0) / count;
-    if (path == PATH_PREAD_GUEST)
+    if (path == PATH_PREAD_GUEST || path == PATH_PREADV_SCATTERED)
         vmmem_guest_exit(gm);
     return ns;
 }
@@ -229,7 +265,7 @@ int main(int argc, char **argv)
     bench_machine_pin(&m, 1, -1); /* one CPU: no migration between the paths' batches */
     bench_machine_print(stdout, &m);
     printf("\nvmmem-blk-bench: %d rounds, %zu MiB per path per round, image %u MiB (page cache warm)\n"
-           "ns per request: median over rounds; ratio = pread ns / device ns (throughput ratio)\n\n",
+           "ns per request: median over rounds; ratio = pread ns / path ns (throughput ratio)\n\n",
            rounds, round_bytes >> 20, IMAGE_BYTES >> 20);
     printf("%-8s %-24s %12s %10s %8s\n", "bytes", "path", "ns/request", "GB/s", "ratio");
 
@@ -244,10 +280,10 @@ int main(int argc, char **argv)
         double *ns[PATHS];
         for (int p = 0; p < PATHS; p++)
             ns[p] = calloc((size_t)rounds, sizeof(double));
-        /* Each path starts a quarter of the image further: within a round the
+        /* Each path starts a sixth of the image further: within a round the
          * paths read different parts of the file, so none finds its source
-         * left in the cache by the path before it (a batch is 16 MiB, the
-         * L3 32 MiB; the image 64 MiB). */
+         * left in the cache by the path before it (a batch is 16 MiB, a sixth
+         * of the image over 21 MiB, the L3 32 MiB). */
         uint64_t cursor[PATHS];
         for (int p = 0; p < PATHS; p++)
             cursor[p] = (uint64_t)p * (IMAGE_BYTES / PATHS) / bytes * bytes;

@@ -458,6 +458,39 @@ static void test_any_layout(void **state)
     assert_memory_equal(back, data, sizeof back);
 }
 
+/* vmmem_virtq_pop() merges descriptors that continue each other in guest
+ * memory in the same direction, never across the readable/writable
+ * boundary or past 2^64. */
+static void test_pop_merges_contiguous_descriptors(void **state)
+{
+    (void)state;
+    vmmem_virtq *vq = vmmem_virtio_blk_queue(blk);
+    vmmem_virtq_chain *c = malloc(sizeof *c);
+    assert_non_null(c);
+    const uint16_t R = VMMEM_VIRTQ_DESC_F_NEXT, W = VMMEM_VIRTQ_DESC_F_WRITE | VMMEM_VIRTQ_DESC_F_NEXT;
+    put_desc(DESC, 0, HEADERS, 5, R, 1);
+    put_desc(DESC, 1, HEADERS + 5, 11, R, 2);    /* continues 0 */
+    put_desc(DESC, 2, HEADERS + 16, 100, W, 3);  /* contiguous, but writable */
+    put_desc(DESC, 3, HEADERS + 116, 0, W, 4);   /* empty, continues 2 */
+    put_desc(DESC, 4, HEADERS + 116, 12, W, 5);  /* continues 2 */
+    put_desc(DESC, 5, DATA, 8, W, 6);            /* elsewhere */
+    put_desc(DESC, 6, UINT64_MAX - 15, 16, W, 7); /* ends at 2^64 */
+    put_desc(DESC, 7, 0, 16, VMMEM_VIRTQ_DESC_F_WRITE, 0); /* "continues" only by wrapping */
+    post(0);
+    assert_int_equal(vmmem_virtq_pop(vq, c), 1);
+    assert_int_equal(c->head, 0);
+    assert_int_equal(c->readable, 1);
+    assert_int_equal(c->writable, 4);
+    const vmmem_dma_segment want[] = {
+        { HEADERS, 16 }, { HEADERS + 16, 112 }, { DATA, 8 }, { UINT64_MAX - 15, 16 }, { 0, 16 },
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        assert_true(c->seg[i].addr == want[i].addr);
+        assert_true(c->seg[i].len == want[i].len);
+    }
+    free(c);
+}
+
 static void test_flush_and_get_id(void **state)
 {
     (void)state;
@@ -854,6 +887,7 @@ int main(void)
         T(test_batch_of_requests_in_one_kick),
         T(test_ram_replaced_between_kicks),
         T(test_any_layout),
+        T(test_pop_merges_contiguous_descriptors),
         T(test_flush_and_get_id),
         T(test_bad_requests_get_ioerr),
         T(test_bad_header_gets_ioerr),

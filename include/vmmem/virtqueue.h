@@ -61,7 +61,11 @@ typedef struct vmmem_virtq_config {
 
 /** One popped descriptor chain: seg[0..readable) are device-readable,
  *  seg[readable..readable + writable) device-writable, in chain order
- *  (an indirect table is expanded in place). */
+ *  (an indirect table is expanded in place). Descriptors that continue each
+ *  other in guest memory, in the same direction, come as one segment (a
+ *  guest's physically contiguous pages are moved as one piece): read a
+ *  chain as a byte stream, not descriptor by descriptor, as virtio 1.x
+ *  asks of devices. */
 typedef struct vmmem_virtq_chain {
     uint16_t head;     /**< index of the chain's first descriptor: the id to push */
     uint32_t readable; /**< device-readable segments */

@@ -176,16 +176,23 @@ static inline void dirty_note_write(const guest_region *r, uint64_t offset, uint
         dirty_mark_pages(bitmap, offset, len);
 }
 
+/* Whether any region of gm tracks dirty pages. When it says no inside the
+ * read-side section in which bytes were written, they need no marking: a
+ * section that saw no tracked region had begun before
+ * vmmem_guest_dirty_enable() started its grace period, so it ends, writes
+ * included, before tracking is reported on. */
+static inline bool guest_tracks_dirty(vmmem_guest_memory *gm)
+{
+    return atomic_load_explicit(&gm->tracked_regions, memory_order_relaxed) != 0;
+}
+
 /* Marks [gpa, gpa + len) dirty like vmmem_guest_mark_dirty() (errors
- * ignored: the caller validated the range), but returns at once when no
- * region of gm tracks dirty pages, without the lookup. Call inside the
- * read-side section in which the bytes were written: a section that saw no
- * tracked region had begun before vmmem_guest_dirty_enable() started its
- * grace period, so it ends, writes included, before tracking is reported
- * on. */
+ * ignored: the caller validated the range), but returns at once, without
+ * the lookup, when guest_tracks_dirty() says no. Call inside the read-side
+ * section in which the bytes were written. */
 static inline void guest_note_dirty_range(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t len)
 {
-    if (atomic_load_explicit(&gm->tracked_regions, memory_order_relaxed) != 0)
+    if (guest_tracks_dirty(gm))
         vmmem_guest_mark_dirty(gm, gpa, len);
 }
 

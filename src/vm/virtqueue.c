@@ -142,9 +142,11 @@ static desc read_desc(const unsigned char *table, uint16_t index)
 }
 
 /* Walks the chain that starts at head in the descriptor table (size
- * entries) into *chain. Invariants: at most `limit` descriptors are visited
- * per table (the table's size), so a loop ends as "too long"; at most one
- * indirect table, only as the head; every index is checked before use. */
+ * entries) into *chain; a descriptor that continues the previous segment in
+ * guest memory, in the same direction, extends it. Invariants: at most
+ * `limit` descriptors are visited per table (the table's size), so a loop
+ * ends as "too long"; at most one indirect table, only as the head; every
+ * index is checked before use. */
 static int walk_chain(vmmem_virtq *vq, const unsigned char *table, uint16_t head, vmmem_virtq_chain *chain)
 {
     uint32_t limit = vq->cfg.size;
@@ -174,14 +176,21 @@ static int walk_chain(vmmem_virtq *vq, const unsigned char *table, uint16_t head
         if (++count > limit)
             return VMMEM_EINVAL; /* a loop, or longer than the table */
         uint32_t n = chain->readable + chain->writable;
-        if (d.flags & VMMEM_VIRTQ_DESC_F_WRITE) {
-            chain->writable++;
+        int writable = (d.flags & VMMEM_VIRTQ_DESC_F_WRITE) != 0;
+        if (!writable && chain->writable)
+            return VMMEM_EINVAL; /* readable after writable (2.7.4.2) */
+        /* The previous segment has this direction when this one would not
+         * start the writable part. */
+        vmmem_dma_segment *prev = n && (writable == (chain->writable != 0)) ? &chain->seg[n - 1] : NULL;
+        if (prev && prev->len <= UINT64_MAX - prev->addr && prev->addr + prev->len == d.addr) {
+            prev->len += d.len; /* at most VMMEM_VIRTQ_MAX_SIZE 32-bit lengths: no overflow */
         } else {
-            if (chain->writable)
-                return VMMEM_EINVAL; /* readable after writable (2.7.4.2) */
-            chain->readable++;
+            chain->seg[n] = (vmmem_dma_segment){ d.addr, d.len };
+            if (writable)
+                chain->writable++;
+            else
+                chain->readable++;
         }
-        chain->seg[n] = (vmmem_dma_segment){ d.addr, d.len };
         if (!(d.flags & VMMEM_VIRTQ_DESC_F_NEXT))
             return VMMEM_OK;
         if (d.next >= limit)
