@@ -8,17 +8,23 @@
 #include "dispatch.h"
 #include "engine.h"
 
-void *vmmem_memcpy_fast(void *dst, const void *src, size_t n)
+/* Each one-jump entry starts a 64-byte line of its own, so its cost does
+ * not depend on where the linker happens to put it: with 32-byte placement,
+ * fast and adaptive (which jump to the same kernel here) differed by one
+ * cycle per call, 2.1 against 1.9 ns (11 %) at 12-128 B. */
+#define ENTRY __attribute__((aligned(64)))
+
+ENTRY void *vmmem_memcpy_fast(void *dst, const void *src, size_t n)
 {
     return atomic_load_explicit(&vmmem_dispatch.fast, memory_order_acquire)(dst, src, n);
 }
 
-void *vmmem_memmove(void *dst, const void *src, size_t n)
+ENTRY void *vmmem_memmove(void *dst, const void *src, size_t n)
 {
     return atomic_load_explicit(&vmmem_dispatch.fast, memory_order_acquire)(dst, src, n);
 }
 
-void *vmmem_memcpy_adaptive(void *dst, const void *src, size_t n)
+ENTRY void *vmmem_memcpy_adaptive(void *dst, const void *src, size_t n)
 {
     return atomic_load_explicit(&vmmem_dispatch.adaptive, memory_order_acquire)(dst, src, n);
 }
