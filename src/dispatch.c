@@ -16,9 +16,11 @@
 #include "dispatch.h"
 #include "engine.h"
 
+static vmmem_copy_fn fast_entry(const vmmem_kernel_entry *k);
+
 static void *resolve_then_copy(void *dst, const void *src, size_t n)
 {
-    return vmmem_resolve_kernel()->fast(dst, src, n);
+    return fast_entry(vmmem_resolve_kernel())(dst, src, n);
 }
 
 static void *resolve_then_copy_adaptive(void *dst, const void *src, size_t n);
@@ -34,26 +36,29 @@ static const char *const isa_names[VMMEM_ISA_COUNT] = {
 /* Compiled-in kernels; a row whose memmove is NULL was not built. */
 static const vmmem_kernel_entry kernel_table[VMMEM_ISA_COUNT] = {
     [VMMEM_ISA_GENERIC] = {{VMMEM_ISA_GENERIC, "generic", vmmem_generic_memmove, NULL}, vmmem_generic_memmove,
-                           vmmem_generic_memmove},
+                           vmmem_generic_memmove, vmmem_generic_memmove, vmmem_generic_memmove},
 #if VMMEM_HAVE_SSE2
     [VMMEM_ISA_SSE2] = {{VMMEM_ISA_SSE2, "sse2", vmmem_sse2_memmove, vmmem_sse2_memcpy_nt},
-                        vmmem_sse2_memmove_banded, vmmem_sse2_memmove_adaptive},
+                        vmmem_sse2_memmove_banded, vmmem_sse2_memmove_adaptive, vmmem_sse2_memmove_banded_floor,
+                        vmmem_sse2_memmove_adaptive_floor},
 #endif
 #if VMMEM_HAVE_AVX2
     [VMMEM_ISA_AVX2] = {{VMMEM_ISA_AVX2, "avx2", vmmem_avx2_memmove, vmmem_avx2_memcpy_nt},
-                        vmmem_avx2_memmove_banded, vmmem_avx2_memmove_adaptive},
+                        vmmem_avx2_memmove_banded, vmmem_avx2_memmove_adaptive, vmmem_avx2_memmove_banded_floor,
+                        vmmem_avx2_memmove_adaptive_floor},
 #endif
 #if VMMEM_HAVE_AVX512
     [VMMEM_ISA_AVX512] = {{VMMEM_ISA_AVX512, "avx512", vmmem_avx512_memmove, vmmem_avx512_memcpy_nt},
-                          vmmem_avx512_memmove_banded, vmmem_avx512_memmove_adaptive},
+                          vmmem_avx512_memmove_banded, vmmem_avx512_memmove_adaptive,
+                          vmmem_avx512_memmove_banded_floor, vmmem_avx512_memmove_adaptive_floor},
 #endif
 #if VMMEM_HAVE_ERMS
     [VMMEM_ISA_ERMS] = {{VMMEM_ISA_ERMS, "erms", vmmem_erms_memmove, NULL}, vmmem_erms_memmove,
-                        vmmem_erms_memmove},
+                        vmmem_erms_memmove, vmmem_erms_memmove, vmmem_erms_memmove},
 #endif
 #if VMMEM_HAVE_NEON
     [VMMEM_ISA_NEON] = {{VMMEM_ISA_NEON, "neon", vmmem_neon_memmove, NULL}, vmmem_neon_memmove,
-                        vmmem_neon_memmove},
+                        vmmem_neon_memmove, vmmem_neon_memmove, vmmem_neon_memmove},
 #endif
 };
 
@@ -183,6 +188,23 @@ static vmmem_isa isa_from_environment(const vmmem_cpu_info *cpu)
     return isa;
 }
 
+/* The kernel's fast entry for the thresholds in force: the one that reads
+ * them only from VMMEM_BAND_FLOOR up when the rep movsb band starts there
+ * or later. */
+static vmmem_copy_fn fast_entry(const vmmem_kernel_entry *k)
+{
+    size_t erms = atomic_load_explicit(&vmmem_dispatch.erms_threshold, memory_order_relaxed);
+    return erms >= VMMEM_BAND_FLOOR ? k->fast_floor : k->fast;
+}
+
+/* The kernel's adaptive entry, likewise (both bands from the floor up). */
+static vmmem_copy_fn kernel_adaptive_entry(const vmmem_kernel_entry *k)
+{
+    size_t erms = atomic_load_explicit(&vmmem_dispatch.erms_threshold, memory_order_relaxed);
+    size_t nt = atomic_load_explicit(&vmmem_dispatch.nt_threshold, memory_order_relaxed);
+    return erms >= VMMEM_BAND_FLOOR && nt >= VMMEM_BAND_FLOOR ? k->adaptive_floor : k->adaptive;
+}
+
 /* vmmem_memcpy_adaptive() when VMMEM_SIMD_THRESHOLD asks for the platform
  * memmove below some size: that band first, then the kernel's own entry. */
 static void *adaptive_with_platform_band(void *dst, const void *src, size_t n)
@@ -190,7 +212,7 @@ static void *adaptive_with_platform_band(void *dst, const void *src, size_t n)
     if (n > VMMEM_KERNEL_ONLY_MAX &&
         n < atomic_load_explicit(&vmmem_dispatch.simd_threshold, memory_order_relaxed))
         return memmove(dst, src, n);
-    return atomic_load_explicit(&vmmem_dispatch.kernel, memory_order_acquire)->adaptive(dst, src, n);
+    return kernel_adaptive_entry(atomic_load_explicit(&vmmem_dispatch.kernel, memory_order_acquire))(dst, src, n);
 }
 
 /* The adaptive call's entry: with no platform band and no non-temporal band
@@ -201,7 +223,7 @@ static vmmem_copy_fn adaptive_entry(const vmmem_kernel_entry *k)
     size_t nt = atomic_load_explicit(&vmmem_dispatch.nt_threshold, memory_order_relaxed);
     if (simd > VMMEM_KERNEL_ONLY_MAX + 1) /* some size above the limit goes to memmove */
         return adaptive_with_platform_band;
-    return nt == SIZE_MAX ? k->fast : k->adaptive;
+    return nt == SIZE_MAX ? fast_entry(k) : kernel_adaptive_entry(k);
 }
 
 /* Publishes a kernel: its memmove last, with release, so that a reader who
@@ -209,7 +231,7 @@ static vmmem_copy_fn adaptive_entry(const vmmem_kernel_entry *k)
 static void publish(const vmmem_kernel_entry *k)
 {
     atomic_store_explicit(&vmmem_dispatch.adaptive, adaptive_entry(k), memory_order_release);
-    atomic_store_explicit(&vmmem_dispatch.fast, k->fast, memory_order_release);
+    atomic_store_explicit(&vmmem_dispatch.fast, fast_entry(k), memory_order_release);
     atomic_store_explicit(&vmmem_dispatch.memmove, k->info.memmove, memory_order_release);
 }
 

@@ -15,11 +15,20 @@
  * virtio ring indexes). */
 #define VMMEM_KERNEL_ONLY_MAX 16
 
+/* The kernels' _floor entries read the band thresholds only from this size
+ * up; the dispatcher uses them while no band starts below it. No default
+ * does: the rep movsb band starts at L1d / 2 (16 KiB or more wherever it is
+ * on), the non-temporal one at the L3 size. A lower threshold from the
+ * environment or a config file selects the entries without the floor. */
+#define VMMEM_BAND_FLOOR (16 * 1024)
+
 /* A row of the kernel table. */
 typedef struct vmmem_kernel_entry {
-    vmmem_kernel_info info; /* what vmmem_get_kernel() hands out */
-    vmmem_copy_fn fast;     /* info.memmove, with the rep movsb band on x86 SIMD kernels */
-    vmmem_copy_fn adaptive; /* fast, with the non-temporal band where the kernel has one */
+    vmmem_kernel_info info;       /* what vmmem_get_kernel() hands out */
+    vmmem_copy_fn fast;           /* info.memmove, with the rep movsb band on x86 SIMD kernels */
+    vmmem_copy_fn adaptive;       /* fast, with the non-temporal band where the kernel has one */
+    vmmem_copy_fn fast_floor;     /* fast, reading the thresholds only from VMMEM_BAND_FLOOR up */
+    vmmem_copy_fn adaptive_floor; /* adaptive, likewise */
 } vmmem_kernel_entry;
 
 typedef struct vmmem_dispatch_state {

@@ -12,18 +12,24 @@ void *vmmem_generic_memmove(void *dst, const void *src, size_t n);
 void *vmmem_sse2_memmove(void *dst, const void *src, size_t n);
 void *vmmem_sse2_memmove_banded(void *dst, const void *src, size_t n);
 void *vmmem_sse2_memmove_adaptive(void *dst, const void *src, size_t n);
+void *vmmem_sse2_memmove_banded_floor(void *dst, const void *src, size_t n);
+void *vmmem_sse2_memmove_adaptive_floor(void *dst, const void *src, size_t n);
 void *vmmem_sse2_memcpy_nt(void *dst, const void *src, size_t n);
 #endif
 #if VMMEM_HAVE_AVX2
 void *vmmem_avx2_memmove(void *dst, const void *src, size_t n);
 void *vmmem_avx2_memmove_banded(void *dst, const void *src, size_t n);
 void *vmmem_avx2_memmove_adaptive(void *dst, const void *src, size_t n);
+void *vmmem_avx2_memmove_banded_floor(void *dst, const void *src, size_t n);
+void *vmmem_avx2_memmove_adaptive_floor(void *dst, const void *src, size_t n);
 void *vmmem_avx2_memcpy_nt(void *dst, const void *src, size_t n);
 #endif
 #if VMMEM_HAVE_AVX512
 void *vmmem_avx512_memmove(void *dst, const void *src, size_t n);
 void *vmmem_avx512_memmove_banded(void *dst, const void *src, size_t n);
 void *vmmem_avx512_memmove_adaptive(void *dst, const void *src, size_t n);
+void *vmmem_avx512_memmove_banded_floor(void *dst, const void *src, size_t n);
+void *vmmem_avx512_memmove_adaptive_floor(void *dst, const void *src, size_t n);
 void *vmmem_avx512_memcpy_nt(void *dst, const void *src, size_t n);
 #endif
 #if VMMEM_HAVE_ERMS

@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "dispatch.h"
+#include "engine.h"
 #include "test_support.h"
 
 extern char **environ;
@@ -27,12 +29,41 @@ extern char **environ;
 
 /* ---- child process modes ---- */
 
-/* Prints what the dispatcher chose, as "isa=NAME simd=N erms=N nt=N". */
+/* Which kind of kernel entry vmmem_memcpy_fast() jumps to: "floor" (reads
+ * the band thresholds only from VMMEM_BAND_FLOOR up), "banded" (from the
+ * loop rung up), or "plain" (a kernel without bands). */
+static const char *fast_entry_kind(void)
+{
+    vmmem_copy_fn f = atomic_load(&vmmem_dispatch.fast);
+#if VMMEM_HAVE_SSE2
+    if (f == vmmem_sse2_memmove_banded_floor)
+        return "floor";
+    if (f == vmmem_sse2_memmove_banded)
+        return "banded";
+#endif
+#if VMMEM_HAVE_AVX2
+    if (f == vmmem_avx2_memmove_banded_floor)
+        return "floor";
+    if (f == vmmem_avx2_memmove_banded)
+        return "banded";
+#endif
+#if VMMEM_HAVE_AVX512
+    if (f == vmmem_avx512_memmove_banded_floor)
+        return "floor";
+    if (f == vmmem_avx512_memmove_banded)
+        return "banded";
+#endif
+    return "plain";
+}
+
+/* Prints what the dispatcher chose, as "isa=NAME simd=N erms=N nt=N
+ * fast=KIND". */
 static int child_report(void)
 {
     vmmem_thresholds t;
     vmmem_get_thresholds(&t);
-    printf("isa=%s simd=%zu erms=%zu nt=%zu\n", vmmem_isa_name(vmmem_active_isa()), t.simd, t.erms, t.nt);
+    printf("isa=%s simd=%zu erms=%zu nt=%zu fast=%s\n", vmmem_isa_name(vmmem_active_isa()), t.simd, t.erms, t.nt,
+           fast_entry_kind());
     return 0;
 }
 
@@ -317,6 +348,30 @@ static void test_env_thresholds(void **state)
     assert_int_equal(count_lines(r.err), 1);
 }
 
+/* The fast entry reads the thresholds only from VMMEM_BAND_FLOOR up while
+ * the rep movsb band starts there or later, and from the loop rung up when
+ * it is set lower; kernels without bands are used as they are. */
+static void test_fast_entry_follows_band_floor(void **state)
+{
+    (void)state;
+    for (int i = 0; i < VMMEM_ISA_COUNT; i++) {
+        if (!vmmem_isa_supported((vmmem_isa)i))
+            continue;
+        int banded = i == VMMEM_ISA_SSE2 || i == VMMEM_ISA_AVX2 || i == VMMEM_ISA_AVX512;
+        char isa[64], erms_low[64], erms_floor[64];
+        snprintf(isa, sizeof isa, "VMMEM_ISA=%s", vmmem_isa_name((vmmem_isa)i));
+        snprintf(erms_low, sizeof erms_low, "VMMEM_ERMS_THRESHOLD=%d", VMMEM_BAND_FLOOR - 1);
+        snprintf(erms_floor, sizeof erms_floor, "VMMEM_ERMS_THRESHOLD=%d", VMMEM_BAND_FLOOR);
+        const char *low[] = {isa, erms_low, NULL};
+        const char *at_floor[] = {isa, erms_floor, NULL};
+        child_result r;
+        run_child("--report", low, &r);
+        assert_non_null(strstr(r.out, banded ? "fast=banded" : "fast=plain"));
+        run_child("--report", at_floor, &r);
+        assert_non_null(strstr(r.out, banded ? "fast=floor" : "fast=plain"));
+    }
+}
+
 static void test_default_thresholds_follow_caches(void **state)
 {
     (void)state;
@@ -406,6 +461,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_env_isa_selects_each_supported_isa),
         cmocka_unit_test(test_env_isa_errors_warn_once_and_use_best),
         cmocka_unit_test(test_env_thresholds),
+        cmocka_unit_test(test_fast_entry_follows_band_floor),
         cmocka_unit_test(test_default_thresholds_follow_caches),
         cmocka_unit_test(test_first_calls_race),
         cmocka_unit_test(test_copies_while_forcing),
