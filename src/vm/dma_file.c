@@ -107,14 +107,20 @@ IO_PATH static int write_iov(file_io *io, struct iovec *iov, int count)
 
 /* read_iov() and write_iov() out of line, for the bounce buffer's single
  * iovec: inlined with count 1, GCC 12 warns that preadv() could read past
- * it, on a branch that only runs for several (noipa: no copy specialised
- * for count 1 either). */
-__attribute__((noipa)) static int read_iov_out_of_line(file_io *io, struct iovec *iov, int count)
+ * it, on a branch that only runs for several (GCC's noipa: no copy
+ * specialised for count 1 either; clang has no such warning). */
+#if defined(__clang__)
+#define OUT_OF_LINE __attribute__((noinline))
+#else
+#define OUT_OF_LINE __attribute__((noipa))
+#endif
+
+OUT_OF_LINE static int read_iov_out_of_line(file_io *io, struct iovec *iov, int count)
 {
     return read_iov(io, iov, count);
 }
 
-__attribute__((noipa)) static int write_iov_out_of_line(file_io *io, struct iovec *iov, int count)
+OUT_OF_LINE static int write_iov_out_of_line(file_io *io, struct iovec *iov, int count)
 {
     return write_iov(io, iov, count);
 }
