@@ -582,6 +582,36 @@ static void test_write_file_scattered(void **state)
     fclose(f);
 }
 
+/* More pieces than one preadv()/pwritev() batch holds: every segment
+ * crosses from RAM_A into RAM_B (two mappings, so no two pieces merge), so
+ * VMMEM_DMA_MAX_SEGMENTS segments make twice as many iovecs; the transfer
+ * is moved in several calls and still lands in list order. */
+static void test_file_more_pieces_than_one_batch(void **state)
+{
+    (void)state;
+    static unsigned char content[FILE_BYTES];
+    FILE *f = pattern_file(content);
+    static vmmem_dma_segment sg[VMMEM_DMA_MAX_SEGMENTS];
+    for (size_t i = 0; i < VMMEM_DMA_MAX_SEGMENTS; i++)
+        sg[i] = (vmmem_dma_segment){ RAM_B - 1, 2 };
+    const uint64_t total = 2u * VMMEM_DMA_MAX_SEGMENTS;
+    assert_true(100 + total <= FILE_BYTES);
+    uint64_t got = 0;
+    assert_int_equal(vmmem_dma_read_file(dev, sg, VMMEM_DMA_MAX_SEGMENTS, fileno(f), 100, &got), VMMEM_OK);
+    assert_int_equal(got, total);
+    unsigned char last[2];
+    assert_int_equal(vmmem_dma_from_guest(dev, sg, 1, last, 2), VMMEM_OK);
+    assert_memory_equal(last, content + 100 + total - 2, 2); /* the last segment's bytes */
+    /* back out: the two guest bytes, VMMEM_DMA_MAX_SEGMENTS times */
+    assert_int_equal(vmmem_dma_write_file(dev, sg, VMMEM_DMA_MAX_SEGMENTS, fileno(f), 0), VMMEM_OK);
+    unsigned char *back = malloc(total);
+    assert_int_equal(pread(fileno(f), back, total, 0), (ssize_t)total);
+    for (uint64_t i = 0; i < total; i += 2)
+        assert_memory_equal(back + i, last, 2);
+    free(back);
+    fclose(f);
+}
+
 static void test_file_errors(void **state)
 {
     (void)state;
@@ -687,6 +717,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_read_file_past_eof_zero_fills, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_mmio_goes_through_bounce, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_file_scattered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_more_pieces_than_one_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dma_from_own_mmio_handler_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_guard_is_per_device_and_nests, setup, teardown),

@@ -256,7 +256,7 @@ IO_PATH static int file_transfer(vmmem_dma_device *dev, const vmmem_dma_segment 
 {
     if (!dev)
         return VMMEM_EINVAL;
-    file_io io; /* not zero-initialised: the batch arrays are 24 KiB */
+    file_io io; /* not zero-initialised: the batch arrays are 32 KiB */
     io.gm = dev->gm;
     io.fd = fd;
     io.offset = offset;
