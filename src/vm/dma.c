@@ -17,8 +17,12 @@ static GUARD_TLS unsigned mmio_depth;
 
 /* The thread's session (see dma_session_begin()): gm NULL when none. The
  * cache outlives the session: the next session keeps it when it sees the
- * map generation the cache was started under (every lookup made since came
- * from that map, since a later map would have a different generation). */
+ * map generation current when the cache was started. A lookup made since
+ * may have come from a map published later, in the same section; but then
+ * that generation is never current again (each map gets a new one, and an
+ * old map is never republished), so the cache is dropped. Seeing it again
+ * means no map was published since: every lookup came from that map, whose
+ * regions are immutable and stay mapped while it is current. */
 static GUARD_TLS struct {
     vmmem_guest_memory *gm;
     dma_region_cache cache;
