@@ -29,31 +29,35 @@ extern char **environ;
 
 /* ---- child process modes ---- */
 
+/* The kernels with size bands: each one's entries with and without the
+ * floor; a NULL row ends the list (and is all of it where none has bands). */
+static const struct {
+    vmmem_copy_fn floor, banded;
+} banded_kernels[] = {
+#if VMMEM_HAVE_SSE2
+    { vmmem_sse2_memmove_banded_floor, vmmem_sse2_memmove_banded },
+#endif
+#if VMMEM_HAVE_AVX2
+    { vmmem_avx2_memmove_banded_floor, vmmem_avx2_memmove_banded },
+#endif
+#if VMMEM_HAVE_AVX512
+    { vmmem_avx512_memmove_banded_floor, vmmem_avx512_memmove_banded },
+#endif
+    { NULL, NULL },
+};
+
 /* Which kind of kernel entry vmmem_memcpy_fast() jumps to: "floor" (reads
  * the band thresholds only from VMMEM_BAND_FLOOR up), "banded" (from the
  * loop rung up), or "plain" (a kernel without bands). */
 static const char *fast_entry_kind(void)
 {
     vmmem_copy_fn f = atomic_load(&vmmem_dispatch.fast);
-#if VMMEM_HAVE_SSE2
-    if (f == vmmem_sse2_memmove_banded_floor)
-        return "floor";
-    if (f == vmmem_sse2_memmove_banded)
-        return "banded";
-#endif
-#if VMMEM_HAVE_AVX2
-    if (f == vmmem_avx2_memmove_banded_floor)
-        return "floor";
-    if (f == vmmem_avx2_memmove_banded)
-        return "banded";
-#endif
-#if VMMEM_HAVE_AVX512
-    if (f == vmmem_avx512_memmove_banded_floor)
-        return "floor";
-    if (f == vmmem_avx512_memmove_banded)
-        return "banded";
-#endif
-    (void)f; /* no kernel with bands on this architecture */
+    for (size_t i = 0; banded_kernels[i].floor; i++) {
+        if (f == banded_kernels[i].floor)
+            return "floor";
+        if (f == banded_kernels[i].banded)
+            return "banded";
+    }
     return "plain";
 }
 

@@ -146,23 +146,7 @@ void dma_dirty_add(vmmem_guest_memory *gm, dma_dirty_run *run, vmmem_gpa gpa, ui
 int dma_check_regions(const vmmem_dma_device *dev, dma_region_cache *cache, const vmmem_dma_segment *sg,
                       size_t count, vmmem_dma_direction dir)
 {
-    for (size_t i = 0; i < count; i++) {
-        if (sg[i].len == 0)
-            continue;
-        if (dma_in_own_window(dev, &sg[i]))
-            return VMMEM_EPERM;
-        vmmem_gpa gpa = sg[i].addr;
-        uint64_t left = sg[i].len;
-        while (left) {
-            dma_piece piece;
-            int rc = dma_resolve_piece(dev->gm, cache, gpa, left, dir, &piece);
-            if (rc != VMMEM_OK)
-                return rc;
-            gpa += piece.len;
-            left -= piece.len;
-        }
-    }
-    return VMMEM_OK;
+    return dma_walk_pieces(dev, cache, sg, count, dir, NULL, NULL);
 }
 
 int dma_check_lengths(const vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t count,

@@ -187,9 +187,18 @@ static int add_to_batch(file_io *io, vmmem_dma_direction dir, vmmem_gpa gpa, uns
 /* What gather_ram() returns when the list needs the general path. */
 #define GATHER_GENERAL 1
 
+/* gather_ram()'s visitor: a RAM or ROM piece goes into the batch; an MMIO
+ * piece, or a full batch, sends the list down the general path. */
+static int gather_piece(void *batch, vmmem_gpa gpa, const dma_piece *piece)
+{
+    if (piece->kind == VMMEM_REGION_MMIO || !batch_add(batch, gpa, piece->host, piece->len))
+        return GATHER_GENERAL;
+    return VMMEM_OK;
+}
+
 /* The common case in one pass: checks the list's regions exactly as
- * dma_check_regions() does (same order, so the same first error) and
- * gathers its pieces into the empty io->batch as it goes. Returns VMMEM_OK
+ * dma_check_regions() does (the same walk, so the same first error) and
+ * gathers its pieces into the empty batch b as it goes. Returns VMMEM_OK
  * when the list is valid and the batch holds all of it, a check's error,
  * or GATHER_GENERAL, with the batch emptied, when a piece is MMIO or the
  * pieces outnumber the batch's iovecs: the caller then checks and moves the
@@ -197,27 +206,10 @@ static int add_to_batch(file_io *io, vmmem_dma_direction dir, vmmem_gpa gpa, uns
 static int gather_ram(const vmmem_dma_device *dev, dma_region_cache *cache, const vmmem_dma_segment *sg,
                       size_t count, vmmem_dma_direction dir, ram_batch *b)
 {
-    for (size_t i = 0; i < count; i++) {
-        if (sg[i].len == 0)
-            continue;
-        if (dma_in_own_window(dev, &sg[i]))
-            return VMMEM_EPERM;
-        vmmem_gpa gpa = sg[i].addr;
-        uint64_t left = sg[i].len;
-        while (left) {
-            dma_piece piece;
-            int rc = dma_resolve_piece(dev->gm, cache, gpa, left, dir, &piece);
-            if (rc != VMMEM_OK)
-                return rc;
-            if (piece.kind == VMMEM_REGION_MMIO || !batch_add(b, gpa, piece.host, piece.len)) {
-                b->count = 0;
-                return GATHER_GENERAL;
-            }
-            gpa += piece.len;
-            left -= piece.len;
-        }
-    }
-    return VMMEM_OK;
+    int rc = dma_walk_pieces(dev, cache, sg, count, dir, gather_piece, b);
+    if (rc == GATHER_GENERAL)
+        b->count = 0;
+    return rc;
 }
 
 /* Moves an MMIO piece through the bounce buffer. Not inlined: the buffer

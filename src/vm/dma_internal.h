@@ -115,17 +115,52 @@ void dma_transfer_exit(vmmem_guest_memory *gm, const dma_region_cache *cache, co
 int dma_check_lengths(const vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t count,
                       vmmem_dma_direction dir, uint64_t *total);
 
-/* The second half: no segment touches the device's own window, and every
- * piece lies in a region that dir may access (the first problem, in list
- * order, is returned). */
-int dma_check_regions(const vmmem_dma_device *dev, dma_region_cache *cache, const vmmem_dma_segment *sg,
-                      size_t count, vmmem_dma_direction dir);
-
 /* Whether the non-empty segment s overlaps the device's own MMIO window. */
 static inline int dma_in_own_window(const vmmem_dma_device *dev, const vmmem_dma_segment *s)
 {
     return dev->has_window && s->addr <= dev->window_last && dev->window_first <= s->addr + (s->len - 1);
 }
+
+/* Called for each piece a walk resolves; a non-zero return stops the walk
+ * and is what the walk returns. */
+typedef int (*dma_piece_visit)(void *ctx, vmmem_gpa gpa, const dma_piece *piece);
+
+/* The region half of the validation, piece by piece: in list order, each
+ * non-empty segment is refused when it touches the device's own window,
+ * then each of its pieces must lie in a region dir may access. visit (may
+ * be NULL; a constant at each call, so this inlines to a plain loop) sees
+ * every piece that passed. Returns the first check's error, visit's
+ * non-zero return, or VMMEM_OK. Call inside a read-side section. */
+static inline __attribute__((always_inline)) int
+dma_walk_pieces(const vmmem_dma_device *dev, dma_region_cache *cache, const vmmem_dma_segment *sg, size_t count,
+                vmmem_dma_direction dir, dma_piece_visit visit, void *ctx)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (sg[i].len == 0)
+            continue;
+        if (dma_in_own_window(dev, &sg[i]))
+            return VMMEM_EPERM;
+        vmmem_gpa gpa = sg[i].addr;
+        uint64_t left = sg[i].len;
+        while (left) {
+            dma_piece piece;
+            int rc = dma_resolve_piece(dev->gm, cache, gpa, left, dir, &piece);
+            if (rc == VMMEM_OK && visit)
+                rc = visit(ctx, gpa, &piece);
+            if (rc != VMMEM_OK)
+                return rc;
+            gpa += piece.len;
+            left -= piece.len;
+        }
+    }
+    return VMMEM_OK;
+}
+
+/* The second half: dma_walk_pieces() with no visitor (the first problem,
+ * in list order, is returned). */
+int dma_check_regions(const vmmem_dma_device *dev, dma_region_cache *cache, const vmmem_dma_segment *sg,
+                      size_t count, vmmem_dma_direction dir);
+
 
 /* vmmem_dma_check() for a caller already inside vmmem_guest_enter(dev->gm);
  * fills the cache for the transfer that follows in the same section. */

@@ -11,7 +11,8 @@
 char guest_rcu_tsan_token;
 #endif
 
-/* The last map generation handed out, by any guest memory of the process. */
+/* The last map generation handed out, by any guest memory of the process
+ * (the first is 1: 0 is free to mean "none"). */
 static _Atomic uint64_t last_generation;
 
 /* A map of `count` regions (to be filled in) with a new generation. */

@@ -29,11 +29,10 @@ struct vmmem_virtq {
     uint16_t used_idx;   /* the used index last published */
     int broken;
     /* The rings' host addresses, translated under map generation
-     * rings_generation (when rings_mapped): a batch (vmmem_virtq_begin() to
-     * vmmem_virtq_end()) that sees the same generation uses them without
-     * translating again (guest_map_generation()). */
+     * rings_generation (0: not translated; no map has generation 0): a
+     * batch (vmmem_virtq_begin() to vmmem_virtq_end()) that sees the same
+     * generation uses them without translating again. */
     int in_batch;
-    int rings_mapped;
     uint64_t rings_generation;
     unsigned char *desc_host, *avail_host, *used_host;
 };
@@ -231,14 +230,13 @@ int vmmem_virtq_begin(vmmem_virtq *vq)
         return VMMEM_EBUSY;
     vmmem_guest_enter(vq->gm);
     uint64_t generation = guest_map_generation(vq->gm);
-    if (!vq->rings_mapped || vq->rings_generation != generation) {
-        vq->rings_mapped = 0;
+    if (vq->rings_generation != generation) {
+        vq->rings_generation = 0;
         int rc = map_rings(vq, &vq->desc_host, &vq->avail_host, &vq->used_host);
         if (rc != VMMEM_OK) {
             vmmem_guest_exit(vq->gm);
             return fail(vq, rc);
         }
-        vq->rings_mapped = 1;
         vq->rings_generation = generation;
     }
     vq->in_batch = 1;
