@@ -1,10 +1,16 @@
-/* bench_dist.h - copy-size distributions: loading a distribution file,
- * validating it, and drawing sizes from it.
+/* bench_dist.h - copy-size distributions (the mixes): loading a
+ * distribution file, validating it, and drawing sizes from it.
  *
- * File format: lines starting with '#' and blank lines are comments; exactly
- * one other line holds comma-separated probabilities for the sizes 0, 1, 2,
- * ... N (N + 1 fields). Each must be a finite number >= 0 and at least one
- * must be > 0; the values are normalised, so weights or counts work too. */
+ * File format: lines starting with '#' and blank lines are comments. The
+ * data is in one of two forms:
+ *  - dense: exactly one line of comma-separated probabilities for the sizes
+ *    0, 1, 2, ... N (N + 1 fields);
+ *  - sparse: one entry per line, "SIZE WEIGHT" or "LO-HI WEIGHT" (sizes in
+ *    bytes, optionally with a K or M suffix = 1024 or 1048576; a range's
+ *    weight is shared equally by its sizes LO..HI; a '#' starts a comment;
+ *    entries for the same size add up).
+ * Every weight must be a finite number >= 0 and at least one must be > 0;
+ * weights are normalised, so probabilities, percentages or counts work. */
 #ifndef VMMEM_BENCH_DIST_H
 #define VMMEM_BENCH_DIST_H
 
@@ -20,7 +26,6 @@ struct bench_dist {
     double *cdf;       /* cdf[i] = P(size <= i); cdf[n-1] == 1 */
     double mean;       /* mean size in bytes */
     size_t max_size;   /* largest size with a non-zero probability */
-    double frac_le_64; /* P(size <= 64) */
 };
 
 /* Parses the text of a distribution file. name labels the distribution;
@@ -39,6 +44,9 @@ size_t bench_dist_sample(const struct bench_dist *d, uint64_t *rng_state);
 
 /* Probability of exactly this size. */
 double bench_dist_prob(const struct bench_dist *d, size_t size);
+
+/* P(size <= s). */
+double bench_dist_cdf_at(const struct bench_dist *d, size_t s);
 
 void bench_dist_free(struct bench_dist *d);
 

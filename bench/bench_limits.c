@@ -1,12 +1,11 @@
-/* bench_limits.c - the physical limits every copy is compared with:
- * store-only (what a memset-like vector loop reaches writing n bytes),
- * store-only with non-temporal stores (for sizes beyond the caches), and
- * load-only (reading n bytes). They take the copy signature so the runner
- * times them exactly like the copies. Stores are aligned after the first
- * vector, so the store limit is the best case for n bytes at that dst; with
- * AVX-512, sizes up to 256 B use four masked stores (loads) and no branch on
- * the size. */
-#include "bench_impls.h"
+/* bench_limits.c - the store-only and load-only methods (see
+ * bench_methods.h) and the table of method flavours. A copy moves every
+ * byte through the stores, so the fastest store-only method measured at a
+ * point bounds every copy there; which method is fastest depends on the
+ * size (overlapping stores for fixed small sizes, masked stores for random
+ * ones, the loop in L1/L2, `rep stosb` or non-temporal stores beyond), so
+ * all of them are measured and the limit is the fastest. */
+#include "bench_methods.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -15,7 +14,10 @@
 /* Keeps load results alive. */
 static volatile uint64_t bench_load_sink;
 
-/* Loads and stores of 1..8 bytes at the edges of a short buffer. */
+#define FILL_BYTE 0x5a
+
+/* Stores of 1..15 bytes as two overlapping accesses of the largest width
+ * that fits (one byte for n == 1). */
 static inline void small_stores(unsigned char *d, size_t n)
 {
     uint64_t v8 = 0x5a5a5a5a5a5a5a5aull;
@@ -31,7 +33,7 @@ static inline void small_stores(unsigned char *d, size_t n)
         memcpy(d, &v2, 2);
         memcpy(d + n - 2, &v2, 2);
     } else if (n == 1) {
-        d[0] = 0x5a;
+        d[0] = FILL_BYTE;
     }
 }
 
@@ -59,14 +61,13 @@ static inline uint64_t small_loads(const unsigned char *s, size_t n)
     return a ^ b;
 }
 
-/* Portable versions: memset for stores, 8-byte loads. */
-static void *store_generic(void *dst, const void *src, size_t n)
+void *bench_store_vec_generic(void *dst, const void *src, size_t n)
 {
     (void)src;
-    return memset(dst, 0x5a, n);
+    return memset(dst, FILL_BYTE, n);
 }
 
-static void *load_generic(void *dst, const void *src, size_t n)
+void *bench_load_generic(void *dst, const void *src, size_t n)
 {
     const unsigned char *s = src;
     uint64_t acc0 = 0, acc1 = 0;
@@ -82,7 +83,7 @@ static void *load_generic(void *dst, const void *src, size_t n)
     return dst;
 }
 
-#if defined(__x86_64__) || defined(__i386__)
+#if defined(__x86_64__)
 #include <immintrin.h>
 
 #define T_AVX2 __attribute__((target("avx2")))
@@ -102,15 +103,37 @@ T_AVX512BW static inline __m512i opaque512(__m512i v)
     return v;
 }
 
-T_AVX2 static void *store_avx2(void *dst, const void *src, size_t n)
+/* Stores of 16..63 bytes as two overlapping 16- or 32-byte vectors. */
+T_AVX2 static inline void mid_stores256(unsigned char *d, size_t n, __m256i v)
 {
-    (void)src;
-    unsigned char *d = dst;
-    __m256i v = opaque256(_mm256_set1_epi32(0x5a5a5a5a));
     if (n >= 32) {
-        unsigned char *end = d + n - 32;
         _mm256_storeu_si256((__m256i *)d, v);
-        unsigned char *p = (unsigned char *)(((uintptr_t)d + 32) & ~(uintptr_t)31);
+        _mm256_storeu_si256((__m256i *)(d + n - 32), v);
+    } else {
+        __m128i h = _mm256_castsi256_si128(v);
+        _mm_storeu_si128((__m128i *)d, h);
+        _mm_storeu_si128((__m128i *)(d + n - 16), h);
+    }
+}
+
+/* n >= 32: the first vector unaligned, aligned 128-byte steps, then aligned
+ * vectors up to the last one, stored unaligned at the end. */
+T_AVX2 static inline void loop_stores256(unsigned char *d, size_t n, __m256i v, int nt)
+{
+    unsigned char *end = d + n - 32;
+    _mm256_storeu_si256((__m256i *)d, v);
+    unsigned char *p = (unsigned char *)(((uintptr_t)d + 32) & ~(uintptr_t)31);
+    if (nt) {
+        for (; p + 128 <= end; p += 128) {
+            _mm256_stream_si256((__m256i *)p, v);
+            _mm256_stream_si256((__m256i *)(p + 32), v);
+            _mm256_stream_si256((__m256i *)(p + 64), v);
+            _mm256_stream_si256((__m256i *)(p + 96), v);
+        }
+        for (; p < end; p += 32)
+            _mm256_stream_si256((__m256i *)p, v);
+        _mm_sfence();
+    } else {
         for (; p + 128 <= end; p += 128) {
             _mm256_store_si256((__m256i *)p, v);
             _mm256_store_si256((__m256i *)(p + 32), v);
@@ -119,40 +142,39 @@ T_AVX2 static void *store_avx2(void *dst, const void *src, size_t n)
         }
         for (; p < end; p += 32)
             _mm256_store_si256((__m256i *)p, v);
-        _mm256_storeu_si256((__m256i *)end, v);
-    } else if (n >= 16) {
-        __m128i h = _mm256_castsi256_si128(v);
-        _mm_storeu_si128((__m128i *)d, h);
-        _mm_storeu_si128((__m128i *)(d + n - 16), h);
-    } else {
-        small_stores(d, n);
     }
-    return dst;
-}
-
-T_AVX2 static void *store_nt_avx2(void *dst, const void *src, size_t n)
-{
-    unsigned char *d = dst;
-    if (n < 256)
-        return store_avx2(dst, src, n);
-    __m256i v = opaque256(_mm256_set1_epi32(0x5a5a5a5a));
-    unsigned char *end = d + n - 32;
-    _mm256_storeu_si256((__m256i *)d, v);
-    unsigned char *p = (unsigned char *)(((uintptr_t)d + 32) & ~(uintptr_t)31);
-    for (; p + 128 <= end; p += 128) {
-        _mm256_stream_si256((__m256i *)p, v);
-        _mm256_stream_si256((__m256i *)(p + 32), v);
-        _mm256_stream_si256((__m256i *)(p + 64), v);
-        _mm256_stream_si256((__m256i *)(p + 96), v);
-    }
-    for (; p < end; p += 32)
-        _mm256_stream_si256((__m256i *)p, v);
-    _mm_sfence();
     _mm256_storeu_si256((__m256i *)end, v);
+}
+
+T_AVX2 void *bench_store_vec_avx2(void *dst, const void *src, size_t n)
+{
+    (void)src;
+    unsigned char *d = dst;
+    __m256i v = opaque256(_mm256_set1_epi8(FILL_BYTE));
+    if (n < 16) {
+        small_stores(d, n);
+    } else if (n < 64) {
+        mid_stores256(d, n, v);
+    } else if (n <= 128) {
+        _mm256_storeu_si256((__m256i *)d, v);
+        _mm256_storeu_si256((__m256i *)(d + 32), v);
+        _mm256_storeu_si256((__m256i *)(d + n - 64), v);
+        _mm256_storeu_si256((__m256i *)(d + n - 32), v);
+    } else {
+        loop_stores256(d, n, v, 0);
+    }
     return dst;
 }
 
-T_AVX2 static void *load_avx2(void *dst, const void *src, size_t n)
+T_AVX2 void *bench_store_nt_avx2(void *dst, const void *src, size_t n)
+{
+    if (n < 512)
+        return bench_store_vec_avx2(dst, src, n);
+    loop_stores256(dst, n, opaque256(_mm256_set1_epi8(FILL_BYTE)), 1);
+    return dst;
+}
+
+T_AVX2 void *bench_load_avx2(void *dst, const void *src, size_t n)
 {
     const unsigned char *s = src;
     if (n >= 32) {
@@ -182,9 +204,8 @@ T_AVX2 static void *load_avx2(void *dst, const void *src, size_t n)
     return dst;
 }
 
-/* Masks for the first n bytes of the 64-byte blocks 0..3 of a short buffer:
- * no branch depends on n, so random sizes cost no mispredictions here (a
- * store limit that paid for them would be no limit). */
+/* The mask of the first n bytes of 64-byte block `block` of a short
+ * buffer: no branch depends on n. */
 static inline uint64_t block_mask(size_t n, size_t block)
 {
     size_t start = block * 64;
@@ -193,56 +214,83 @@ static inline uint64_t block_mask(size_t n, size_t block)
     return k == 64 ? ~0ull : (1ull << k) - 1;
 }
 
-T_AVX512BW static void *store_avx512(void *dst, const void *src, size_t n)
+/* n >= 64: like loop_stores256 with 64-byte vectors and 256-byte steps. */
+T_AVX512BW static inline void loop_stores512(unsigned char *d, size_t n, __m512i v, int nt)
+{
+    unsigned char *end = d + n - 64;
+    _mm512_storeu_si512(d, v);
+    unsigned char *p = (unsigned char *)(((uintptr_t)d + 64) & ~(uintptr_t)63);
+    if (nt) {
+        for (; p + 256 <= end; p += 256) {
+            _mm512_stream_si512((__m512i *)p, v);
+            _mm512_stream_si512((__m512i *)(p + 64), v);
+            _mm512_stream_si512((__m512i *)(p + 128), v);
+            _mm512_stream_si512((__m512i *)(p + 192), v);
+        }
+        for (; p < end; p += 64)
+            _mm512_stream_si512((__m512i *)p, v);
+        _mm_sfence();
+    } else {
+        for (; p + 256 <= end; p += 256) {
+            _mm512_store_si512(p, v);
+            _mm512_store_si512(p + 64, v);
+            _mm512_store_si512(p + 128, v);
+            _mm512_store_si512(p + 192, v);
+        }
+        for (; p < end; p += 64)
+            _mm512_store_si512(p, v);
+    }
+    _mm512_storeu_si512(end, v);
+}
+
+T_AVX512BW void *bench_store_vec_avx512(void *dst, const void *src, size_t n)
 {
     (void)src;
     unsigned char *d = dst;
-    __m512i v = opaque512(_mm512_set1_epi32(0x5a5a5a5a));
+    __m512i v = opaque512(_mm512_set1_epi8(FILL_BYTE));
+    if (n < 16) {
+        small_stores(d, n);
+    } else if (n < 64) {
+        mid_stores256(d, n, _mm512_castsi512_si256(v));
+    } else if (n <= 128) {
+        _mm512_storeu_si512(d, v);
+        _mm512_storeu_si512(d + n - 64, v);
+    } else if (n <= 256) {
+        _mm512_storeu_si512(d, v);
+        _mm512_storeu_si512(d + 64, v);
+        _mm512_storeu_si512(d + n - 128, v);
+        _mm512_storeu_si512(d + n - 64, v);
+    } else {
+        loop_stores512(d, n, v, 0);
+    }
+    return dst;
+}
+
+T_AVX512BW void *bench_store_masked_avx512(void *dst, const void *src, size_t n)
+{
+    (void)src;
+    unsigned char *d = dst;
+    __m512i v = opaque512(_mm512_set1_epi8(FILL_BYTE));
     if (n <= 256) {
         _mm512_mask_storeu_epi8(d, block_mask(n, 0), v);
         _mm512_mask_storeu_epi8(d + 64, block_mask(n, 1), v);
         _mm512_mask_storeu_epi8(d + 128, block_mask(n, 2), v);
         _mm512_mask_storeu_epi8(d + 192, block_mask(n, 3), v);
-        return dst;
+    } else {
+        loop_stores512(d, n, v, 0);
     }
-    unsigned char *end = d + n - 64;
-    _mm512_storeu_si512(d, v);
-    unsigned char *p = (unsigned char *)(((uintptr_t)d + 64) & ~(uintptr_t)63);
-    for (; p + 256 <= end; p += 256) {
-        _mm512_store_si512(p, v);
-        _mm512_store_si512(p + 64, v);
-        _mm512_store_si512(p + 128, v);
-        _mm512_store_si512(p + 192, v);
-    }
-    for (; p < end; p += 64)
-        _mm512_store_si512(p, v);
-    _mm512_storeu_si512(end, v);
     return dst;
 }
 
-T_AVX512BW static void *store_nt_avx512(void *dst, const void *src, size_t n)
+T_AVX512BW void *bench_store_nt_avx512(void *dst, const void *src, size_t n)
 {
-    unsigned char *d = dst;
     if (n < 512)
-        return store_avx512(dst, src, n);
-    __m512i v = opaque512(_mm512_set1_epi32(0x5a5a5a5a));
-    unsigned char *end = d + n - 64;
-    _mm512_storeu_si512(d, v);
-    unsigned char *p = (unsigned char *)(((uintptr_t)d + 64) & ~(uintptr_t)63);
-    for (; p + 256 <= end; p += 256) {
-        _mm512_stream_si512((__m512i *)p, v);
-        _mm512_stream_si512((__m512i *)(p + 64), v);
-        _mm512_stream_si512((__m512i *)(p + 128), v);
-        _mm512_stream_si512((__m512i *)(p + 192), v);
-    }
-    for (; p < end; p += 64)
-        _mm512_stream_si512((__m512i *)p, v);
-    _mm_sfence();
-    _mm512_storeu_si512(end, v);
+        return bench_store_vec_avx512(dst, src, n);
+    loop_stores512(dst, n, opaque512(_mm512_set1_epi8(FILL_BYTE)), 1);
     return dst;
 }
 
-T_AVX512BW static void *load_avx512(void *dst, const void *src, size_t n)
+T_AVX512BW void *bench_load_avx512(void *dst, const void *src, size_t n)
 {
     const unsigned char *s = src;
     __m512i a0, a1, a2, a3;
@@ -273,28 +321,25 @@ T_AVX512BW static void *load_avx512(void *dst, const void *src, size_t n)
     bench_load_sink = (uint64_t)_mm_cvtsi128_si64(h);
     return dst;
 }
-#endif /* x86 */
 
-void bench_limits_pick(unsigned features, bench_copy_fn *store, bench_copy_fn *store_nt,
-                       bench_copy_fn *load, const char **flavour)
+void *bench_store_stosb(void *dst, const void *src, size_t n)
 {
-    *store = store_generic;
-    *store_nt = NULL;
-    *load = load_generic;
-    *flavour = "memset / 8-byte loads";
-#if defined(__x86_64__) || defined(__i386__)
-    if (features & VMMEM_CPU_AVX512) {
-        *store = store_avx512;
-        *store_nt = store_nt_avx512;
-        *load = load_avx512;
-        *flavour = "AVX-512";
-    } else if (features & VMMEM_CPU_AVX2) {
-        *store = store_avx2;
-        *store_nt = store_nt_avx2;
-        *load = load_avx2;
-        *flavour = "AVX2";
-    }
-#else
-    (void)features;
-#endif
+    (void)src;
+    void *d = dst;
+    __asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(FILL_BYTE) : "memory");
+    return dst;
 }
+#endif /* x86_64 */
+
+const struct bench_method_set bench_method_sets[] = {
+#if defined(__x86_64__)
+    {"avx512", VMMEM_CPU_AVX512, bench_store_vec_avx512, bench_store_masked_avx512,
+     bench_store_nt_avx512, bench_load_avx512, bench_copy_vec_avx512, bench_copy_nt_avx512,
+     bench_copy_nt_prefetch_avx512},
+    {"avx2", VMMEM_CPU_AVX2, bench_store_vec_avx2, NULL, bench_store_nt_avx2, bench_load_avx2,
+     bench_copy_vec_avx2, bench_copy_nt_avx2, bench_copy_nt_prefetch_avx2},
+#endif
+    {"generic", 0, bench_store_vec_generic, NULL, NULL, bench_load_generic, bench_copy_vec_generic,
+     NULL, NULL},
+};
+const size_t bench_method_set_count = sizeof bench_method_sets / sizeof bench_method_sets[0];

@@ -133,8 +133,10 @@ void bench_machine_collect(struct bench_machine *m)
     } else {
         snprintf(m->thp, sizeof m->thp, "unknown");
     }
-    long nc = sysconf(_SC_NPROCESSORS_ONLN);
-    m->online_cpus = nc > 0 ? (unsigned)nc : 0;
+    cpu_set_t allowed;
+    CPU_ZERO(&allowed);
+    m->allowed_cpus =
+        sched_getaffinity(0, sizeof allowed, &allowed) == 0 ? (unsigned)CPU_COUNT(&allowed) : 0;
     m->pinned_cpu = -1;
     snprintf(m->pin_note, sizeof m->pin_note, "not pinned");
     time_t now = time(NULL);
@@ -178,8 +180,8 @@ static const char *thr(size_t v, char *buf, size_t len)
 void bench_machine_print(FILE *f, const struct bench_machine *m)
 {
     char a[24], b[24], c[24], d[24];
-    fprintf(f, "CPU        %s (%s, %s), %u online CPUs, %s\n", m->cpu_model,
-            m->cpu_family[0] ? m->cpu_family : "?", m->vendor, m->online_cpus, m->pin_note);
+    fprintf(f, "CPU        %s (%s, %s), %u CPUs in the affinity mask, %s\n", m->cpu_model,
+            m->cpu_family[0] ? m->cpu_family : "?", m->vendor, m->allowed_cpus, m->pin_note);
     fprintf(f, "features   %s\n", m->features);
     fprintf(f, "caches     L1d %s, L2 %s, L3 %s (shared by %u CPUs, %s each), from %s\n",
             bench_format_size(m->l1d, a, sizeof a), bench_format_size(m->l2, b, sizeof b),

@@ -1,6 +1,6 @@
 /* bench_machine.h - describing the machine a run was made on (CPU model,
- * what libvmmem detected and chose, compiler and flags) and pinning the
- * benchmark to one CPU. */
+ * what libvmmem detected and chose, compiler and flags, the CPUs the
+ * process may run on) and pinning the benchmark to one CPU. */
 #ifndef VMMEM_BENCH_MACHINE_H
 #define VMMEM_BENCH_MACHINE_H
 
@@ -24,7 +24,7 @@ struct bench_machine {
     char libc[32];
     char kernel[208];
     char thp[32];          /* transparent huge pages setting */
-    unsigned online_cpus;
+    unsigned allowed_cpus; /* CPUs in the affinity mask at start (sched_getaffinity) */
     int pinned_cpu;        /* -1 if not pinned */
     char pin_note[96];
     char date[40];         /* UTC, ISO 8601 */

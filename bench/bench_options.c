@@ -1,5 +1,6 @@
 /* bench_options.c - command-line parsing for vmmem-bench. */
 #include "bench_options.h"
+#include "bench_impls.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -26,6 +27,8 @@ void bench_options_init(struct bench_options *o)
 {
     memset(o, 0, sizeof *o);
     o->sections = BENCH_SEC_ALL;
+    o->modes = BENCH_MODES_ALL;
+    o->aa_tol = 0.03;
     o->pin = 1;
     o->cpu = -1;
     o->seed = 0x5eed5eedull;
@@ -135,7 +138,7 @@ static int parse_sections(struct bench_options *o, const char *s, char *err, siz
 {
     static const struct { const char *name; unsigned bit; } tab[] = {
         {"hot", BENCH_SEC_HOT}, {"cold", BENCH_SEC_COLD}, {"align", BENCH_SEC_ALIGN},
-        {"dist", BENCH_SEC_DIST}, {"all", BENCH_SEC_ALL}};
+        {"mix", BENCH_SEC_MIX}, {"dist", BENCH_SEC_MIX}, {"all", BENCH_SEC_ALL}};
     unsigned bits = 0;
     const char *p = s;
     for (;;) {
@@ -146,7 +149,7 @@ static int parse_sections(struct bench_options *o, const char *s, char *err, siz
             if (strlen(tab[i].name) == len && !strncmp(tab[i].name, p, len))
                 break;
         if (i == sizeof tab / sizeof tab[0]) {
-            set_err(err, errlen, "--only: unknown section '%.*s' (hot, cold, align, dist, all)",
+            set_err(err, errlen, "--only: unknown section '%.*s' (hot, cold, align, mix, all)",
                     (int)(len > 40 ? 40 : len), p);
             return -1;
         }
@@ -156,6 +159,36 @@ static int parse_sections(struct bench_options *o, const char *s, char *err, siz
         p = comma + 1;
     }
     o->sections = bits;
+    return 0;
+}
+
+static int parse_modes(struct bench_options *o, const char *s, char *err, size_t errlen)
+{
+    unsigned bits = 0;
+    const char *p = s;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        int found = 0;
+        if (len == 3 && !strncmp(p, "all", 3)) {
+            bits |= BENCH_MODES_ALL;
+            found = 1;
+        }
+        for (int m = 0; m < BENCH_MODE_COUNT && !found; m++)
+            if (strlen(bench_mode_name(m)) == len && !strncmp(bench_mode_name(m), p, len)) {
+                bits |= 1u << m;
+                found = 1;
+            }
+        if (!found) {
+            set_err(err, errlen, "--mode: unknown mode '%.*s' (pointer, call, call-noplt, all)",
+                    (int)(len > 40 ? 40 : len), p);
+            return -1;
+        }
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    o->modes = bits;
     return 0;
 }
 
@@ -173,8 +206,11 @@ static int parse_uint(const char *s, unsigned long long max, unsigned long long 
 }
 
 /* Options that take a value. */
-static const char *const valued[] = {"--sizes", "--impl", "--dist", "--rounds", "--csv", "--json",
-                                     "--plot", "--only", "--batch-us", "--cpu", "--seed"};
+static const char *const valued[] = {"--sizes",  "--impl",         "--dist",   "--rounds",
+                                     "--csv",    "--summary-csv",  "--json",   "--markdown",
+                                     "--plot",   "--only",         "--mode",   "--batch-us",
+                                     "--cpu",    "--seed",         "--commit", "--mix-ops",
+                                     "--aa-tolerance"};
 
 int bench_options_parse(struct bench_options *o, int argc, char **argv, char *err, size_t errlen)
 {
@@ -219,6 +255,25 @@ int bench_options_parse(struct bench_options *o, int argc, char **argv, char *er
         } else if (!strcmp(name, "--only")) {
             if (parse_sections(o, val, err, errlen))
                 return -1;
+        } else if (!strcmp(name, "--mode")) {
+            if (parse_modes(o, val, err, errlen))
+                return -1;
+        } else if (!strcmp(name, "--mix-ops")) {
+            if (parse_uint(val, 1u << 24, &u) || u < 1024 || (u & (u - 1))) {
+                set_err(err, errlen, "--mix-ops: '%s' is not a power of two from 1024 to 16777216",
+                        val);
+                return -1;
+            }
+            o->mix_ops = (size_t)u;
+        } else if (!strcmp(name, "--aa-tolerance")) {
+            if (parse_uint(val, 50, &u) || u == 0) {
+                set_err(err, errlen, "--aa-tolerance: '%s' is not a whole percentage from 1 to 50",
+                        val);
+                return -1;
+            }
+            o->aa_tol = (double)u / 100.0;
+        } else if (!strcmp(name, "--commit")) {
+            o->commit = val;
         } else if (!strcmp(name, "--sizes")) {
             int n = bench_parse_size_list(val, o->sizes, BENCH_MAX_SIZES, err, errlen);
             if (n < 0)
@@ -261,15 +316,21 @@ int bench_options_parse(struct bench_options *o, int argc, char **argv, char *er
                 return -1;
             }
             o->seed = u;
-        } else if (!strcmp(name, "--csv") || !strcmp(name, "--json") || !strcmp(name, "--plot")) {
+        } else if (!strcmp(name, "--csv") || !strcmp(name, "--summary-csv") ||
+                   !strcmp(name, "--json") || !strcmp(name, "--markdown") ||
+                   !strcmp(name, "--plot")) {
             if (!*val) {
                 set_err(err, errlen, "%s needs a file name", name);
                 return -1;
             }
             if (!strcmp(name, "--csv"))
                 o->csv_path = val;
+            else if (!strcmp(name, "--summary-csv"))
+                o->summary_csv_path = val;
             else if (!strcmp(name, "--json"))
                 o->json_path = val;
+            else if (!strcmp(name, "--markdown"))
+                o->md_path = val;
             else
                 o->plot_prefix = val;
         } else {
@@ -284,38 +345,53 @@ void bench_options_usage(FILE *f, const char *prog)
 {
     fprintf(f,
             "Usage: %s [OPTIONS]\n"
-            "Compares libvmmem's copy kernels with glibc memcpy/memmove, rep movsb, a byte loop\n"
-            "and DPDK rte_memcpy (when built in), next to the store-only and load-only limits.\n"
+            "The neutral memcpy benchmark: glibc memcpy/memmove, libvmmem's exported entries\n"
+            "and ISA kernels, plain rep movsb and DPDK rte_memcpy (when built in), each called\n"
+            "the same way as its rivals, in shuffled interleaved rounds, with an A/A control\n"
+            "(glibc twice) and the store-only and best-copy-method limits measured alongside.\n"
+            "Ratios are time ratios against glibc memcpy in the same round (< 1 = faster).\n"
             "\n"
-            "Suite (default: all sections, about 2 minutes):\n"
-            "  hot    fixed sizes 1 B .. 1 GiB, the same buffers every call\n"
-            "  cold   fixed sizes up to the L3 size, each call on memory not in cache\n"
+            "Calling modes (default: all three, interleaved at every point):\n"
+            "  pointer     one loop; each called through its resolved address (dlsym)\n"
+            "  call        a loop per implementation calling it by name (PLT)\n"
+            "  call-noplt  the same loops built with -fno-plt (GOT)\n"
+            "\n"
+            "Sections (default: all, about 3 minutes):\n"
+            "  hot    fixed sizes: every size 1-256 B, 257 B-16 KiB, up to 256 MiB; same buffers\n"
+            "  cold   fixed sizes, src and dst not in any cache (arena walk; swept caches from 16 MiB)\n"
             "  align  src+1, dst+1, src+1/dst+3 and 4 KiB-aliased buffers\n"
-            "  dist   random sizes from distribution files at random offsets\n"
+            "  mix    random sizes from distribution files at random offsets in 1 MiB and\n"
+            "         16 KiB working sets\n"
             "\n"
             "Options:\n"
-            "  --quick           smoke-test scale (a few seconds)\n"
-            "  --sizes LIST      sizes for hot/cold/align, e.g. 64,1000,4K,1M (K/M/G = 1024^n)\n"
-            "  --impl LIST       implementations to run (see --list); glibc-memcpy and the\n"
-            "                    store/load limits are always measured as references\n"
-            "  --cold            cold-cache sweep only (same as --only cold)\n"
-            "  --only LIST       sections to run: hot,cold,align,dist,all\n"
-            "  --dist FILE       size distribution file (repeatable); replaces the shipped ones.\n"
-            "                    Format: one line of comma-separated probabilities of sizes 0..N\n"
-            "  --rounds N        interleaved rounds per measurement (default 31, --quick 3;\n"
-            "                    fewer for sizes of 16 MiB and more)\n"
-            "  --batch-us N      minimum time of one timed batch in microseconds (default 1000,\n"
-            "                    --quick 100)\n"
-            "  --csv FILE        write every result as CSV\n"
-            "  --json FILE       write machine, results and summary as JSON\n"
-            "  --plot PREFIX     write PREFIX.dat and PREFIX.gp and run gnuplot for PREFIX.png\n"
-            "                    and PREFIX.svg (GB/s vs size, hot section)\n"
-            "  --cpu N           pin to CPU N (default: the CPU the program starts on)\n"
-            "  --no-pin          do not pin\n"
-            "  --seed N          seed for random sizes and offsets\n"
-            "  --list            list the implementations and whether they run here\n"
-            "  -h, --help        this text\n"
+            "  --quick             smoke-test scale (seconds)\n"
+            "  --mode LIST         calling modes: pointer,call,call-noplt,all\n"
+            "  --only LIST         sections: hot,cold,align,mix,all\n"
+            "  --sizes LIST        sizes for hot/cold/align, e.g. 64,1000,4K,1M (K/M/G = 1024^n)\n"
+            "  --impl LIST         implementations to run (see --list); the baseline, its A/A\n"
+            "                      twin, the store and copy methods are always measured\n"
+            "  --cold              the cold section only (same as --only cold)\n"
+            "  --dist FILE         size distribution file (repeatable); replaces the shipped\n"
+            "                      mixes. Format: see bench/dists/README.md\n"
+            "  --mix-ops N         calls in each pre-generated mix (a power of two; default\n"
+            "                      65536, --quick 16384)\n"
+            "  --rounds N          interleaved rounds per point (default by size; --quick 3)\n"
+            "  --batch-us N        minimum time of one timed batch in microseconds\n"
+            "  --aa-tolerance PCT  warn when the A/A control is off by more than PCT %% (3)\n"
+            "  --csv FILE          every point as CSV\n"
+            "  --summary-csv FILE  the per-class summary as CSV\n"
+            "  --json FILE         machine, run, implementations, points, summary, checks\n"
+            "  --markdown FILE     the per-class summary tables as Markdown\n"
+            "  --plot PREFIX       PREFIX.dat, PREFIX.gp and (with gnuplot) PREFIX.png/.svg:\n"
+            "                      time ratio to glibc vs size, one panel per mode\n"
+            "  --commit TEXT       the commit measured (titles and headers)\n"
+            "  --cpu N             pin to CPU N (default: the CPU the program starts on)\n"
+            "  --no-pin            do not pin\n"
+            "  --seed N            seed for sizes, offsets and round order\n"
+            "  --list              list the implementations and whether they run here\n"
+            "  -h, --help          this text\n"
             "\n"
-            "Exit status: 0 ok, 2 bad usage or input file, 3 an implementation copied wrongly.\n",
+            "Exit status: 0 ok (warnings included), 2 bad usage or input file, 3 an\n"
+            "implementation copied wrongly.\n",
             prog);
 }

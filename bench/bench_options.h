@@ -14,9 +14,9 @@
 /* Parts of the suite (bits of bench_options.sections). */
 enum bench_section {
     BENCH_SEC_HOT = 1u << 0,   /* fixed sizes, same buffers every call */
-    BENCH_SEC_COLD = 1u << 1,  /* fixed sizes, walking an arena larger than the LLC */
+    BENCH_SEC_COLD = 1u << 1,  /* fixed sizes, src and dst not in any cache */
     BENCH_SEC_ALIGN = 1u << 2, /* misalignment and 4 KiB aliasing cases */
-    BENCH_SEC_DIST = 1u << 3,  /* random sizes from distribution files */
+    BENCH_SEC_MIX = 1u << 3,   /* random sizes from distribution files, random offsets */
     BENCH_SEC_ALL = 0xfu
 };
 
@@ -31,11 +31,17 @@ struct bench_options {
     size_t n_impls;
     const char *dists[BENCH_MAX_DISTS]; /* --dist (repeatable); none: the shipped ones */
     size_t n_dists;
+    unsigned modes;          /* --mode: bits 1 << enum bench_mode */
     unsigned rounds;         /* --rounds; 0: default */
     double batch_us;         /* --batch-us; 0: default */
-    const char *csv_path;    /* --csv */
+    size_t mix_ops;          /* --mix-ops: calls in a pre-generated mix (a power of two); 0: default */
+    double aa_tol;           /* --aa-tolerance, as a fraction (default 0.03) */
+    const char *csv_path;    /* --csv: every point */
+    const char *summary_csv_path; /* --summary-csv */
     const char *json_path;   /* --json */
+    const char *md_path;     /* --markdown: the summary tables */
     const char *plot_prefix; /* --plot */
+    const char *commit;      /* --commit: the commit measured, for titles and headers */
     int pin;                 /* 1 unless --no-pin */
     int cpu;                 /* --cpu; -1: the CPU the program starts on */
     uint64_t seed;           /* --seed */

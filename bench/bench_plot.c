@@ -1,4 +1,6 @@
-/* bench_plot.c - gnuplot data file and script for GB/s versus size. */
+/* bench_plot.c - gnuplot data file and script: the time ratio to glibc
+ * versus size, one panel per calling mode, a few implementations in colour
+ * and the rest grey; and running gnuplot. */
 #include "bench_plot.h"
 
 #include <errno.h>
@@ -10,8 +12,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define PLOT_MAX_COLS 40
-#define PLOT_MAX_ROWS 256
+#define PLOT_MAX_COLS (BENCH_MAX_IMPLS + 1)
+#define PLOT_MAX_ROWS 512
+
+/* Drawn in colour; every other implementation is grey. */
+static const struct { const char *impl, *color; } highlighted[] = {
+    {"glibc-memcpy-aa", "#000000"}, {"vmmem-fast", "#1f77b4"},    {"vmmem-adaptive", "#2ca02c"},
+    {"rep-movsb", "#ff7f0e"},       {"rte_memcpy-avx512", "#9467bd"}};
+#define N_HIGHLIGHTED (sizeof highlighted / sizeof highlighted[0])
+#define STORE_LIMIT_COL "store limit"
 
 static int is_hot_aligned(const struct bench_result *x)
 {
@@ -26,24 +35,40 @@ static int col_index(char (*cols)[32], int ncols, const char *name)
     return -1;
 }
 
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Keeps a title free of the characters that end a gnuplot string. */
+static void clean(char *s)
+{
+    for (; *s; s++)
+        if (*s == '"' || *s == '\\' || *s == '\'')
+            *s = ' ';
+}
+
 int bench_plot_write(const char *prefix, const struct bench_results *r,
-                     const struct bench_machine *m, char *msg, size_t msglen)
+                     const struct bench_machine *m, const char *commit, unsigned modes, char *msg,
+                     size_t msglen)
 {
     if (strpbrk(prefix, "'\"\n")) {
         snprintf(msg, msglen, "plot prefix must not contain quotes or newlines");
         return -1;
     }
-    /* Columns: copies in first-seen order, then "store limit", "load-only". */
-    char cols[PLOT_MAX_COLS][32];
-    int ncols = 0;
-    size_t sizes[PLOT_MAX_ROWS];
-    int nrows = 0;
+    /* Columns: the highlighted ones first, then every other copy, then the store limit. */
+    static char cols[PLOT_MAX_COLS][32];
+    static size_t sizes[PLOT_MAX_ROWS];
+    int ncols = 0, nrows = 0;
+    for (size_t k = 0; k < N_HIGHLIGHTED; k++)
+        snprintf(cols[ncols++], sizeof cols[0], "%s", highlighted[k].impl);
     for (size_t i = 0; i < r->n; i++) {
         const struct bench_result *x = &r->v[i];
-        if (!is_hot_aligned(x))
+        if (!is_hot_aligned(x) || !(modes & (1u << x->mode)))
             continue;
-        if (bench_role_is_copy(x->role) && col_index(cols, ncols, x->impl) < 0 &&
-            ncols < PLOT_MAX_COLS - 2)
+        if ((x->role == BENCH_ROLE_COPY || x->role == BENCH_ROLE_AA) &&
+            col_index(cols, ncols, x->impl) < 0 && ncols < PLOT_MAX_COLS - 1)
             snprintf(cols[ncols++], sizeof cols[0], "%s", x->impl);
         int seen = 0;
         for (int k = 0; k < nrows && !seen; k++)
@@ -51,21 +76,13 @@ int bench_plot_write(const char *prefix, const struct bench_results *r,
         if (!seen && nrows < PLOT_MAX_ROWS)
             sizes[nrows++] = x->size;
     }
-    if (!nrows || !ncols) {
+    if (!nrows) {
         snprintf(msg, msglen, "no hot-section results to plot");
         return -1;
     }
-    int c_store = ncols, c_load = ncols + 1;
-    snprintf(cols[ncols++], sizeof cols[0], "store limit");
-    snprintf(cols[ncols++], sizeof cols[0], "load-only");
-
-    /* Sort sizes ascending. */
-    for (int a = 1; a < nrows; a++)
-        for (int b = a; b > 0 && sizes[b - 1] > sizes[b]; b--) {
-            size_t t = sizes[b];
-            sizes[b] = sizes[b - 1];
-            sizes[b - 1] = t;
-        }
+    int c_store = ncols;
+    snprintf(cols[ncols++], sizeof cols[0], STORE_LIMIT_COL);
+    qsort(sizes, (size_t)nrows, sizeof sizes[0], cmp_size);
 
     char path[4096];
     snprintf(path, sizeof path, "%s.dat", prefix);
@@ -74,37 +91,46 @@ int bench_plot_write(const char *prefix, const struct bench_results *r,
         snprintf(msg, msglen, "cannot write %s: %s", path, strerror(errno));
         return -1;
     }
-    fprintf(f, "# GB/s (10^9 bytes/s) per copy size, hot section, aligned buffers; ? = not measured\n");
-    fprintf(f, "\"size\"");
-    for (int c = 0; c < ncols; c++)
-        fprintf(f, " \"%s\"", cols[c]);
-    fputc('\n', f);
-    for (int k = 0; k < nrows; k++) {
-        double val[PLOT_MAX_COLS];
+    fprintf(f, "# vmmem-bench: time ratio to glibc memcpy (median of per-round ratios, same "
+               "mode; < 1 = faster), hot section, aligned buffers; one block per calling mode; "
+               "? = not measured\n");
+    int nblocks = 0;
+    const char *block_mode[BENCH_MODE_COUNT];
+    static char has[BENCH_MODE_COUNT][PLOT_MAX_COLS]; /* a column has data in a block */
+    memset(has, 0, sizeof has);
+    for (int mode = 0; mode < BENCH_MODE_COUNT; mode++) {
+        if (!(modes & (1u << mode)))
+            continue;
+        fprintf(f, "%s# mode %s\n\"size\"", nblocks ? "\n\n" : "", bench_mode_name(mode));
+        block_mode[nblocks++] = bench_mode_name(mode);
         for (int c = 0; c < ncols; c++)
-            val[c] = NAN;
-        for (size_t i = 0; i < r->n; i++) {
-            const struct bench_result *x = &r->v[i];
-            if (!is_hot_aligned(x) || x->size != sizes[k])
-                continue;
-            int c = -1;
-            if (bench_role_is_copy(x->role))
-                c = col_index(cols, ncols, x->impl);
-            else if (x->role == BENCH_ROLE_STORE_LIMIT || x->role == BENCH_ROLE_STORE_NT_LIMIT)
-                c = c_store;
-            else if (x->role == BENCH_ROLE_LOAD_LIMIT)
-                c = c_load;
-            if (c >= 0 && (!isfinite(val[c]) || x->gbps > val[c]))
-                val[c] = x->gbps;
-        }
-        fprintf(f, "%zu", sizes[k]);
-        for (int c = 0; c < ncols; c++) {
-            if (isfinite(val[c]))
-                fprintf(f, " %.4f", val[c]);
-            else
-                fputs(" ?", f);
-        }
+            fprintf(f, " \"%s\"", cols[c]);
         fputc('\n', f);
+        for (int k = 0; k < nrows; k++) {
+            double val[PLOT_MAX_COLS];
+            for (int c = 0; c < ncols; c++)
+                val[c] = NAN;
+            for (size_t i = 0; i < r->n; i++) {
+                const struct bench_result *x = &r->v[i];
+                if (x->mode != mode || !is_hot_aligned(x) || x->size != sizes[k])
+                    continue;
+                int c = col_index(cols, c_store, x->impl);
+                if (c >= 0 && (x->role == BENCH_ROLE_COPY || x->role == BENCH_ROLE_AA))
+                    val[c] = x->ratio;
+                if (x->role == BENCH_ROLE_REFERENCE && x->ns_per_call > 0)
+                    val[c_store] = x->store_limit_ns / x->ns_per_call;
+            }
+            fprintf(f, "%zu", sizes[k]);
+            for (int c = 0; c < ncols; c++) {
+                if (isfinite(val[c]) && val[c] > 0) {
+                    fprintf(f, " %.5g", val[c]);
+                    has[nblocks - 1][c] = 1;
+                } else {
+                    fputs(" ?", f);
+                }
+            }
+            fputc('\n', f);
+        }
     }
     if (fclose(f)) {
         snprintf(msg, msglen, "write error on %s", path);
@@ -117,62 +143,73 @@ int bench_plot_write(const char *prefix, const struct bench_results *r,
         snprintf(msg, msglen, "cannot write %s: %s", path, strerror(errno));
         return -1;
     }
-    char title[256];
-    snprintf(title, sizeof title, "vmmem-bench: %s, %s, ISA %s", m->cpu_model, m->date,
-             m->isa_active);
-    for (char *p = title; *p; p++)
-        if (*p == '"' || *p == '\\')
-            *p = ' ';
-    fprintf(f,
-            "# gnuplot script written by vmmem-bench; run: gnuplot '%s.gp'\n"
-            "set datafile missing '?'\n"
-            "set logscale x 2\n"
-            "set logscale y 10\n"
-            "set xtics ('1 B' 1, '16 B' 16, '256 B' 256, '4 KiB' 4096, '64 KiB' 65536, "
-            "'1 MiB' 1048576, '16 MiB' 16777216, '256 MiB' 268435456, '1 GiB' 1073741824)\n"
-            "set mxtics 4\n"
-            "set xlabel 'copy size (bytes, log scale)'\n"
-            "set ylabel 'GB/s (10^9 bytes/s, log scale)'\n"
-            "set title \"%s\" noenhanced\n"
-            "set key outside right top noenhanced\n"
-            "set grid xtics ytics mytics\n"
-            "set terminal pngcairo size 1500,900 font ',10'\n"
-            "set output '%s.png'\n"
-            "plot \\\n",
-            prefix, title, prefix);
-    static const struct { const char *impl, *color; } main_lines[] = {
-        {"glibc-memcpy", "#d62728"}, {"vmmem-fast", "#1f77b4"}, {"vmmem-adaptive", "#2ca02c"}};
-    static const char *const palette[] = {"#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-                                          "#bcbd22", "#17becf", "#ff9896", "#aec7e8", "#98df8a",
-                                          "#c5b0d5", "#c49c94", "#f7b6d2", "#dbdb8d", "#9edae5",
-                                          "#393b79", "#637939", "#8c6d31"};
-    int next_color = 0;
-    for (int c = 0; c < ncols; c++) {
-        char style[160];
-        if (c == c_store) {
-            snprintf(style, sizeof style, "with lines dt 2 lw 3 lc rgb 'black'");
-        } else if (c == c_load) {
-            snprintf(style, sizeof style, "with lines dt 3 lw 2 lc rgb 'gray40'");
-        } else {
-            const char *color = NULL;
-            for (size_t k = 0; k < sizeof main_lines / sizeof main_lines[0]; k++)
-                if (!strcmp(cols[c], main_lines[k].impl))
-                    color = main_lines[k].color;
-            int main_line = color != NULL;
-            if (!color)
-                color = palette[next_color++ % (int)(sizeof palette / sizeof palette[0])];
-            snprintf(style, sizeof style, "with linespoints lw %s pt %d ps %s lc rgb '%s'",
-                     main_line ? "3" : "1.2", (c % 12) + 1, main_line ? "0.8" : "0.5", color);
+    char title[400];
+    snprintf(title, sizeof title,
+             "vmmem-bench %s, commit %s, %s: time ratio to glibc memcpy (< 1 = faster), hot "
+             "fixed sizes",
+             m->date, commit ? commit : "unknown", m->cpu_model);
+    clean(title);
+    int height = 420 * nblocks + 60;
+    for (int term = 0; term < 2; term++) {
+        if (term == 0)
+            fprintf(f, "# gnuplot script written by vmmem-bench; run: gnuplot '%s.gp'\n"
+                       "set terminal pngcairo size 1500,%d font ',10'\nset output '%s.png'\n",
+                    prefix, height, prefix);
+        else
+            fprintf(f, "set terminal svg size 1500,%d dynamic font 'sans,10'\n"
+                       "set output '%s.svg'\n",
+                    height, prefix);
+        fprintf(f,
+                "set datafile missing '?'\n"
+                "set logscale x 2\nset logscale y 2\nset yrange [0.25:4]\n"
+                "set ytics ('0.25' 0.25, '0.5' 0.5, '0.67' 0.667, '0.8' 0.8, '1' 1, '1.25' 1.25, "
+                "'1.5' 1.5, '2' 2, '4' 4)\n"
+                "set xtics ('1 B' 1, '16 B' 16, '256 B' 256, '4 KiB' 4096, '64 KiB' 65536, "
+                "'1 MiB' 1048576, '16 MiB' 16777216, '256 MiB' 268435456)\n"
+                "set grid xtics ytics\nset key outside right top noenhanced\n"
+                "set xlabel 'copy size (bytes, log scale)'\n"
+                "set ylabel 'time / glibc memcpy time (log scale)'\n"
+                "set multiplot layout %d,1 title \"%s\" noenhanced\n",
+                nblocks, title);
+        for (int b = 0; b < nblocks; b++) {
+            fprintf(f, "set title 'calling mode: %s' noenhanced\nplot \\\n", block_mode[b]);
+            /* grey first, then the store limit, then the highlighted on top */
+            int grey_titled = 0, drawn = 0, to_draw = 0;
+            for (int c = 0; c < ncols; c++)
+                to_draw += has[b][c];
+            for (int pass = 0; pass < 3; pass++) {
+                for (int c = 0; c < ncols; c++) {
+                    int kind = c == c_store ? 1 : c < (int)N_HIGHLIGHTED ? 2 : 0;
+                    if (kind != pass || !has[b][c])
+                        continue;
+                    char style[200], name[64];
+                    snprintf(name, sizeof name, "%.31s", cols[c]);
+                    if (kind == 1) {
+                        snprintf(style, sizeof style, "with lines dt 2 lw 2 lc rgb '#444444'");
+                        snprintf(name, sizeof name, "store limit (fastest store-only method)");
+                    } else if (kind == 2) {
+                        snprintf(style, sizeof style, "with lines lw %s lc rgb '%s'",
+                                 c == 0 ? "1.5" : "2.5", highlighted[c].color);
+                        if (c == 0)
+                            snprintf(name, sizeof name, "A/A: glibc memcpy again");
+                    } else {
+                        snprintf(style, sizeof style, "with lines lw 1 lc rgb '#c0c0c0'");
+                        if (grey_titled)
+                            name[0] = '\0';
+                        else
+                            snprintf(name, sizeof name, "others (grey; see the tables)");
+                        grey_titled = 1;
+                    }
+                    drawn++;
+                    fprintf(f, "  '%s.dat' index %d using 1:%d %s %s%s%s%s\n", prefix, b, c + 2,
+                            style, name[0] ? "title '" : "notitle", name, name[0] ? "'" : "",
+                            drawn < to_draw ? ", \\" : "");
+                }
+            }
         }
-        fprintf(f, "  '%s.dat' using 1:%d %s title '%s'%s\n", prefix, c + 2, style, cols[c],
-                c + 1 < ncols ? ", \\" : "");
+        fputs("unset multiplot\n", f);
     }
-    fprintf(f,
-            "set terminal svg size 1500,900 dynamic font 'sans,10'\n"
-            "set output '%s.svg'\n"
-            "replot\n"
-            "unset output\n",
-            prefix);
+    fputs("unset output\n", f);
     if (fclose(f)) {
         snprintf(msg, msglen, "write error on %s", path);
         return -1;

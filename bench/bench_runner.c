@@ -1,72 +1,36 @@
-/* bench_runner.c - batch timing loops, calibration and interleaved rounds. */
+/* bench_runner.c - the pointer-mode loops, cache eviction, batch
+ * calibration and the shuffled interleaved rounds. */
 #include "bench_runner.h"
+#include "bench_loop_template.h"
+#include "bench_rng.h"
 #include "bench_stats.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Full-period LCG modulo any power of two: walks every slot once per cycle
- * in an order the hardware prefetchers cannot follow. */
-#define COLD_MUL 0x5851F42D4C957F2Dull
-#define COLD_ADD 0x14057B7EF767814Full
-
-/* The pointer is read through a volatile so the compiler cannot see which
- * function a loop calls; the empty asm after each call tells it the copied
- * memory is used, so no call can be dropped or merged. */
+/* The pointer is read through a volatile, so the compiler cannot see which
+ * function a pointer-mode loop calls. */
 static bench_copy_fn opaque(bench_copy_fn fn)
 {
     bench_copy_fn volatile v = fn;
     return v;
 }
 
-__attribute__((noinline)) static double batch_fixed(bench_copy_fn fn, unsigned char *dst,
-                                                    const unsigned char *src, size_t n,
-                                                    unsigned long iters)
-{
-    bench_copy_fn f = opaque(fn);
-    double t0 = bench_now_ns();
-    for (unsigned long i = 0; i < iters; i++) {
-        f(dst, src, n);
-        __asm__ volatile("" ::: "memory");
-    }
-    return bench_now_ns() - t0;
-}
+#define POINTER_SETUP bench_copy_fn f = opaque(fn)
+#define POINTER_CALL(d, s, n) f((d), (s), (n))
+BENCH_DEFINE_LOOPS(pointer, POINTER_SETUP, POINTER_CALL);
+const struct bench_loops bench_pointer_loops = BENCH_LOOPS_INIT(pointer);
 
-__attribute__((noinline)) static double batch_cold(bench_copy_fn fn, struct bench_workload *w,
-                                                   unsigned long iters)
-{
-    bench_copy_fn f = opaque(fn);
-    unsigned char *dst = w->dst, *src = w->src;
-    size_t n = w->size, slot = w->slot, mask = w->slot_mask, stride = w->slot_bytes;
-    double t0 = bench_now_ns();
-    for (unsigned long i = 0; i < iters; i++) {
-        slot = (size_t)(((uint64_t)slot * COLD_MUL + COLD_ADD) & mask);
-        f(dst + slot * stride, src + slot * stride, n);
-        __asm__ volatile("" ::: "memory");
-    }
-    double t = bench_now_ns() - t0;
-    w->slot = slot;
-    return t;
-}
+static volatile uint64_t evict_sink;
 
-__attribute__((noinline)) static double batch_ops(bench_copy_fn fn, struct bench_workload *w,
-                                                  unsigned long iters)
+void bench_evict_caches(const struct bench_workload *w)
 {
-    bench_copy_fn f = opaque(fn);
-    unsigned char *dst = w->dst, *src = w->src;
-    const struct bench_op *ops = w->ops;
-    size_t pos = w->op_pos, mask = w->ops_mask;
-    double t0 = bench_now_ns();
-    for (unsigned long i = 0; i < iters; i++) {
-        const struct bench_op *op = &ops[pos];
-        f(dst + op->dst_off, src + op->src_off, op->size);
-        __asm__ volatile("" ::: "memory");
-        pos = (pos + 1) & mask;
-    }
-    double t = bench_now_ns() - t0;
-    w->op_pos = pos;
-    return t;
+    const unsigned char *p = w->evict;
+    uint64_t acc = 0;
+    for (size_t i = 0; i + 64 <= w->evict_bytes; i += 64)
+        acc += p[i];
+    evict_sink = acc;
 }
 
 void bench_workload_cold(struct bench_workload *w, unsigned char *src, unsigned char *dst,
@@ -88,26 +52,32 @@ void bench_workload_cold(struct bench_workload *w, unsigned char *src, unsigned 
     w->bytes_per_call = (double)size;
 }
 
-double bench_run_batch(struct bench_workload *w, bench_copy_fn fn, unsigned long iters)
+double bench_run_batch(struct bench_workload *w, const struct bench_impl *impl, unsigned long iters)
 {
+    const struct bench_loops *l = impl->loops ? impl->loops : &bench_pointer_loops;
     switch (w->kind) {
     case BENCH_WL_COLD:
-        return batch_cold(fn, w, iters);
+        return l->cold(w, impl->fn, iters);
+    case BENCH_WL_EVICT:
+        return l->evict(w, impl->fn, iters);
     case BENCH_WL_OPS:
-        return batch_ops(fn, w, iters);
+        return l->ops(w, impl->fn, iters);
     case BENCH_WL_FIXED:
     default:
-        return batch_fixed(fn, w->dst, w->src, w->size, iters);
+        return l->fixed(w, impl->fn, iters);
     }
 }
 
-/* Doubles (or extrapolates) the call count until one batch lasts batch_ns.
- * The calibration batches are also the warm-up. */
-static unsigned long calibrate(struct bench_workload *w, bench_copy_fn fn, double batch_ns)
+/* Grows the call count until one batch lasts batch_ns; a mix runs whole
+ * passes over its sequence, so that every batch of every implementation
+ * makes the same calls. The calibration batches are also the warm-up. */
+static unsigned long calibrate(struct bench_workload *w, const struct bench_impl *impl,
+                               double batch_ns)
 {
-    unsigned long iters = 1;
+    unsigned long pass = w->kind == BENCH_WL_OPS ? (unsigned long)w->ops_mask + 1 : 1;
+    unsigned long iters = pass;
     for (int step = 0; step < 40; step++) {
-        double t = bench_run_batch(w, fn, iters);
+        double t = bench_run_batch(w, impl, iters);
         if (t >= batch_ns)
             break;
         double grow = t > 0 ? batch_ns / t * 1.15 : 16.0;
@@ -116,60 +86,70 @@ static unsigned long calibrate(struct bench_workload *w, bench_copy_fn fn, doubl
         if (grow < 2.0)
             grow = 2.0;
         unsigned long next = (unsigned long)ceil((double)iters * grow);
+        next = (next + pass - 1) / pass * pass;
         if (next > (1ul << 30))
             break;
         iters = next;
     }
     /* One more untimed batch at the final count: steady state. */
     if (iters > 1)
-        (void)bench_run_batch(w, fn, iters);
+        (void)bench_run_batch(w, impl, iters);
     return iters;
 }
 
-int bench_measure(struct bench_workload *w, struct bench_impl *const *impls, size_t n, size_t ref,
-                  const struct bench_measure_cfg *cfg, struct bench_measurement *out,
-                  bench_progress_fn progress, void *ctx)
+int bench_measure_refs(struct bench_workload *w, struct bench_impl *const *impls, size_t n,
+                       const size_t *ref, const struct bench_measure_cfg *cfg, uint64_t seed,
+                       struct bench_measurement *out, bench_progress_fn progress, void *ctx)
 {
     unsigned rounds = cfg->rounds ? cfg->rounds : 1;
     double *ns = malloc(sizeof *ns * n * rounds);
-    double *tmp = malloc(sizeof *tmp * rounds);
     unsigned long *iters = malloc(sizeof *iters * n);
-    if (!ns || !tmp || !iters) {
+    size_t *order = malloc(sizeof *order * n);
+    if (!ns || !iters || !order || n == 0) {
         free(ns);
-        free(tmp);
         free(iters);
+        free(order);
         return -1;
     }
+    uint64_t rng = seed ^ 0x243F6A8885A308D3ull;
     for (size_t i = 0; i < n; i++)
-        iters[i] = calibrate(w, impls[i]->fn, cfg->batch_ns);
+        iters[i] = calibrate(w, impls[i], cfg->batch_ns);
 
     for (unsigned r = 0; r < rounds; r++) {
+        bench_shuffle(order, n, &rng);
         for (size_t k = 0; k < n; k++) {
-            size_t i = (k + r) % n;
-            double t = bench_run_batch(w, impls[i]->fn, iters[i]);
+            size_t i = order[k];
+            /* A mix starts each batch at a random call of its sequence; an
+             * arena walk goes on where the last batch stopped, so no batch
+             * finds another's slots in the cache. */
+            if (w->kind == BENCH_WL_OPS)
+                w->op_pos = (size_t)bench_rng_next(&rng) & w->ops_mask;
+            double t = bench_run_batch(w, impls[i], iters[i]);
             ns[i * rounds + r] = t / (double)iters[i];
         }
         if (progress)
             progress(ctx, r + 1, rounds);
     }
 
-    for (size_t i = 0; i < n; i++) {
-        double *row = &ns[i * rounds];
-        double best = row[0];
-        for (unsigned r = 0; r < rounds; r++) {
-            if (row[r] < best)
-                best = row[r];
-            tmp[r] = ns[ref * rounds + r] / row[r];
-        }
-        out[i].speedup = bench_median(tmp, rounds);
-        memcpy(tmp, row, sizeof *tmp * rounds);
-        out[i].ns_median = bench_median(tmp, rounds);
-        out[i].ns_best = best;
+    int rc = bench_round_stats(ns, n, rounds, ref, out);
+    for (size_t i = 0; i < n; i++)
         out[i].iters = iters[i];
-        out[i].rounds = rounds;
-    }
     free(ns);
-    free(tmp);
     free(iters);
-    return 0;
+    free(order);
+    return rc;
+}
+
+int bench_measure(struct bench_workload *w, struct bench_impl *const *impls, size_t n, size_t ref,
+                  const struct bench_measure_cfg *cfg, struct bench_measurement *out,
+                  bench_progress_fn progress, void *ctx)
+{
+    size_t *refs = malloc(sizeof *refs * (n ? n : 1));
+    if (!refs)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        refs[i] = ref;
+    int rc = bench_measure_refs(w, impls, n, refs, cfg, 0, out, progress, ctx);
+    free(refs);
+    return rc;
 }

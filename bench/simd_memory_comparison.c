@@ -1,8 +1,11 @@
-/* simd_memory_comparison.c - vmmem-bench: compares libvmmem's copies with
- * glibc, rep movsb, a byte loop and DPDK rte_memcpy on hot, cold, misaligned
- * and random-size workloads, next to the store-only and load-only limits
- * measured in the same run. This file drives the suite; the pieces live in
- * bench_*.c (options, distributions, runner, results, output, plot). */
+/* simd_memory_comparison.c - vmmem-bench, the neutral memcpy benchmark:
+ * glibc, libvmmem's exported entries and kernels, plain rep movsb and DPDK
+ * rte_memcpy, each reached the same way as its rivals in three calling
+ * modes (pointer, call through the PLT, call with -fno-plt), interleaved
+ * in shuffled rounds with an A/A control, on fixed sizes (hot, cold,
+ * misaligned) and on pre-generated size mixes at random offsets, next to
+ * the store-only and copy-method limits measured at the same points. This
+ * file drives the suite; the pieces live in bench_*.c. */
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -15,6 +18,7 @@
 #include <vmmem/vmmem.h>
 
 #include "bench_build_info.h"
+#include "bench_call_table.h"
 #include "bench_dist.h"
 #include "bench_impls.h"
 #include "bench_machine.h"
@@ -28,19 +32,32 @@
 
 #define KiB ((size_t)1 << 10)
 #define MiB ((size_t)1 << 20)
-#define GiB ((size_t)1 << 30)
 
 /* Buffers start one page into their mapping, so dst - 1 is valid memory. */
 #define LEAD_PAD 4096u
-/* Page offset of dst in the "aligned" case: 64-byte aligned but not
+/* Page offset of dst for aligned fixed sizes: 64-byte aligned but not
  * 4 KiB-aliased with src (which sits at offset 0). */
 #define DST_BASE_OFF 2048u
 /* Copies larger than this are not checked byte for byte. */
 #define VERIFY_MAX (16 * MiB)
-/* Calls in a random-size sequence. Long on purpose: with a few thousand
- * calls repeating, the branch predictor learns the sequence and small-size
- * timings come out up to 2x too fast for whichever copy it happens to fit. */
-#define OPS_COUNT 1048576u
+/* Cold fixed sizes from this one up sweep the caches before each call;
+ * smaller ones walk an arena. */
+#define EVICT_FROM (16 * MiB)
+/* The eviction sweep reads at least this much (4x the 32 MiB L3 of the
+ * reference machine), or 4x the L3 libvmmem detects if larger. */
+#define EVICT_MIN_BYTES (128 * MiB)
+#define EVICT_MAX_BYTES (1024 * MiB)
+/* The mixes' working sets: 1 MiB each for src and dst (together twice
+ * the L2 of the reference machine: the data lives in L2 and L3), and an
+ * L1-sized variant of 16 KiB each (32 KiB together fit any L1d of 32 KiB
+ * and more). A mix runs in a working set at least twice its largest size. */
+#define MIX_WS_LARGE (1 * MiB)
+#define MIX_WS_L1 (16 * KiB)
+/* Calls in a pre-generated mix: far more than a branch predictor can
+ * learn (8192 were learned: timings came out up to 2x too fast); 8 bytes
+ * each, so 512 KiB of sequence by default. */
+#define MIX_OPS_DEFAULT ((size_t)1 << 16)
+#define MIX_OPS_QUICK ((size_t)1 << 14)
 
 struct align_case {
     const char *name;
@@ -48,27 +65,13 @@ struct align_case {
 };
 
 static const struct align_case ALIGNED = {"aligned", 0, DST_BASE_OFF};
-static const struct align_case ALIGN_CASES[] = {
-    {"aligned", 0, DST_BASE_OFF},
+static const struct align_case MISALIGNED[] = {
     {"src+1", 1, DST_BASE_OFF},
     {"dst+1", 0, DST_BASE_OFF + 1},
     {"src+1,dst+3", 1, DST_BASE_OFF + 3},
     {"4k-alias", 0, 0},
 };
-
-/* Starts vmmem_memcpy_parallel()'s worker threads before this thread pins
- * itself to one CPU: threads inherit the creator's CPU mask, and workers
- * confined to the benchmark's CPU could not run in parallel. */
-static void start_parallel_pool(void)
-{
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    size_t n = (size_t)(cpus > 1 ? cpus : 1) * 2 * MiB;
-    unsigned char *src = calloc(1, n), *dst = calloc(1, n);
-    if (src && dst)
-        vmmem_memcpy_parallel(dst, src, n, cpus > 0 ? (unsigned)cpus : 1);
-    free(src);
-    free(dst);
-}
+#define N_MISALIGNED (sizeof MISALIGNED / sizeof MISALIGNED[0])
 
 struct bench_ctx {
     struct bench_options opt;
@@ -77,17 +80,14 @@ struct bench_ctx {
     struct bench_results results;
     struct bench_dist dists[BENCH_MAX_DISTS];
     size_t n_dists;
-    unsigned char *map_src, *map_dst;
-    size_t map_bytes;
-    size_t l2, l3;
-    size_t arena;
-    unsigned rounds;
-    double batch_ns;
+    unsigned char *map_src, *map_dst, *evict;
+    size_t map_bytes, evict_bytes;
+    size_t arena;       /* the cold arena walk's arena, per side */
     int wrong;
     int tty;
-    double t_start;
-    /* progress */
-    const char *sec;
+    double t_start, t_last_note;
+    uint64_t points;    /* points measured so far: seeds each point's round order */
+    const char *sec;    /* progress */
     const char *point;
     size_t idx, total;
 };
@@ -95,14 +95,20 @@ struct bench_ctx {
 static unsigned char *src_at(struct bench_ctx *c, unsigned off) { return c->map_src + LEAD_PAD + off; }
 static unsigned char *dst_at(struct bench_ctx *c, unsigned off) { return c->map_dst + LEAD_PAD + off; }
 
+static double elapsed(const struct bench_ctx *c) { return (bench_now_ns() - c->t_start) / 1e9; }
+
 static void progress(void *arg, unsigned round, unsigned rounds)
 {
     struct bench_ctx *c = arg;
-    if (!c->tty)
-        return;
-    fprintf(stderr, "\r\033[K[%s %zu/%zu] %s  round %u/%u  %.0f s", c->sec, c->idx, c->total,
-            c->point, round, rounds, (bench_now_ns() - c->t_start) / 1e9);
-    fflush(stderr);
+    if (c->tty) {
+        fprintf(stderr, "\r\033[K[%s %zu/%zu] %s  round %u/%u  %.0f s", c->sec, c->idx, c->total,
+                c->point, round, rounds, elapsed(c));
+        fflush(stderr);
+    } else if (round == rounds && elapsed(c) - c->t_last_note >= 15.0) {
+        c->t_last_note = elapsed(c);
+        fprintf(stderr, "vmmem-bench: %s %zu/%zu (%s), %.0f s\n", c->sec, c->idx, c->total,
+                c->point, elapsed(c));
+    }
 }
 
 static void progress_clear(struct bench_ctx *c)
@@ -129,59 +135,107 @@ static size_t sort_unique(size_t *v, size_t n)
     return k;
 }
 
+static size_t copy_sizes(size_t *v, const size_t *src, size_t n)
+{
+    memcpy(v, src, n * sizeof *v);
+    return n;
+}
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Hot: every size 1-256 B, then 257 B-16 KiB, the L2 range, 1-4 MiB, the
+ * L3 range, and 64 and 256 MiB (beyond the L3). */
 static size_t default_hot_sizes(size_t *v, int quick)
 {
+    static const size_t q[] = {1,     7,     15,    16,      64,      128,     129,
+                               256,   1000,  4096,  16384,   65536,   1 * MiB, 4 * MiB,
+                               64 * MiB};
+    static const size_t mid[] = {257,  288,  320,  384,  448,   512,   640,
+                                 768,  896,  1000, 1024, 1500,  2048,  3000,
+                                 4096, 6000, 8192, 12288, 16384};
+    static const size_t big[] = {32 * KiB, 64 * KiB, 128 * KiB, 256 * KiB, 512 * KiB,
+                                 1 * MiB,  2 * MiB,  3 * MiB,   4 * MiB,   8 * MiB,
+                                 16 * MiB, 32 * MiB, 64 * MiB,  256 * MiB};
+    if (quick)
+        return copy_sizes(v, q, COUNT(q));
     size_t n = 0;
-    if (quick) {
-        static const size_t q[] = {1, 7, 16, 63, 256, 1000, 4096, 65536, 1 * MiB, 8 * MiB};
-        for (size_t i = 0; i < sizeof q / sizeof q[0]; i++)
-            v[n++] = q[i];
-        return n;
-    }
-    for (size_t s = 1; s <= GiB; s <<= 1)
+    for (size_t s = 1; s <= 256; s++)
         v[n++] = s;
-    static const size_t extra[] = {3, 7, 15, 31, 63, 96, 192, 384, 1000, 1500, 3000, 6000, 9000,
-                                   100000, 1000000};
-    for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
-        v[n++] = extra[i];
-    return sort_unique(v, n);
+    n += copy_sizes(v + n, mid, COUNT(mid));
+    n += copy_sizes(v + n, big, COUNT(big));
+    return n;
+}
+
+static size_t default_cold_sizes(size_t *v, int quick)
+{
+    static const size_t full[] = {64, 4096, 16 * KiB, 1 * MiB, 4 * MiB, 64 * MiB, 256 * MiB};
+    static const size_t q[] = {4096, 64 * MiB};
+    return quick ? copy_sizes(v, q, COUNT(q)) : copy_sizes(v, full, COUNT(full));
 }
 
 static size_t default_align_sizes(size_t *v, int quick)
 {
     static const size_t full[] = {8, 31, 64, 256, 1000, 4096, 16384, 65536, 1 * MiB};
     static const size_t q[] = {64, 4096};
-    const size_t *src = quick ? q : full;
-    size_t n = quick ? sizeof q / sizeof q[0] : sizeof full / sizeof full[0];
-    memcpy(v, src, n * sizeof *v);
-    return n;
+    return quick ? copy_sizes(v, q, COUNT(q)) : copy_sizes(v, full, COUNT(full));
 }
 
-static unsigned rounds_for(const struct bench_ctx *c, size_t size)
+/* Rounds per point: many where a round is short, fewer where one call
+ * takes milliseconds. --rounds overrides all. */
+static unsigned rounds_for(const struct bench_ctx *c, size_t size, int mix)
 {
-    unsigned r = c->rounds;
-    if (size >= 256 * MiB && r > 3)
-        r = 3;
-    else if (size >= 16 * MiB && r > 5)
-        r = 5;
-    return r;
+    if (c->opt.rounds)
+        return c->opt.rounds;
+    if (c->opt.quick)
+        return 3;
+    if (mix)
+        return 21;
+    if (size <= 16 * KiB)
+        return 15;
+    if (size <= 4 * MiB)
+        return 11;
+    if (size <= 64 * MiB)
+        return 7;
+    return 5;
 }
 
-/* The implementations that run on this workload. */
-static size_t pick_impls(struct bench_ctx *c, size_t size, int random_sizes,
-                         struct bench_impl **out, size_t *ref)
+static const char *rounds_words(const struct bench_ctx *c)
+{
+    if (c->opt.rounds) {
+        static char buf[32];
+        snprintf(buf, sizeof buf, "%u", c->opt.rounds);
+        return buf;
+    }
+    return c->opt.quick ? "3" : "21 (mixes), 15 (to 16 KiB), 11 (to 4 MiB), 7 (to 64 MiB), 5";
+}
+
+static double batch_ns_for(const struct bench_ctx *c, size_t size)
+{
+    if (c->opt.batch_us)
+        return c->opt.batch_us * 1000.0;
+    if (c->opt.quick)
+        return 20e3;
+    return size <= 16 * KiB ? 100e3 : 1000e3;
+}
+
+/* The implementations that run on this workload, and each one's baseline. */
+static size_t pick_impls(struct bench_ctx *c, size_t size, int mix, struct bench_impl **out,
+                         size_t *ref)
 {
     size_t n = 0;
-    *ref = 0;
     for (size_t i = 0; i < c->reg.n; i++) {
         struct bench_impl *m = &c->reg.impl[i];
         if (!m->selected)
             continue;
-        if (random_sizes ? m->min_size > 0 : (size < m->min_size || size > m->max_size))
+        if (mix ? m->min_size > 0 : (size < m->min_size || size > m->max_size))
             continue;
-        if (m->role == BENCH_ROLE_REFERENCE)
-            *ref = n;
         out[n++] = m;
+    }
+    for (size_t i = 0; i < n; i++) {
+        ref[i] = i;
+        for (size_t k = 0; k < n; k++)
+            if (out[k]->role == BENCH_ROLE_REFERENCE && out[k]->mode == out[i]->mode)
+                ref[i] = k;
     }
     return n;
 }
@@ -195,69 +249,92 @@ static int verify(bench_copy_fn fn, unsigned char *dst, const unsigned char *src
     return memcmp(dst, src, n) == 0 && dst[-1] == 0xEE && dst[n] == 0xEE;
 }
 
-static int record(struct bench_ctx *c, struct bench_workload *w, struct bench_impl **impls,
-                  size_t n, size_t ref, const char *section, const char *variant, size_t size,
-                  unsigned src_off, unsigned dst_off, const int *wrong)
+/* Checks every copy function once (the modes share them); marks wrong[]. */
+static void verify_all(struct bench_ctx *c, struct bench_impl **impls, size_t n, int *wrong,
+                       unsigned char *dst, const unsigned char *src, size_t size, const char *what)
 {
-    struct bench_measurement *ms = calloc(n, sizeof *ms);
-    if (!ms)
-        return -1;
-    struct bench_measure_cfg cfg = {rounds_for(c, size ? size : 1), c->batch_ns};
-    if (bench_measure(w, impls, n, ref, &cfg, ms, progress, c)) {
-        free(ms);
-        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (!bench_role_is_copy(impls[i]->role))
+            continue;
+        size_t k = 0;
+        while (k < i && impls[k]->fn != impls[i]->fn)
+            k++;
+        if (k < i) {
+            wrong[i] = wrong[k];
+            continue;
+        }
+        if (!verify(impls[i]->fn, dst, src, size)) {
+            wrong[i] = 1;
+            c->wrong = 1;
+            progress_clear(c);
+            fprintf(stderr, "vmmem-bench: WRONG RESULT: %s copying %zu bytes (%s)\n",
+                    impls[i]->name, size, what);
+        }
     }
+}
+
+struct point_desc {
+    const char *section, *variant;
+    size_t size, ws;
+    unsigned src_off, dst_off;
+    int mix;
+};
+
+static int record(struct bench_ctx *c, struct bench_workload *w, const struct point_desc *p,
+                  const int *wrong)
+{
+    struct bench_impl *impls[BENCH_MAX_IMPLS];
+    size_t ref[BENCH_MAX_IMPLS];
+    size_t n = pick_impls(c, p->size, p->mix, impls, ref);
+    if (!n)
+        return 0;
+    struct bench_measurement ms[BENCH_MAX_IMPLS];
+    struct bench_measure_cfg cfg = {rounds_for(c, p->size, p->mix), batch_ns_for(c, p->size)};
+    uint64_t seed = c->opt.seed + 0x9E3779B9ull * ++c->points;
+    if (bench_measure_refs(w, impls, n, ref, &cfg, seed, ms, progress, c))
+        return -1;
     size_t first = c->results.n;
     for (size_t i = 0; i < n; i++) {
         struct bench_result x;
         memset(&x, 0, sizeof x);
-        snprintf(x.section, sizeof x.section, "%s", section);
-        snprintf(x.variant, sizeof x.variant, "%s", variant);
-        x.size = size;
+        x.mode = impls[i]->mode;
+        snprintf(x.section, sizeof x.section, "%s", p->section);
+        snprintf(x.variant, sizeof x.variant, "%s", p->variant);
+        x.size = p->size;
+        x.ws_bytes = p->ws;
         x.mean_bytes = w->bytes_per_call;
-        x.src_off = src_off;
-        x.dst_off = dst_off;
+        x.src_off = p->src_off;
+        x.dst_off = p->dst_off;
         snprintf(x.impl, sizeof x.impl, "%s", impls[i]->name);
         x.role = impls[i]->role;
+        x.flags = impls[i]->flags;
         x.ns_per_call = ms[i].ns_median;
         x.ns_best = ms[i].ns_best;
         x.gbps = ms[i].ns_median > 0 ? w->bytes_per_call / ms[i].ns_median : NAN;
-        x.speedup = ms[i].speedup;
+        x.ratio = ms[i].ratio;
+        x.ratio_q1 = ms[i].ratio_q1;
+        x.ratio_q3 = ms[i].ratio_q3;
         x.rounds = ms[i].rounds;
         x.iters = ms[i].iters;
         x.wrong = wrong ? wrong[i] : 0;
-        if (bench_results_push(&c->results, &x)) {
-            free(ms);
+        if (bench_results_push(&c->results, &x))
             return -1;
-        }
     }
     bench_results_fill_limits(&c->results, first);
-    free(ms);
     return 0;
 }
 
-/* A fixed-size point (hot or align): check each copy, then measure. */
+/* A fixed-size point: check each copy, then measure. */
 static int run_fixed(struct bench_ctx *c, const char *section, const struct align_case *ac,
                      size_t size)
 {
     struct bench_impl *impls[BENCH_MAX_IMPLS];
+    size_t ref[BENCH_MAX_IMPLS];
     int wrong[BENCH_MAX_IMPLS] = {0};
-    size_t ref;
-    size_t n = pick_impls(c, size, 0, impls, &ref);
+    size_t n = pick_impls(c, size, 0, impls, ref);
     unsigned char *src = src_at(c, ac->src_off), *dst = dst_at(c, ac->dst_off);
-    if (size <= VERIFY_MAX) {
-        for (size_t i = 0; i < n; i++) {
-            if (!bench_role_is_copy(impls[i]->role))
-                continue;
-            if (!verify(impls[i]->fn, dst, src, size)) {
-                wrong[i] = 1;
-                c->wrong = 1;
-                progress_clear(c);
-                fprintf(stderr, "vmmem-bench: WRONG RESULT: %s copying %zu bytes (%s, %s)\n",
-                        impls[i]->name, size, section, ac->name);
-            }
-        }
-    }
+    if (size <= VERIFY_MAX)
+        verify_all(c, impls, n, wrong, dst, src, size, ac->name);
     struct bench_workload w;
     memset(&w, 0, sizeof w);
     w.kind = BENCH_WL_FIXED;
@@ -265,25 +342,43 @@ static int run_fixed(struct bench_ctx *c, const char *section, const struct alig
     w.dst = dst;
     w.size = size;
     w.bytes_per_call = (double)size;
-    return record(c, &w, impls, n, ref, section, ac->name, size, ac->src_off, ac->dst_off, wrong);
+    struct point_desc p = {section, ac->name, size, 0, ac->src_off, ac->dst_off, 0};
+    return record(c, &w, &p, wrong);
 }
 
-static void section_start(struct bench_ctx *c, const char *sec, size_t total, const char *title)
+static void section_start(struct bench_ctx *c, const char *sec, size_t total)
 {
     c->sec = sec;
     c->total = total;
     c->idx = 0;
-    printf("\n== %s ==\n", title);
-    fflush(stdout);
     if (!c->tty)
         fprintf(stderr, "vmmem-bench: %s section: %zu points (%.0f s so far)\n", sec, total,
-                (bench_now_ns() - c->t_start) / 1e9);
+                elapsed(c));
+}
+
+static void print_section(struct bench_ctx *c, const char *title, size_t first, int limits)
+{
+    progress_clear(c);
+    for (int mode = 0; mode < BENCH_MODE_COUNT; mode++) {
+        if (!(c->opt.modes & (1u << mode)))
+            continue;
+        printf("\n== %s -- calling mode %s ==\n", title, bench_mode_name(mode));
+        printf("   time ratio to glibc memcpy, each the median over rounds of (ns / glibc ns) "
+               "in the same round; < 1 = faster;\n   '~' = the rounds disagreed (the ratio of "
+               "the medians differs by > 5 %%); limit = the fastest store-only method\n");
+        bench_print_matrix(stdout, &c->results, first, c->results.n, mode);
+        if (limits) {
+            printf("\n   from 1 MiB: GB/s of the store limit and of the best copy method "
+                   "measured, and each copy as %% of the best copy method\n");
+            bench_print_limits(stdout, &c->results, first, c->results.n, mode);
+        }
+    }
+    fflush(stdout);
 }
 
 static int run_hot(struct bench_ctx *c, const size_t *sizes, size_t ns)
 {
-    section_start(c, "hot", ns,
-                  "hot: fixed sizes, the same buffers every call (src at page offset 0, dst at 2048)");
+    section_start(c, "hot", ns);
     size_t first = c->results.n;
     for (size_t i = 0; i < ns; i++) {
         char label[32];
@@ -292,131 +387,155 @@ static int run_hot(struct bench_ctx *c, const size_t *sizes, size_t ns)
         if (run_fixed(c, "hot", &ALIGNED, sizes[i]))
             return -1;
     }
-    progress_clear(c);
-    bench_print_table(stdout, &c->results, first, c->results.n);
+    print_section(c, "hot: fixed sizes, the same buffers every call (src at page offset 0, dst "
+                     "at 2048)",
+                  first, 1);
     return 0;
 }
 
 static int run_align(struct bench_ctx *c, const size_t *sizes, size_t ns)
 {
-    size_t ncases = sizeof ALIGN_CASES / sizeof ALIGN_CASES[0];
-    section_start(c, "align", ns * ncases,
-                  "align: misaligned and 4 KiB-aliased buffers (offsets within the page; "
-                  "aligned = src 0, dst 2048; 4k-alias = both 0)");
+    section_start(c, "align", ns * N_MISALIGNED);
     size_t first = c->results.n;
     for (size_t i = 0; i < ns; i++) {
-        for (size_t k = 0; k < ncases; k++) {
+        for (size_t k = 0; k < N_MISALIGNED; k++) {
             char label[64], sz[24];
             snprintf(label, sizeof label, "%s %s", bench_format_size(sizes[i], sz, sizeof sz),
-                     ALIGN_CASES[k].name);
-            c->idx = i * ncases + k + 1;
+                     MISALIGNED[k].name);
+            c->idx = i * N_MISALIGNED + k + 1;
             c->point = label;
-            if (run_fixed(c, "align", &ALIGN_CASES[k], sizes[i]))
+            if (run_fixed(c, "align", &MISALIGNED[k], sizes[i]))
                 return -1;
         }
     }
-    progress_clear(c);
-    bench_print_table(stdout, &c->results, first, c->results.n);
+    print_section(c, "align: misaligned and 4 KiB-aliased buffers (offsets within the page; "
+                     "aligned = src 0, dst 2048, in the hot section; 4k-alias = both 0)",
+                  first, 0);
     return 0;
 }
 
 static int run_cold(struct bench_ctx *c, const size_t *sizes, size_t ns)
 {
-    char title[200], a[24];
-    snprintf(title, sizeof title,
-             "cold: fixed sizes, each call at a pseudo-random slot of two %s arenas "
-             "(4x L3), so src and dst are not in cache",
-             bench_format_size(c->arena, a, sizeof a));
-    section_start(c, "cold", ns, title);
+    section_start(c, "cold", ns);
     size_t first = c->results.n;
     for (size_t i = 0; i < ns; i++) {
         char label[32];
         c->idx = i + 1;
         c->point = bench_format_size(sizes[i], label, sizeof label);
-        struct bench_impl *impls[BENCH_MAX_IMPLS];
-        size_t ref;
-        size_t n = pick_impls(c, sizes[i], 0, impls, &ref);
         struct bench_workload w;
-        bench_workload_cold(&w, src_at(c, 0), dst_at(c, DST_BASE_OFF), c->arena, sizes[i]);
-        if (record(c, &w, impls, n, ref, "cold", "aligned", sizes[i], 0, DST_BASE_OFF, NULL))
+        if (sizes[i] >= EVICT_FROM) {
+            memset(&w, 0, sizeof w);
+            w.kind = BENCH_WL_EVICT;
+            w.src = src_at(c, 0);
+            w.dst = dst_at(c, DST_BASE_OFF);
+            w.size = sizes[i];
+            w.evict = c->evict;
+            w.evict_bytes = c->evict_bytes;
+            w.bytes_per_call = (double)sizes[i];
+        } else {
+            bench_workload_cold(&w, src_at(c, 0), dst_at(c, DST_BASE_OFF), c->arena, sizes[i]);
+        }
+        struct point_desc p = {"cold", "aligned", sizes[i], 0, 0, DST_BASE_OFF, 0};
+        if (record(c, &w, &p, NULL))
             return -1;
     }
-    progress_clear(c);
-    bench_print_table(stdout, &c->results, first, c->results.n);
+    char title[300], a[24], b[24];
+    snprintf(title, sizeof title,
+             "cold: fixed sizes, src and dst in no cache (below %s each call at a pseudo-random "
+             "slot of two %s arenas; from %s the caches are swept, untimed, by reading %s "
+             "before each call)",
+             bench_format_size(EVICT_FROM, a, sizeof a), bench_format_size(c->arena, b, sizeof b),
+             bench_format_size(EVICT_FROM, a, sizeof a),
+             bench_format_size(c->evict_bytes, b, sizeof b));
+    print_section(c, title, first, 1);
     return 0;
 }
 
-static size_t dist_working_set(const struct bench_dist *d)
+/* The sizes and offsets of a mix: ops[k] for k < count. Returns the mean size. */
+static double make_mix(const struct bench_dist *d, size_t ws, uint64_t seed, bench_op *ops,
+                       size_t count)
 {
-    size_t ws = 256 * KiB;
-    while (ws < 4 * (d->max_size + 1))
-        ws <<= 1;
-    return ws;
+    uint64_t rng = seed;
+    double total = 0;
+    for (size_t k = 0; k < count; k++) {
+        size_t sz = bench_dist_sample(d, &rng);
+        size_t so = (size_t)bench_rng_below(&rng, ws - sz + 1);
+        size_t dof = (size_t)bench_rng_below(&rng, ws - sz + 1);
+        ops[k] = bench_op_pack(sz, so, dof);
+        total += (double)sz;
+    }
+    return total / (double)count;
 }
 
-static int run_dists(struct bench_ctx *c)
+static int run_mixes(struct bench_ctx *c)
 {
-    section_start(c, "dist", c->n_dists,
-                  "dist: random sizes from distribution files, random src/dst offsets in "
-                  "256 KiB working sets (GB/s from the mean size)");
+    static const size_t ws_list[] = {MIX_WS_LARGE, MIX_WS_L1};
+    section_start(c, "mix", c->n_dists * COUNT(ws_list));
     size_t first = c->results.n;
-    struct bench_op *ops = malloc(OPS_COUNT * sizeof *ops);
+    bench_op *ops = malloc(c->opt.mix_ops * sizeof *ops);
     if (!ops)
         return -1;
+    printf("\n== mixes: sizes drawn from each distribution (%zu calls pre-generated), random "
+           "src and dst byte offsets in two working sets ==\n",
+           c->opt.mix_ops);
     for (size_t i = 0; i < c->n_dists; i++) {
         const struct bench_dist *d = &c->dists[i];
-        size_t ws = dist_working_set(d);
-        uint64_t rng = c->opt.seed ^ (0x1234567ull * (i + 1));
-        double total = 0;
-        for (size_t k = 0; k < OPS_COUNT; k++) {
-            size_t sz = bench_dist_sample(d, &rng);
-            ops[k].size = (uint32_t)sz;
-            ops[k].src_off = (uint32_t)bench_rng_below(&rng, ws - sz + 1);
-            ops[k].dst_off = (uint32_t)bench_rng_below(&rng, ws - sz + 1);
-            total += (double)sz;
-        }
-        printf("   %s: mean %.1f B, P(size <= 64 B) = %.0f%%, largest %zu B, working set 2 x %zu KiB\n",
-               d->name, d->mean, 100.0 * d->frac_le_64, d->max_size, ws / 1024);
-        c->idx = i + 1;
-        c->point = d->name;
-        struct bench_impl *impls[BENCH_MAX_IMPLS];
-        size_t ref;
-        size_t n = pick_impls(c, 0, 1, impls, &ref);
-        struct bench_workload w;
-        memset(&w, 0, sizeof w);
-        w.kind = BENCH_WL_OPS;
-        w.src = src_at(c, 0);
-        w.dst = dst_at(c, DST_BASE_OFF);
-        w.ops = ops;
-        w.ops_mask = OPS_COUNT - 1;
-        w.bytes_per_call = total / OPS_COUNT;
-        if (record(c, &w, impls, n, ref, "dist", d->name, 0, 0, 0, NULL)) {
-            free(ops);
-            return -1;
+        for (size_t k = 0; k < COUNT(ws_list); k++) {
+            size_t ws = ws_list[k];
+            char wsl[24], label[96];
+            c->idx = i * COUNT(ws_list) + k + 1;
+            if (ws < 2 * d->max_size) {
+                printf("   %s: no %s working set (its largest size, %zu B, needs twice that)\n",
+                       d->name, bench_format_size(ws, wsl, sizeof wsl), d->max_size);
+                continue;
+            }
+            double mean = make_mix(d, ws, c->opt.seed ^ (0x1234567ull * (i + 1)), ops,
+                                   c->opt.mix_ops);
+            printf("   %s, 2 x %s: mean %.1f B (drawn %.1f B), P(<= 32 B) = %.0f %%, P(<= 128 B) "
+                   "= %.0f %%, largest %zu B\n",
+                   d->name, bench_format_size(ws, wsl, sizeof wsl), d->mean, mean,
+                   100.0 * bench_dist_cdf_at(d, 32), 100.0 * bench_dist_cdf_at(d, 128),
+                   d->max_size);
+            snprintf(label, sizeof label, "%s %s", d->name, wsl);
+            c->point = label;
+            struct bench_workload w;
+            memset(&w, 0, sizeof w);
+            w.kind = BENCH_WL_OPS;
+            w.src = src_at(c, 0);
+            w.dst = dst_at(c, 0);
+            w.ops = ops;
+            w.ops_mask = c->opt.mix_ops - 1;
+            w.bytes_per_call = mean;
+            struct point_desc p = {"mix", d->name, 0, ws, 0, 0, 1};
+            if (record(c, &w, &p, NULL)) {
+                free(ops);
+                return -1;
+            }
         }
     }
     free(ops);
-    progress_clear(c);
-    bench_print_table(stdout, &c->results, first, c->results.n);
+    print_section(c, "mixes: random sizes at random offsets (ratio per mix; limit = the "
+                     "fastest store-only method on the same sequence)",
+                  first, 0);
     return 0;
 }
 
-/* The shipped distributions: $VMMEM_BENCH_DISTS, the source tree, or the
+/* The shipped mixes: $VMMEM_BENCH_DISTS, the source tree, or the
  * installed copy. */
 static int load_default_dists(struct bench_ctx *c, char *err, size_t errlen)
 {
     static const char *const files[] = {"small-heavy.txt", "network-virtio.txt",
-                                        "uniform-0-4096.txt"};
+                                        "storage-512-64k.txt", "uniform-0-4096.txt"};
     const char *dirs[] = {getenv("VMMEM_BENCH_DISTS"), VMMEM_BENCH_DIST_DIR,
                           VMMEM_BENCH_DIST_INSTALL_DIR};
-    for (size_t d = 0; d < sizeof dirs / sizeof dirs[0]; d++) {
+    for (size_t d = 0; d < COUNT(dirs); d++) {
         if (!dirs[d] || !*dirs[d])
             continue;
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dirs[d], files[0]);
         if (access(path, R_OK) != 0)
             continue;
-        for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+        for (size_t f = 0; f < COUNT(files); f++) {
             snprintf(path, sizeof path, "%s/%s", dirs[d], files[f]);
             if (bench_dist_load(path, &c->dists[c->n_dists], err, errlen))
                 return -1;
@@ -448,13 +567,92 @@ static void fill_pattern(unsigned char *p, size_t n)
     }
 }
 
-static void print_impls(const struct bench_registry *r)
+/* Starts vmmem_memcpy_parallel()'s worker threads before this thread pins
+ * itself to one CPU: threads inherit the creator's CPU mask, and workers
+ * confined to the benchmark's CPU could not run in parallel. */
+static void start_parallel_pool(void)
+{
+    size_t n = (size_t)bench_parallel_threads * 2 * MiB;
+    unsigned char *src = calloc(1, n), *dst = calloc(1, n);
+    if (src && dst)
+        vmmem_memcpy_parallel(dst, src, n, bench_parallel_threads);
+    free(src);
+    free(dst);
+}
+
+static void print_impls(const struct bench_registry *r, unsigned modes)
 {
     for (size_t i = 0; i < r->n; i++) {
         const struct bench_impl *m = &r->impl[i];
-        printf("  %-20s %-10s %s%s%s\n", m->name, m->available ? "runs" : "skipped", m->desc,
-               m->available ? "" : " -- ", m->available ? "" : m->why_not);
+        if (m->mode != BENCH_MODE_POINTER)
+            continue;
+        char in[64] = "";
+        size_t used = 0;
+        for (size_t k = 0; k < r->n; k++)
+            if (!strcmp(r->impl[k].name, m->name) && (modes & (1u << r->impl[k].mode)) &&
+                used < sizeof in)
+                used += (size_t)snprintf(in + used, sizeof in - used, "%s%s", used ? "," : "",
+                                         bench_mode_name(r->impl[k].mode));
+        printf("  %-18s %-8s %-24s %s%s%s\n", m->name, m->available ? "runs" : "skipped", in,
+               m->desc, m->available ? "" : " -- ", m->available ? "" : m->why_not);
     }
+}
+
+static int write_file(const char *path, const char *what, int (*fn)(FILE *, void *), void *arg)
+{
+    FILE *f = fopen(path, "w");
+    if (!f || fn(f, arg) || fclose(f)) {
+        fprintf(stderr, "vmmem-bench: cannot write %s\n", path);
+        return -1;
+    }
+    printf("%s: %s\n", what, path);
+    return 0;
+}
+
+struct outputs {
+    struct bench_ctx *c;
+    struct bench_run_info *run;
+    struct bench_summary_row *rows;
+    size_t nrows;
+    struct bench_checks *checks;
+};
+
+static int out_csv(FILE *f, void *a) { return bench_write_csv(f, &((struct outputs *)a)->c->results); }
+static int out_summary_csv(FILE *f, void *a)
+{
+    struct outputs *o = a;
+    return bench_write_summary_csv(f, o->rows, o->nrows);
+}
+static int out_json(FILE *f, void *a)
+{
+    struct outputs *o = a;
+    return bench_write_json(f, &o->c->machine, o->run, &o->c->reg, &o->c->results, o->rows,
+                            o->nrows, o->checks);
+}
+static int out_md(FILE *f, void *a)
+{
+    struct outputs *o = a;
+    return bench_write_markdown(f, &o->c->machine, o->run, o->rows, o->nrows, o->checks);
+}
+
+/* Reads the distribution files (before anything is measured). */
+static int load_dists(struct bench_ctx *c)
+{
+    char err[2048];
+    if (!(c->opt.sections & BENCH_SEC_MIX))
+        return 0;
+    for (size_t i = 0; i < c->opt.n_dists; i++) {
+        if (bench_dist_load(c->opt.dists[i], &c->dists[c->n_dists], err, sizeof err)) {
+            fprintf(stderr, "vmmem-bench: bad distribution file: %s\n", err);
+            return -1;
+        }
+        c->n_dists++;
+    }
+    if (!c->opt.n_dists && load_default_dists(c, err, sizeof err) < 0) {
+        fprintf(stderr, "vmmem-bench: bad distribution file: %s\n", err);
+        return -1;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -472,169 +670,187 @@ int main(int argc, char **argv)
         return 0;
     }
     bench_registry_init(&c->reg);
-    if (c->opt.n_impls &&
-        bench_registry_select(&c->reg, (const char(*)[32])c->opt.impls, c->opt.n_impls, err,
-                              sizeof err, note, sizeof note)) {
+    if (bench_registry_select(&c->reg, (const char(*)[32])c->opt.impls, c->opt.n_impls,
+                              c->opt.modes, err, sizeof err, note, sizeof note)) {
         fprintf(stderr, "vmmem-bench: %s\n", err);
         return 2;
     }
     if (c->opt.list) {
-        printf("Implementations in this build:\n");
-        print_impls(&c->reg);
+        printf("Implementations in this build (and the calling modes each runs in):\n");
+        print_impls(&c->reg, BENCH_MODES_ALL);
         return 0;
     }
-
-    /* Read every input before measuring anything. */
-    if (c->opt.sections & BENCH_SEC_DIST) {
-        if (c->opt.n_dists) {
-            for (size_t i = 0; i < c->opt.n_dists; i++) {
-                if (bench_dist_load(c->opt.dists[i], &c->dists[c->n_dists], err, sizeof err)) {
-                    fprintf(stderr, "vmmem-bench: bad distribution file: %s\n", err);
-                    return 2;
-                }
-                c->n_dists++;
-            }
-        } else {
-            int rc = load_default_dists(c, err, sizeof err);
-            if (rc < 0) {
-                fprintf(stderr, "vmmem-bench: bad distribution file: %s\n", err);
-                return 2;
-            }
-        }
-    }
+    if (load_dists(c))
+        return 2;
+    if (!c->opt.mix_ops)
+        c->opt.mix_ops = c->opt.quick ? MIX_OPS_QUICK : MIX_OPS_DEFAULT;
 
     c->tty = isatty(2);
     c->t_start = bench_now_ns();
     bench_machine_collect(&c->machine);
     start_parallel_pool();
     bench_machine_pin(&c->machine, c->opt.pin, c->opt.cpu);
-    c->l2 = c->machine.l2 ? c->machine.l2 : 1 * MiB;
-    c->l3 = c->machine.l3 ? c->machine.l3 : 32 * MiB;
-    c->arena = 4 * c->l3;
-    if (c->arena < 64 * MiB)
-        c->arena = 64 * MiB;
-    if (c->arena > 1 * GiB)
-        c->arena = 1 * GiB;
-    c->rounds = c->opt.rounds ? c->opt.rounds : (c->opt.quick ? 3 : 31);
-    double batch_us = c->opt.batch_us ? c->opt.batch_us : (c->opt.quick ? 100 : 1000);
-    c->batch_ns = batch_us * 1000.0;
 
     /* Sizes per section. */
-    static size_t hot[BENCH_MAX_SIZES], cold[BENCH_MAX_SIZES], align[BENCH_MAX_SIZES];
-    size_t n_hot, n_cold = 0, n_align;
+    static size_t hot[BENCH_MAX_SIZES + 1024], cold[BENCH_MAX_SIZES], align[BENCH_MAX_SIZES];
+    size_t n_hot, n_cold, n_align;
     if (c->opt.n_sizes) {
-        memcpy(hot, c->opt.sizes, c->opt.n_sizes * sizeof *hot);
-        n_hot = sort_unique(hot, c->opt.n_sizes);
-        memcpy(align, hot, n_hot * sizeof *hot);
-        n_align = n_hot;
+        n_hot = sort_unique(memcpy(hot, c->opt.sizes, c->opt.n_sizes * sizeof *hot),
+                            c->opt.n_sizes);
+        n_cold = copy_sizes(cold, hot, n_hot);
+        n_align = copy_sizes(align, hot, n_hot);
     } else {
         n_hot = default_hot_sizes(hot, c->opt.quick);
+        n_cold = default_cold_sizes(cold, c->opt.quick);
         n_align = default_align_sizes(align, c->opt.quick);
     }
-    size_t cold_max = c->opt.n_sizes ? c->arena / 4 : c->l3;
-    if (c->opt.quick && !c->opt.n_sizes) {
-        static const size_t q[] = {64, 4096, 1 * MiB};
-        memcpy(cold, q, sizeof q);
-        n_cold = 3;
-    } else {
-        for (size_t i = 0; i < n_hot; i++)
-            if (hot[i] <= cold_max)
-                cold[n_cold++] = hot[i];
-    }
-
-    size_t need = c->arena;
     unsigned sec = c->opt.sections;
-    if ((sec & BENCH_SEC_HOT) && n_hot && hot[n_hot - 1] > need)
-        need = hot[n_hot - 1];
-    if ((sec & BENCH_SEC_ALIGN) && n_align && align[n_align - 1] > need)
-        need = align[n_align - 1];
-    for (size_t i = 0; i < c->n_dists; i++)
-        if (2 * dist_working_set(&c->dists[i]) > need)
-            need = 2 * dist_working_set(&c->dists[i]);
+    if (!(sec & BENCH_SEC_HOT))
+        n_hot = 0;
+    if (!(sec & BENCH_SEC_COLD))
+        n_cold = 0;
+    if (!(sec & BENCH_SEC_ALIGN))
+        n_align = 0;
+
+    /* One pair of buffers for everything: the largest fixed size, the cold
+     * arena, the mixes' working sets. */
+    size_t need = 2 * MIX_WS_LARGE;
+    for (size_t i = 0; i < n_hot; i++)
+        need = hot[i] > need ? hot[i] : need;
+    for (size_t i = 0; i < n_align; i++)
+        need = align[i] > need ? align[i] : need;
+    int any_evict = 0;
+    for (size_t i = 0; i < n_cold; i++) {
+        need = cold[i] > need ? cold[i] : need;
+        any_evict |= cold[i] >= EVICT_FROM;
+    }
+    c->arena = 64 * MiB;
+    while (c->arena < need)
+        c->arena <<= 1;
+    need = c->arena;
     c->map_bytes = need + LEAD_PAD + 2 * 4096;
     c->map_src = map_buffer(c->map_bytes);
     c->map_dst = map_buffer(c->map_bytes);
-    if (!c->map_src || !c->map_dst) {
-        fprintf(stderr, "vmmem-bench: cannot map 2 x %zu MiB: %s\n", c->map_bytes >> 20,
-                strerror(errno));
+    c->evict_bytes = 4 * c->machine.l3 > EVICT_MIN_BYTES ? 4 * c->machine.l3 : EVICT_MIN_BYTES;
+    if (c->evict_bytes > EVICT_MAX_BYTES)
+        c->evict_bytes = EVICT_MAX_BYTES;
+    if (any_evict)
+        c->evict = map_buffer(c->evict_bytes);
+    if (!c->map_src || !c->map_dst || (any_evict && !c->evict)) {
+        fprintf(stderr, "vmmem-bench: cannot map 2 x %zu MiB (+ %zu MiB): %s\n",
+                c->map_bytes >> 20, c->evict_bytes >> 20, strerror(errno));
         return 1;
     }
     /* Touch every page now, so no measurement pays for page faults. */
     fill_pattern(c->map_src, c->map_bytes);
     memset(c->map_dst, 0, c->map_bytes);
+    if (c->evict)
+        fill_pattern(c->evict, c->evict_bytes);
 
-    printf("vmmem-bench (libvmmem %d.%d.%d) -- memcpy comparison\n", VMMEM_VERSION_MAJOR,
-           VMMEM_VERSION_MINOR, VMMEM_VERSION_PATCH);
+    const char *commit = c->opt.commit ? c->opt.commit : VMMEM_BENCH_CONFIGURE_COMMIT;
+    printf("vmmem-bench (libvmmem %d.%d.%d) -- the neutral memcpy benchmark, commit %s\n",
+           VMMEM_VERSION_MAJOR, VMMEM_VERSION_MINOR, VMMEM_VERSION_PATCH, commit);
     bench_machine_print(stdout, &c->machine);
-    printf("method     median of %u interleaved rounds (3 from 256 MiB, 5 from 16 MiB), batches "
-           ">= %.0f us, ratios = median per-round glibc-memcpy ns / impl ns (> 1 = faster)\n",
-           c->rounds, batch_us);
-    printf("implementations:\n");
-    print_impls(&c->reg);
-    if (note[0] && c->opt.n_impls)
+    printf("call loops -fno-builtin (call), -fno-builtin -fno-plt (call-noplt); DPDK %s\n",
+           VMMEM_BENCH_DPDK_STATUS);
+    printf("method     every point: all implementations of all modes interleaved, a batch each "
+           "per round (>= %.0f us to 16 KiB, %.0f us beyond),\n"
+           "           in an order shuffled afresh every round; rounds: %s.\n"
+           "           ratio = median over rounds of (implementation ns / glibc memcpy ns in "
+           "the same round and mode): a time ratio, < 1 = faster.\n"
+           "           A/A = glibc memcpy timed against itself (tolerance +-%.0f %%). Limits at "
+           "each point: the fastest store-only method, and from\n"
+           "           1 MiB the fastest copy method (copy loops, rep movsb); throughput: "
+           "calls back to back\n",
+           batch_ns_for(c, 1) / 1000.0, batch_ns_for(c, MiB) / 1000.0, rounds_words(c),
+           100.0 * c->opt.aa_tol);
+    printf("modes:\n");
+    for (int m = 0; m < BENCH_MODE_COUNT; m++)
+        if (c->opt.modes & (1u << m))
+            printf("  %-10s %s\n", bench_mode_name(m), bench_mode_desc(m));
+    printf("resolved (pointer mode):\n");
+    for (size_t i = 0; i < c->reg.n_where; i++)
+        printf("  %s\n", c->reg.where[i]);
+    printf("implementations (modes they run in):\n");
+    print_impls(&c->reg, c->opt.modes);
+    if (note[0])
         printf("note: %s\n", note);
-    if ((sec & BENCH_SEC_DIST) && !c->n_dists)
-        printf("note: dist section skipped: shipped distribution files not found "
+    if ((sec & BENCH_SEC_MIX) && !c->n_dists)
+        printf("note: mix section skipped: shipped distribution files not found "
                "(set VMMEM_BENCH_DISTS or use --dist FILE)\n");
     fflush(stdout);
 
     int rc = 0;
-    if ((sec & BENCH_SEC_HOT) && run_hot(c, hot, n_hot))
+    if (n_hot && run_hot(c, hot, n_hot))
         rc = 1;
-    if (!rc && (sec & BENCH_SEC_COLD) && run_cold(c, cold, n_cold))
+    if (!rc && (sec & BENCH_SEC_MIX) && c->n_dists && run_mixes(c))
         rc = 1;
-    if (!rc && (sec & BENCH_SEC_ALIGN) && run_align(c, align, n_align))
+    if (!rc && n_align && run_align(c, align, n_align))
         rc = 1;
-    if (!rc && (sec & BENCH_SEC_DIST) && c->n_dists && run_dists(c))
+    if (!rc && n_cold && run_cold(c, cold, n_cold))
         rc = 1;
     progress_clear(c);
     if (rc) {
         fprintf(stderr, "vmmem-bench: out of memory\n");
         return 1;
     }
-    double elapsed = (bench_now_ns() - c->t_start) / 1e9;
 
-    static struct bench_summary_row rows[BENCH_CLASS_COUNT * BENCH_MAX_IMPLS];
-    size_t nrows = bench_summarize(&c->results, c->l2, c->l3, rows,
-                                   sizeof rows / sizeof rows[0]);
-    static const char *const headline[] = {"vmmem-fast", "vmmem-adaptive", "glibc-memcpy"};
-    printf("\n== summary: geometric mean per class of the speedup vs glibc memcpy (x glibc) and "
-           "of the %% of the store limit ==\n");
-    bench_print_headline(stdout, rows, nrows, headline, sizeof headline / sizeof headline[0]);
-    printf("\n== summary, every implementation ==\n");
-    bench_print_summary(stdout, rows, nrows);
-    printf("\nelapsed %.1f s\n", elapsed);
+    struct bench_summary_row *rows = NULL;
+    size_t nrows = bench_summarize(&c->results, &rows);
+    if (nrows == (size_t)-1) {
+        fprintf(stderr, "vmmem-bench: out of memory\n");
+        return 1;
+    }
+    struct bench_checks checks;
+    memset(&checks, 0, sizeof checks);
+    checks.aa_tol = c->opt.aa_tol;
+    bench_check(&c->results, rows, nrows, &checks);
+    for (int m = 0; m < BENCH_MODE_COUNT; m++) {
+        if (!(c->opt.modes & (1u << m)))
+            continue;
+        printf("\n== summary, calling mode %s: time ratio to glibc memcpy per class ==\n"
+               "   geometric mean over the class's points of each point's median per-round "
+               "ratio [lowest-highest point]; < 1 = faster\n",
+               bench_mode_name(m));
+        bench_print_summary(stdout, rows, nrows, m);
+    }
+    for (int m = 0; m < BENCH_MODE_COUNT; m++) {
+        if (!(c->opt.modes & (1u << m)))
+            continue;
+        printf("\n== every implementation, calling mode %s: geometric mean per class of the "
+               "time ratio to glibc memcpy ==\n",
+               bench_mode_name(m));
+        bench_print_summary_all(stdout, rows, nrows, m);
+    }
+    printf("\n== checks ==\n");
+    bench_print_checks(stdout, &checks, c->opt.modes);
+    double secs = elapsed(c);
+    printf("\nelapsed %.1f s\n", secs);
 
-    /* Machine-readable outputs. */
     char command[4096];
     size_t used = 0;
     command[0] = '\0';
     for (int i = 0; i < argc && used < sizeof command; i++)
         used += (size_t)snprintf(command + used, sizeof command - used, "%s%s", i ? " " : "",
                                  argv[i]);
-    struct bench_run_info run = {command, c->opt.quick, c->rounds, batch_us, elapsed,
-                                 (unsigned long long)c->opt.seed};
-    if (c->opt.csv_path) {
-        FILE *f = fopen(c->opt.csv_path, "w");
-        if (!f || bench_write_csv(f, &c->results) || fclose(f)) {
-            fprintf(stderr, "vmmem-bench: cannot write %s\n", c->opt.csv_path);
-            rc = 1;
-        } else {
-            printf("csv: %s\n", c->opt.csv_path);
-        }
-    }
-    if (c->opt.json_path) {
-        FILE *f = fopen(c->opt.json_path, "w");
-        if (!f || bench_write_json(f, &c->machine, &run, &c->results, rows, nrows) || fclose(f)) {
-            fprintf(stderr, "vmmem-bench: cannot write %s\n", c->opt.json_path);
-            rc = 1;
-        } else {
-            printf("json: %s\n", c->opt.json_path);
-        }
-    }
+    struct bench_run_info run = {command,          commit,        c->opt.quick,
+                                 c->opt.modes,     batch_ns_for(c, 1) / 1000.0,
+                                 secs,             (unsigned long long)c->opt.seed,
+                                 c->opt.mix_ops,   rounds_words(c)};
+    struct outputs o = {c, &run, rows, nrows, &checks};
+    if (c->opt.csv_path && write_file(c->opt.csv_path, "csv", out_csv, &o))
+        rc = 1;
+    if (c->opt.summary_csv_path &&
+        write_file(c->opt.summary_csv_path, "summary csv", out_summary_csv, &o))
+        rc = 1;
+    if (c->opt.json_path && write_file(c->opt.json_path, "json", out_json, &o))
+        rc = 1;
+    if (c->opt.md_path && write_file(c->opt.md_path, "markdown", out_md, &o))
+        rc = 1;
     if (c->opt.plot_prefix) {
         char msg[4200];
-        if (bench_plot_write(c->opt.plot_prefix, &c->results, &c->machine, msg, sizeof msg) < 0) {
+        if (bench_plot_write(c->opt.plot_prefix, &c->results, &c->machine, commit, c->opt.modes,
+                             msg, sizeof msg) < 0) {
             printf("plot: not written: %s\n", msg);
         } else {
             int prc = bench_plot_run(c->opt.plot_prefix, msg, sizeof msg);
@@ -643,11 +859,14 @@ int main(int argc, char **argv)
                 rc = 1;
         }
     }
+    free(rows);
     for (size_t i = 0; i < c->n_dists; i++)
         bench_dist_free(&c->dists[i]);
     bench_results_free(&c->results);
     munmap(c->map_src, c->map_bytes);
     munmap(c->map_dst, c->map_bytes);
+    if (c->evict)
+        munmap(c->evict, c->evict_bytes);
     if (c->wrong) {
         fprintf(stderr, "vmmem-bench: at least one implementation copied wrongly (marked '!')\n");
         return 3;

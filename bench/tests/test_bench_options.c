@@ -7,6 +7,7 @@
 
 #include <cmocka.h>
 
+#include "bench_impls.h"
 #include "bench_options.h"
 
 static char err[512];
@@ -44,7 +45,11 @@ static void test_defaults(void **state)
     assert_int_equal(o.pin, 1);
     assert_int_equal(o.cpu, -1);
     assert_null(o.csv_path);
+    assert_null(o.commit);
     assert_false(o.quick);
+    assert_int_equal(o.modes, BENCH_MODES_ALL);
+    assert_int_equal(o.mix_ops, 0);
+    assert_true(o.aa_tol == 0.03);
 }
 
 static void test_all_options(void **state)
@@ -54,8 +59,11 @@ static void test_all_options(void **state)
     assert_int_equal(parse(&o, ARGS("--quick", "--sizes", "1,4K,1MiB,3000", "--impl",
                                     "vmmem-fast,glibc-memcpy", "--rounds", "5", "--csv", "a.csv",
                                     "--json=b.json", "--plot", "p", "--dist", "x.txt",
-                                    "--dist=y.txt", "--only", "hot,dist", "--batch-us", "250",
-                                    "--cpu", "1", "--seed", "9", "--no-pin", "--list")),
+                                    "--dist=y.txt", "--only", "hot,mix", "--batch-us", "250",
+                                    "--cpu", "1", "--seed", "9", "--no-pin", "--list", "--mode",
+                                    "call,pointer", "--summary-csv", "s.csv", "--markdown",
+                                    "s.md", "--commit", "abc", "--mix-ops", "4096",
+                                    "--aa-tolerance", "5")),
                      0);
     assert_true(o.quick);
     assert_int_equal(o.n_sizes, 4);
@@ -72,7 +80,13 @@ static void test_all_options(void **state)
     assert_string_equal(o.plot_prefix, "p");
     assert_int_equal(o.n_dists, 2);
     assert_string_equal(o.dists[1], "y.txt");
-    assert_int_equal(o.sections, BENCH_SEC_HOT | BENCH_SEC_DIST);
+    assert_int_equal(o.sections, BENCH_SEC_HOT | BENCH_SEC_MIX);
+    assert_int_equal(o.modes, (1u << BENCH_MODE_CALL) | (1u << BENCH_MODE_POINTER));
+    assert_string_equal(o.summary_csv_path, "s.csv");
+    assert_string_equal(o.md_path, "s.md");
+    assert_string_equal(o.commit, "abc");
+    assert_int_equal(o.mix_ops, 4096);
+    assert_true(o.aa_tol == 0.05);
     assert_true(o.batch_us == 250.0);
     assert_int_equal(o.cpu, 1);
     assert_int_equal(o.seed, 9);
@@ -90,6 +104,13 @@ static void test_cold_and_help(void **state)
     assert_true(o.help);
     assert_int_equal(parse(&o, ARGS("-h")), 0);
     assert_true(o.help);
+    /* the old section name still works */
+    assert_int_equal(parse(&o, ARGS("--only", "dist")), 0);
+    assert_int_equal(o.sections, BENCH_SEC_MIX);
+    assert_int_equal(parse(&o, ARGS("--mode", "call-noplt")), 0);
+    assert_int_equal(o.modes, 1u << BENCH_MODE_CALL_NOPLT);
+    assert_int_equal(parse(&o, ARGS("--mode", "all")), 0);
+    assert_int_equal(o.modes, BENCH_MODES_ALL);
 }
 
 static void test_errors(void **state)
@@ -109,6 +130,12 @@ static void test_errors(void **state)
     expect_error(ARGS("--quick=1"), "--quick takes no value");
     expect_error(ARGS("--csv", ""), "--csv needs a file name");
     expect_error(ARGS("--batch-us", "5"), "--batch-us");
+    expect_error(ARGS("--mode", "pointer,plt"), "unknown mode 'plt'");
+    expect_error(ARGS("--mix-ops", "1000"), "not a power of two");
+    expect_error(ARGS("--mix-ops", "512"), "not a power of two");
+    expect_error(ARGS("--aa-tolerance", "0"), "--aa-tolerance");
+    expect_error(ARGS("--aa-tolerance", "51"), "--aa-tolerance");
+    expect_error(ARGS("--markdown", ""), "--markdown needs a file name");
 }
 
 static void test_parse_size(void **state)

@@ -1,0 +1,46 @@
+#!/bin/sh
+# check_call_linkage.sh OBJDUMP VMMEM_BENCH - reads vmmem-bench's machine
+# code and checks that its call-mode loops call as programs do: each loop
+# exists twice (the PLT build and the -fno-plt build); one copy calls its
+# function through the PLT (call sym@plt), the other through the GOT
+# (call *sym@GOTPCREL(%rip)); and the pointer-mode loops call through a
+# register. A compiler that expanded memcpy inline, or a build that lost
+# -fno-plt, fails here. x86_64 only.
+set -eu
+objdump=$1
+bin=$2
+dis=$(mktemp)
+trap 'rm -f "$dis"' EXIT
+"$objdump" -d --no-show-raw-insn "$bin" >"$dis"
+
+# The instructions of every function named $1, one "@@ N" line before each.
+bodies() {
+  awk -v fn="<$1>:" '$2 == fn { n++; print "@@ " n; p = 1; next } /^[0-9a-f]+ <.*>:$/ { p = 0 } p' "$dis"
+}
+
+fail=0
+for pair in "glibc_memcpy memcpy" "glibc_memcpy_aa memcpy" "glibc_memmove memmove" \
+            "vmmem_fast vmmem_memcpy_fast" "vmmem_adaptive vmmem_memcpy_adaptive" \
+            "vmmem_memmove_ vmmem_memmove" "vmmem_parallel vmmem_memcpy_parallel" \
+            "empty_call bench_empty_call"; do
+  set -- $pair
+  for kind in fixed cold evict ops; do
+    fn=${1}_$kind
+    b=$(bodies "$fn")
+    copies=$(printf '%s\n' "$b" | grep -c '^@@ ' || true)
+    plt=$(printf '%s\n' "$b" | grep -c "call .*<$2@plt>" || true)
+    got=$(printf '%s\n' "$b" | grep -cE "call +\*0x[0-9a-f]+\(%rip\) +# [0-9a-f]+ <$2@" || true)
+    if [ "$copies" != 2 ] || [ "$plt" != 1 ] || [ "$got" != 1 ]; then
+      echo "check_call_linkage: $fn: $copies copies, $plt PLT calls, $got GOT calls of $2 (want 2, 1, 1)" >&2
+      fail=1
+    fi
+  done
+done
+for kind in fixed cold evict ops; do
+  if ! bodies "pointer_$kind" | grep -qE 'call +\*%r'; then
+    echo "check_call_linkage: pointer_$kind does not call through a register" >&2
+    fail=1
+  fi
+done
+[ "$fail" = 0 ] && echo "check_call_linkage: call mode through the PLT and the GOT, pointer mode through a register"
+exit "$fail"
