@@ -112,8 +112,8 @@ int bench_write_csv(FILE *f, const struct bench_results *r)
 {
     fputs("mode,section,variant,size,ws_bytes,mean_bytes,src_off,dst_off,impl,role,copy_method,"
           "ns_per_call,ns_best,gbps,ratio_vs_glibc,ratio_q1,ratio_q3,unsteady,store_limit_ns,"
-          "store_limit_by,pct_store_limit,best_copy_ns,best_copy_by,pct_best_copy,rounds,iters,"
-          "wrong\n",
+          "store_limit_by,pct_store_limit,best_copy_ns,best_copy_by,pct_best_copy,rounds,reruns,"
+          "iters,wrong\n",
           f);
     for (size_t i = 0; i < r->n; i++) {
         const struct bench_result *x = &r->v[i];
@@ -137,7 +137,7 @@ int bench_write_csv(FILE *f, const struct bench_results *r)
         csv_ns(f, x->best_copy_ns);
         csv_str(f, x->best_copy_by);
         csv_num(f, x->pct_best_copy, 2);
-        fprintf(f, ",%u,%lu,%d\n", x->rounds, x->iters, x->wrong);
+        fprintf(f, ",%u,%u,%lu,%d\n", x->rounds, x->reruns, x->iters, x->wrong);
     }
     return ferror(f) ? -1 : 0;
 }
@@ -286,8 +286,8 @@ static void json_result(FILE *f, const struct bench_result *x)
     json_kv_ns(f, "best_copy_ns", x->best_copy_ns);
     json_kv_str(f, "best_copy_by", x->best_copy_by, 1);
     json_kv_num(f, "pct_best_copy", x->pct_best_copy, 2);
-    fprintf(f, ", \"rounds\": %u, \"iters\": %lu, \"wrong\": %s}", x->rounds, x->iters,
-            x->wrong ? "true" : "false");
+    fprintf(f, ", \"rounds\": %u, \"reruns\": %u, \"iters\": %lu, \"wrong\": %s}", x->rounds,
+            x->reruns, x->iters, x->wrong ? "true" : "false");
 }
 
 static void json_row(FILE *f, const struct bench_summary_row *s)
@@ -385,8 +385,8 @@ int bench_write_json(FILE *f, const struct bench_machine *m, const struct bench_
         fprintf(f, ", \"aa_classes_outside_tolerance\": %zu, \"over_store_limit\": %zu",
                 c->aa_classes_outside[mode], c->over_limit[mode]);
         json_kv_str(f, "over_store_limit_worst", c->over_limit_at[mode], 1);
-        fprintf(f, ", \"unsteady\": %zu, \"copy_results\": %zu}", c->unsteady[mode],
-                c->results[mode]);
+        fprintf(f, ", \"unsteady\": %zu, \"copy_results\": %zu, \"batches\": %zu, \"reruns\": %zu}",
+                c->unsteady[mode], c->results[mode], c->batches[mode], c->reruns[mode]);
     }
     fputs(first ? "]\n}\n" : "\n  ]\n}\n", f);
     return ferror(f) ? -1 : 0;
@@ -676,6 +676,10 @@ void bench_print_checks(FILE *f, const struct bench_checks *c, unsigned modes)
             fprintf(f, "  note: %zu of %zu ratios are marked '~': the median of per-round ratios "
                        "differs by more than %.0f %% from the ratio of the printed medians\n",
                     c->unsteady[m], c->results[m], 100.0 * BENCH_UNSTEADY_TOL);
+        if (c->reruns[m])
+            fprintf(f, "  note: %zu of %zu timed batches were rerun because the scheduler switched "
+                       "the benchmark out during them (a busy machine)\n",
+                    c->reruns[m], c->batches[m]);
     }
 }
 

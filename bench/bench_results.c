@@ -311,6 +311,8 @@ void bench_check(const struct bench_results *r, const struct bench_summary_row *
         int m = x->mode;
         if (m < 0 || m >= BENCH_MODE_COUNT || !(x->ns_per_call > 0))
             continue;
+        c->reruns[m] += x->reruns;
+        c->batches[m] += x->rounds;
         if (bench_role_is_copy(x->role)) {
             c->results[m]++;
             c->unsteady[m] += x->unsteady != 0;

@@ -68,6 +68,12 @@ extern const struct bench_loops bench_pointer_loops;
  * w->src nor w->dst stays in any cache level. */
 void bench_evict_caches(const struct bench_workload *w);
 
+/* A timed batch during which the thread was switched out is rerun, up to
+ * this many times, when it lasted at most BENCH_RERUN_MAX_NS (longer ones
+ * would be switched out again; their medians absorb it). */
+#define BENCH_MAX_RERUNS 3
+#define BENCH_RERUN_MAX_NS 5e6
+
 struct bench_measure_cfg {
     unsigned rounds;      /* timed rounds */
     double batch_ns;      /* a batch runs at least this long (when one call is shorter) */
@@ -86,7 +92,8 @@ double bench_run_batch(struct bench_workload *w, const struct bench_impl *impl,
                        unsigned long iters);
 
 /* Measures impls[0..n) on w, in cfg->rounds rounds; in each, every
- * implementation runs one batch, in an order shuffled afresh. A batch of a
+ * implementation runs one batch, in an order shuffled afresh (a batch the
+ * scheduler interrupted is rerun; see BENCH_MAX_RERUNS). A batch of a
  * mix is whole passes over its sequence from a random call; an arena walk
  * carries on from batch to batch; seed (any value) drives the shuffles and
  * the mix's starting calls. ref[i] is the index of the baseline implementation i is

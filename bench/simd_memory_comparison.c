@@ -315,6 +315,7 @@ static int record(struct bench_ctx *c, struct bench_workload *w, const struct po
         x.ratio_q1 = ms[i].ratio_q1;
         x.ratio_q3 = ms[i].ratio_q3;
         x.rounds = ms[i].rounds;
+        x.reruns = ms[i].reruns;
         x.iters = ms[i].iters;
         x.wrong = wrong ? wrong[i] : 0;
         if (bench_results_push(&c->results, &x))

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# scripts/run-bench.sh - runs the default vmmem-bench suite (about 2 minutes)
-# and writes results/bench.{txt,csv,json,png,svg}. `make bench` calls it.
+# scripts/run-bench.sh - runs the neutral vmmem-bench suite (every calling
+# mode, every mix; about 3 minutes, progress on stderr) and writes
+# results/bench.{txt,csv,json,dat,gp,png,svg}, results/bench-summary.csv and
+# results/bench-summary.md (the per-class tables docs embed), with the
+# current commit in titles and headers. `make bench` calls it.
 #
 # As root, installs gnuplot-nox (for the plot) and dpdk-dev (for the
 # rte_memcpy peer) when missing; otherwise goes on without them. Builds
 # build/ when vmmem-bench is missing there, and rebuilds it when DPDK headers
 # appeared after it was configured. Extra arguments go to vmmem-bench, e.g.
 #   scripts/run-bench.sh --quick
-#   scripts/run-bench.sh --impl vmmem-fast,rte_memcpy-avx2 --sizes 64,1K,64K
+#   scripts/run-bench.sh --mode call --impl vmmem-fast,rte_memcpy-avx512 --sizes 64,1K,64K
 # Environment: BUILD_DIR (default build), RESULTS_DIR (default results).
 set -euo pipefail
 
@@ -48,6 +51,14 @@ elif have_rte_memcpy && [ -f "$build_dir/CMakeCache.txt" ] &&
   cmake --build "$build_dir" -j2
 fi
 
+commit=unknown
+if command -v git >/dev/null 2>&1 && git rev-parse --git-dir >/dev/null 2>&1; then
+  commit=$(git rev-parse --short HEAD)
+  git diff --quiet HEAD -- 2>/dev/null || commit="$commit-dirty"
+fi
+
 mkdir -p "$results_dir"
-"$bench" --csv "$results_dir/bench.csv" --json "$results_dir/bench.json" \
-  --plot "$results_dir/bench" "$@" | tee "$results_dir/bench.txt"
+"$bench" --commit "$commit" --csv "$results_dir/bench.csv" \
+  --summary-csv "$results_dir/bench-summary.csv" --json "$results_dir/bench.json" \
+  --markdown "$results_dir/bench-summary.md" --plot "$results_dir/bench" "$@" |
+  tee "$results_dir/bench.txt"

@@ -90,12 +90,12 @@ static void test_csv(void **state)
     const char *hdr = "mode,section,variant,size,ws_bytes,mean_bytes,src_off,dst_off,impl,role,"
                       "copy_method,ns_per_call,ns_best,gbps,ratio_vs_glibc,ratio_q1,ratio_q3,"
                       "unsteady,store_limit_ns,store_limit_by,pct_store_limit,best_copy_ns,"
-                      "best_copy_by,pct_best_copy,rounds,iters,wrong\n";
+                      "best_copy_by,pct_best_copy,rounds,reruns,iters,wrong\n";
     assert_true(!strncmp(out, hdr, strlen(hdr)));
     assert_int_equal(count_lines(out), r.n + 1);
     assert_non_null(strstr(out, "\npointer,hot,aligned,4096,0,4096.000,0,0,vmmem-fast,copy,0,"
                                 "40,40,102.4000,0.8,0.8,0.8,0,32,store-vec,"
-                                "80.00,,,,3,1000,0\n"));
+                                "80.00,,,,3,0,1000,0\n"));
     assert_non_null(strstr(out, "\ncall,hot,aligned,4096,"));
     assert_non_null(strstr(out, ",\"src+1,dst+3\","));
     free(out);

@@ -119,7 +119,8 @@ static int near_pct(double printed, double exact)
 static const char *const CSV_HEADER =
     "mode,section,variant,size,ws_bytes,mean_bytes,src_off,dst_off,impl,role,copy_method,"
     "ns_per_call,ns_best,gbps,ratio_vs_glibc,ratio_q1,ratio_q3,unsteady,store_limit_ns,"
-    "store_limit_by,pct_store_limit,best_copy_ns,best_copy_by,pct_best_copy,rounds,iters,wrong";
+    "store_limit_by,pct_store_limit,best_copy_ns,best_copy_by,pct_best_copy,rounds,reruns,iters,"
+    "wrong";
 
 static void read_points(const char *path, struct bench_results *r)
 {
@@ -130,8 +131,8 @@ static void read_points(const char *path, struct bench_results *r)
     while ((line = strtok_r(NULL, "\n", &save))) {
         char *f[MAX_FIELDS];
         int n = split_csv(line, f);
-        CHECK(n == 27, "%s: a row with %d fields", path, n);
-        if (n != 27)
+        CHECK(n == 28, "%s: a row with %d fields", path, n);
+        if (n != 28)
             continue;
         struct bench_result x;
         memset(&x, 0, sizeof x);
@@ -160,7 +161,8 @@ static void read_points(const char *path, struct bench_results *r)
         snprintf(x.best_copy_by, sizeof x.best_copy_by, "%s", f[22]);
         x.pct_best_copy = num(f[23]);
         x.rounds = (unsigned)atoi(f[24]);
-        x.wrong = atoi(f[26]);
+        x.reruns = (unsigned)atoi(f[25]);
+        x.wrong = atoi(f[27]);
         bench_results_push(r, &x);
     }
     free(text);
