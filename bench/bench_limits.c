@@ -255,10 +255,14 @@ T_AVX512BW void *bench_store_vec_avx512(void *dst, const void *src, size_t n)
     } else if (n <= 128) {
         _mm512_storeu_si512(d, v);
         _mm512_storeu_si512(d + n - 64, v);
+    } else if (n <= 192) {
+        _mm512_storeu_si512(d, v);
+        _mm512_storeu_si512(d + 64, v);
+        _mm512_storeu_si512(d + n - 64, v);
     } else if (n <= 256) {
         _mm512_storeu_si512(d, v);
         _mm512_storeu_si512(d + 64, v);
-        _mm512_storeu_si512(d + n - 128, v);
+        _mm512_storeu_si512(d + 128, v);
         _mm512_storeu_si512(d + n - 64, v);
     } else {
         loop_stores512(d, n, v, 0);

@@ -13,8 +13,9 @@
 
 #include "bench_impls.h"
 
-/* store_vec: overlapping head and tail stores up to 256 bytes (a branch per
- * size step, which fixed sizes predict), then an aligned loop; store_masked
+/* store_vec: up to 256 bytes the fewest stores that cover n (overlapping
+ * head and tail; a branch per size step, which fixed sizes predict), then
+ * an aligned loop; store_masked
  * (AVX-512 only): four masked stores and no size branch up to 256 bytes
  * (what random sizes favour), then the same loop; store_nt: non-temporal
  * stores from 512 bytes (64 bytes' vectors; 256 with AVX2).
