@@ -677,8 +677,9 @@ void bench_print_checks(FILE *f, const struct bench_checks *c, unsigned modes)
                        "differs by more than %.0f %% from the ratio of the printed medians\n",
                     c->unsteady[m], c->results[m], 100.0 * BENCH_UNSTEADY_TOL);
         if (c->reruns[m])
-            fprintf(f, "  note: %zu of %zu timed batches were rerun because the scheduler switched "
-                       "the benchmark out during them (a busy machine)\n",
+            fprintf(f, "  note: %zu extra batches (for %zu timed ones) were run because the "
+                       "scheduler switched the benchmark out during or before a batch (a busy "
+                       "machine)\n",
                     c->reruns[m], c->batches[m]);
     }
 }

@@ -36,7 +36,7 @@ struct bench_result {
     char best_copy_by[32];
     double pct_best_copy;      /* 100 * best_copy_ns / ns_per_call */
     unsigned rounds;
-    unsigned reruns;     /* batches rerun because the thread was switched out */
+    unsigned reruns;     /* extra batches run because the thread was switched out */
     unsigned long iters; /* calls per timed batch */
     int wrong;           /* the copy's result was checked and was wrong */
 };
@@ -140,7 +140,7 @@ struct bench_checks {
     double over_limit_worst[BENCH_MODE_COUNT]; /* the highest % of the store limit among them */
     char over_limit_at[BENCH_MODE_COUNT][160];
     size_t unsteady[BENCH_MODE_COUNT];        /* results marked unsteady */
-    size_t reruns[BENCH_MODE_COUNT];          /* batches rerun after a context switch */
+    size_t reruns[BENCH_MODE_COUNT];          /* extra batches run after context switches */
     size_t batches[BENCH_MODE_COUNT];         /* timed batches (rounds), all results */
     size_t results[BENCH_MODE_COUNT];         /* copy results, per mode */
 };

@@ -70,7 +70,8 @@ void bench_evict_caches(const struct bench_workload *w);
 
 /* A timed batch during which the thread was switched out is rerun, up to
  * this many times, when it lasted at most BENCH_RERUN_MAX_NS (longer ones
- * would be switched out again; their medians absorb it). */
+ * would be switched out again; their medians absorb it); one that follows
+ * a switch out is preceded by an untimed warm-up batch. */
 #define BENCH_MAX_RERUNS 3
 #define BENCH_RERUN_MAX_NS 5e6
 

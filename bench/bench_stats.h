@@ -34,7 +34,7 @@ struct bench_measurement {
     double speedup;       /* median over rounds of (baseline ns / this ns): 1 / ratio */
     unsigned long iters;  /* calls per batch */
     unsigned rounds;
-    unsigned reruns;      /* batches rerun because the thread was switched out */
+    unsigned reruns;      /* extra batches run because the thread was switched out */
 };
 
 /* The figures of n implementations from their per-round times:
