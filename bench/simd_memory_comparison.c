@@ -440,14 +440,15 @@ static int run_cold(struct bench_ctx *c, const size_t *sizes, size_t ns)
         if (record(c, &w, &p, NULL))
             return -1;
     }
-    char title[300], a[24], b[24];
+    char title[300], from[24], arena[24], sweep[24];
+    bench_format_size(EVICT_FROM, from, sizeof from);
+    bench_format_size(c->arena, arena, sizeof arena);
+    bench_format_size(c->evict_bytes, sweep, sizeof sweep);
     snprintf(title, sizeof title,
              "cold: fixed sizes, src and dst in no cache (below %s each call at a pseudo-random "
              "slot of two %s arenas; from %s the caches are swept, untimed, by reading %s "
              "before each call)",
-             bench_format_size(EVICT_FROM, a, sizeof a), bench_format_size(c->arena, b, sizeof b),
-             bench_format_size(EVICT_FROM, a, sizeof a),
-             bench_format_size(c->evict_bytes, b, sizeof b));
+             from, arena, from, sweep);
     print_section(c, title, first, 1);
     return 0;
 }
