@@ -743,14 +743,14 @@ int bench_write_markdown(FILE *f, const struct bench_machine *m, const struct be
             fputs("---|", f);
         fputc('\n', f);
         for (size_t i = 0; i < ncls; i++) {
-            /* The limit the targets use: the best copy method where it was
-             * measured (from 1 MiB), the store limit elsewhere. */
+            /* The limit the targets use: the best copy method where every
+             * point of the class has it (from 1 MiB), the store limit elsewhere. */
             const char *label = rows[cls[i]].label;
             int best = 0;
             for (size_t k = 0; k < N_LIMIT_IMPLS && !best; k++) {
                 const struct bench_summary_row *s =
                     bench_summary_find(rows, nrows, mode, label, limit_impls[k]);
-                best = s && isfinite(s->geo_pct_best_copy);
+                best = s && s->count_pct_best_copy == s->count;
             }
             fprintf(f, "| %s | %% of %s |", label, best ? "best copy method" : "store limit");
             for (size_t k = 0; k < N_LIMIT_IMPLS; k++) {

@@ -31,6 +31,12 @@ void bench_results_free(struct bench_results *r)
     memset(r, 0, sizeof *r);
 }
 
+int bench_has_best_copy(const struct bench_result *x)
+{
+    return x->size >= BENCH_BEST_COPY_FROM &&
+           (!strcmp(x->section, "hot") || !strcmp(x->section, "cold"));
+}
+
 int bench_same_point(const struct bench_result *a, const struct bench_result *b)
 {
     return a->mode == b->mode && !strcmp(a->section, b->section) &&
@@ -51,7 +57,7 @@ void bench_results_fill_limits(struct bench_results *r, size_t first)
                 store = y->ns_per_call;
                 store_by = y->impl;
             }
-            if ((y->flags & BENCH_F_COPY_METHOD) && x->size >= BENCH_BEST_COPY_FROM &&
+            if ((y->flags & BENCH_F_COPY_METHOD) && bench_has_best_copy(x) &&
                 y->ns_per_call < copy) {
                 copy = y->ns_per_call;
                 copy_by = y->impl;
@@ -226,6 +232,8 @@ static int summarise_one(const struct bench_results *r, int mode, int key, const
     row->max_ratio = hi;
     row->geo_pct_store = npc ? bench_geomean(pc, npc) : NAN;
     row->geo_pct_best_copy = npb ? bench_geomean(pb, npb) : NAN;
+    row->count_pct_store = npc;
+    row->count_pct_best_copy = npb;
     return 1;
 }
 

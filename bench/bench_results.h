@@ -41,9 +41,12 @@ struct bench_result {
     int wrong;           /* the copy's result was checked and was wrong */
 };
 
-/* The best copy method measured is a limit for fixed sizes from this one up
- * (where the plain copy loops are measured too). */
+/* The best copy method measured is a limit for aligned hot and cold fixed
+ * sizes from this one up (where the plain copy loops are measured too). */
 #define BENCH_BEST_COPY_FROM ((size_t)1 << 20)
+
+/* Whether x's point has a best copy method (see BENCH_BEST_COPY_FROM). */
+int bench_has_best_copy(const struct bench_result *x);
 
 /* When a median of per-round ratios and the ratio of the medians differ by
  * more than this (relative), the result is marked unsteady. */
@@ -63,8 +66,8 @@ void bench_results_free(struct bench_results *r);
 int bench_same_point(const struct bench_result *a, const struct bench_result *b);
 
 /* For v[first..n): the store limit and the best copy method at each point
- * (the fastest of the STORE_LIMIT results, and from BENCH_BEST_COPY_FROM of
- * the BENCH_F_COPY_METHOD ones, at that point), each result's percentage of them, and the unsteady
+ * (the fastest of the STORE_LIMIT results, and where bench_has_best_copy()
+ * of the BENCH_F_COPY_METHOD ones, at that point), each result's percentage of them, and the unsteady
  * mark (from the glibc baseline's median at that point). */
 void bench_results_fill_limits(struct bench_results *r, size_t first);
 
@@ -116,6 +119,7 @@ struct bench_summary_row {
     char min_at[96], max_at[96]; /* the points of the min and the max */
     double geo_pct_store;     /* geometric mean of % of the store limit (NaN: none) */
     double geo_pct_best_copy; /* geometric mean of % of the best copy method (NaN: none) */
+    size_t count_pct_store, count_pct_best_copy; /* points those means are over */
 };
 #define BENCH_CLASS_KEY_BASE 1000
 

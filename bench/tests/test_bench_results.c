@@ -85,6 +85,19 @@ static void test_best_copy_method_and_unsteady_mark(void **state)
     assert_true(r.v[4].unsteady);
     assert_true(NEAR(r.v[4].pct_best_copy, 120.0)); /* faster than every method: > 100 */
     bench_results_free(&r);
+    /* misaligned and small points have no best copy method */
+    memset(&r, 0, sizeof r);
+    add(&r, 0, "align", "dst+1", 64 * MiB, "rep-movsb", BENCH_ROLE_COPY, 3200, 0.8)->flags =
+        BENCH_F_COPY_METHOD;
+    add(&r, 0, "hot", "aligned", MiB - 1, "rep-movsb", BENCH_ROLE_COPY, 3200, 0.8)->flags =
+        BENCH_F_COPY_METHOD;
+    add(&r, 0, "cold", "aligned", MiB, "rep-movsb", BENCH_ROLE_COPY, 3200, 0.8)->flags =
+        BENCH_F_COPY_METHOD;
+    bench_results_fill_limits(&r, 0);
+    assert_true(isnan(r.v[0].best_copy_ns));
+    assert_true(isnan(r.v[1].best_copy_ns));
+    assert_true(NEAR(r.v[2].pct_best_copy, 100.0));
+    bench_results_free(&r);
 }
 
 static void test_classes(void **state)
@@ -177,6 +190,8 @@ static void test_summary_per_mode_and_class(void **state)
     assert_string_equal(f0->max_at, "96 B");
     assert_true(NEAR(f1->geo_ratio, sqrt(1.5 * 8.0)));
     assert_true(NEAR(f0->geo_pct_store, 25.0)); /* only 16 B has a limit: 1 / 4 */
+    assert_int_equal(f0->count_pct_store, 1);
+    assert_int_equal(f0->count_pct_best_copy, 0);
     const struct bench_summary_row *mix =
         bench_summary_find(rows, n, 0, "mix small-heavy, 1 MiB ws", "vmmem-fast");
     assert_non_null(mix);

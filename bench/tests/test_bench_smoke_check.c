@@ -198,6 +198,7 @@ static void check_points(const struct bench_results *r, unsigned *modes_seen)
             if (y->role == BENCH_ROLE_STORE_LIMIT && y->ns_per_call < store)
                 store = y->ns_per_call;
             if ((y->flags & BENCH_F_COPY_METHOD) && x->size >= BENCH_BEST_COPY_FROM &&
+                (!strcmp(x->section, "hot") || !strcmp(x->section, "cold")) &&
                 y->ns_per_call < copy)
                 copy = y->ns_per_call;
         }
