@@ -195,6 +195,9 @@ static void pointer_entries(struct bench_registry *r, const vmmem_cpu_info *cpu,
     snprintf(desc, sizeof desc, "limit: %s stores only, overlapping head/tail then a loop",
              ms->flavour);
     add(r, "store-vec", BENCH_ROLE_STORE_LIMIT, ms->store_vec, desc);
+    if (ms->store_vec256)
+        add(r, "store-vec256", BENCH_ROLE_STORE_LIMIT, ms->store_vec256,
+            "limit: the same with 32-byte vectors");
     if (ms->store_masked) {
         snprintf(desc, sizeof desc, "limit: %s masked stores only, no size branch to 256 B",
                  ms->flavour);

@@ -160,6 +160,11 @@ T_AVX2 void *bench_store_vec_avx2(void *dst, const void *src, size_t n)
         _mm256_storeu_si256((__m256i *)(d + 32), v);
         _mm256_storeu_si256((__m256i *)(d + n - 64), v);
         _mm256_storeu_si256((__m256i *)(d + n - 32), v);
+    } else if (n <= 256) {
+        for (size_t k = 0; k < 128; k += 32) {
+            _mm256_storeu_si256((__m256i *)(d + k), v);
+            _mm256_storeu_si256((__m256i *)(d + n - 128 + k), v);
+        }
     } else {
         loop_stores256(d, n, v, 0);
     }
@@ -264,6 +269,11 @@ T_AVX512BW void *bench_store_vec_avx512(void *dst, const void *src, size_t n)
         _mm512_storeu_si512(d + 64, v);
         _mm512_storeu_si512(d + 128, v);
         _mm512_storeu_si512(d + n - 64, v);
+    } else if (n <= 512) {
+        for (size_t k = 0; k < 256; k += 64) {
+            _mm512_storeu_si512(d + k, v);
+            _mm512_storeu_si512(d + n - 256 + k, v);
+        }
     } else {
         loop_stores512(d, n, v, 0);
     }
@@ -337,13 +347,14 @@ void *bench_store_stosb(void *dst, const void *src, size_t n)
 
 const struct bench_method_set bench_method_sets[] = {
 #if defined(__x86_64__)
-    {"avx512", VMMEM_CPU_AVX512, bench_store_vec_avx512, bench_store_masked_avx512,
-     bench_store_nt_avx512, bench_load_avx512, bench_copy_vec_avx512, bench_copy_nt_avx512,
+    {"avx512", VMMEM_CPU_AVX512, bench_store_vec_avx512, bench_store_vec_avx2,
+     bench_store_masked_avx512, bench_store_nt_avx512, bench_load_avx512, bench_copy_vec_avx512, bench_copy_nt_avx512,
      bench_copy_nt_prefetch_avx512},
-    {"avx2", VMMEM_CPU_AVX2, bench_store_vec_avx2, NULL, bench_store_nt_avx2, bench_load_avx2,
+    {"avx2", VMMEM_CPU_AVX2, bench_store_vec_avx2, NULL, NULL, bench_store_nt_avx2,
+     bench_load_avx2,
      bench_copy_vec_avx2, bench_copy_nt_avx2, bench_copy_nt_prefetch_avx2},
 #endif
-    {"generic", 0, bench_store_vec_generic, NULL, NULL, bench_load_generic, bench_copy_vec_generic,
-     NULL, NULL},
+    {"generic", 0, bench_store_vec_generic, NULL, NULL, NULL, bench_load_generic,
+     bench_copy_vec_generic, NULL, NULL},
 };
 const size_t bench_method_set_count = sizeof bench_method_sets / sizeof bench_method_sets[0];

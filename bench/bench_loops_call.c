@@ -80,6 +80,7 @@ const struct bench_call_entry CALL_TABLE[] = {
     {"rep-movsb", NULL, BENCH_LOOPS_INIT(rep_movsb)},
     {"store-stosb", NULL, BENCH_LOOPS_INIT(store_stosb)},
     {"store-vec", "avx512", BENCH_LOOPS_INIT(store_vec_avx512)},
+    {"store-vec256", "avx512", BENCH_LOOPS_INIT(store_vec_avx2)},
     {"store-masked", "avx512", BENCH_LOOPS_INIT(store_masked_avx512)},
     {"store-nt", "avx512", BENCH_LOOPS_INIT(store_nt_avx512)},
     {"copy-vec", "avx512", BENCH_LOOPS_INIT(copy_vec_avx512)},

@@ -30,6 +30,7 @@ const char *bench_short_name(const char *impl, char *buf, size_t len)
         {"rte_memcpy-avx512", "rte512"}, {"rte_memcpy-avx2", "rte256"},
         {"copy-vec", "c-vec"},           {"copy-nt", "c-nt"},
         {"copy-nt-prefetch", "c-ntpf"},  {"store-vec", "s-vec"},
+        {"store-vec256", "s-vec256"},
         {"store-masked", "s-mask"},      {"store-stosb", "stosb"},
         {"store-nt", "s-nt"},            {"load-only", "load"},
         {"call-overhead", "empty"}};
