@@ -205,24 +205,23 @@ static vmmem_copy_fn kernel_adaptive_entry(const vmmem_kernel_entry *k)
     return erms >= VMMEM_BAND_FLOOR && nt >= VMMEM_BAND_FLOOR ? k->adaptive_floor : k->adaptive;
 }
 
-/* vmmem_memcpy_adaptive() when VMMEM_SIMD_THRESHOLD asks for the platform
- * memmove below some size: that band first, then the kernel's own entry. */
-static void *adaptive_with_platform_band(void *dst, const void *src, size_t n)
+/* vmmem_memcpy_adaptive() when VMMEM_SIMD_THRESHOLD asks for the portable
+ * scalar kernel below some size: that band first, then the kernel's own entry. */
+static void *adaptive_with_scalar_band(void *dst, const void *src, size_t n)
 {
-    if (n > VMMEM_KERNEL_ONLY_MAX &&
-        n < atomic_load_explicit(&vmmem_dispatch.simd_threshold, memory_order_relaxed))
-        return memmove(dst, src, n);
+    if (n < atomic_load_explicit(&vmmem_dispatch.simd_threshold, memory_order_relaxed))
+        return vmmem_generic_memmove(dst, src, n);
     return kernel_adaptive_entry(atomic_load_explicit(&vmmem_dispatch.kernel, memory_order_acquire))(dst, src, n);
 }
 
-/* The adaptive call's entry: with no platform band and no non-temporal band
+/* The adaptive call's entry: with no scalar band and no non-temporal band
  * in force it is the fast entry itself (one hop less per call). */
 static vmmem_copy_fn adaptive_entry(const vmmem_kernel_entry *k)
 {
     size_t simd = atomic_load_explicit(&vmmem_dispatch.simd_threshold, memory_order_relaxed);
     size_t nt = atomic_load_explicit(&vmmem_dispatch.nt_threshold, memory_order_relaxed);
-    if (simd > VMMEM_KERNEL_ONLY_MAX + 1) /* some size above the limit goes to memmove */
-        return adaptive_with_platform_band;
+    if (simd > 0) /* some size goes to the scalar kernel */
+        return adaptive_with_scalar_band;
     return nt == SIZE_MAX ? fast_entry(k) : kernel_adaptive_entry(k);
 }
 

@@ -9,12 +9,6 @@
 #include <stddef.h>
 #include <vmmem/cpu.h>
 
-/* Copies up to this size never go to the platform memmove, whatever the
- * thresholds say: the kernels keep aligned 2, 4 and 8-byte copies single
- * accesses, which the platform memmove does not promise (musl's once tore
- * virtio ring indexes). */
-#define VMMEM_KERNEL_ONLY_MAX 16
-
 /* The kernels' _floor entries read the band thresholds only from this size
  * up; the dispatcher uses them while no band starts below it. No default
  * does: the rep movsb band starts at L1d / 2 (16 KiB or more wherever it is
@@ -41,7 +35,7 @@ typedef struct vmmem_dispatch_state {
     _Atomic(vmmem_copy_fn) memmove;
     _Atomic size_t erms_threshold;    /* rep movsb from here (SIZE_MAX: never) */
     _Atomic size_t nt_threshold;      /* non-temporal stores from here (adaptive) */
-    _Atomic size_t simd_threshold;    /* platform memmove below here (adaptive, n > 16) */
+    _Atomic size_t simd_threshold;    /* the portable scalar kernel below here (adaptive) */
     _Atomic(const vmmem_kernel_entry *) kernel; /* the active kernel's table row */
 } vmmem_dispatch_state;
 

@@ -1,7 +1,5 @@
 /* arch/arm/cpu_arm.c - AArch64 CPU detection: ASIMD from getauxval(AT_HWCAP)
  * on Linux, cache sizes from sysfs. */
-#include <string.h>
-
 #include "engine.h"
 
 #if defined(__linux__)
@@ -13,8 +11,8 @@
 
 void vmmem_detect_cpu(vmmem_cpu_info *info)
 {
-    memset(info, 0, sizeof *info);
-    strcpy(info->vendor, "arm64");
+    __builtin_memset(info, 0, sizeof *info);
+    __builtin_memcpy(info->vendor, "arm64", sizeof "arm64");
 #if defined(__linux__)
     if (getauxval(AT_HWCAP) & HWCAP_ASIMD)
         info->features |= VMMEM_CPU_NEON;

@@ -101,11 +101,11 @@ static int read_cache_leaf(unsigned leaf, vmmem_cpu_info *info)
 void vmmem_detect_cpu(vmmem_cpu_info *info)
 {
     unsigned max_leaf, b, c, d;
-    memset(info, 0, sizeof *info);
+    __builtin_memset(info, 0, sizeof *info);
     __cpuid(0, max_leaf, b, c, d);
-    memcpy(info->vendor, &b, 4);
-    memcpy(info->vendor + 4, &d, 4);
-    memcpy(info->vendor + 8, &c, 4);
+    __builtin_memcpy(info->vendor, &b, 4);
+    __builtin_memcpy(info->vendor + 4, &d, 4);
+    __builtin_memcpy(info->vendor + 8, &c, 4);
     info->features = detect_features(max_leaf, info);
 
     int amd_like = strcmp(info->vendor, "AuthenticAMD") == 0 || strcmp(info->vendor, "HygonGenuine") == 0;

@@ -75,7 +75,7 @@ typedef struct vmmem_cpu_info {
 
 /** The size thresholds vmmem_memcpy_adaptive() uses. SIZE_MAX disables a band. */
 typedef struct vmmem_thresholds {
-    size_t simd; /**< below: platform memmove (copies of 16 bytes or less excepted) */
+    size_t simd; /**< below: the portable scalar kernel (vmmem_memcpy_adaptive() only; 0: never) */
     size_t erms; /**< from here up: `rep movsb` for forward copies (below nt in the
                       adaptive call; all the way up in vmmem_memcpy_fast); SIZE_MAX: never */
     size_t nt;   /**< from here up: non-temporal stores when buffers do not overlap */

@@ -9,7 +9,9 @@
  *    when both pointers are naturally aligned another thread never sees it
  *    torn (virtio ring indexes rely on this);
  *  - the first call picks the kernel for this CPU (see vmmem/cpu.h); later
- *    calls cost one indirect call. Every call is thread-safe. */
+ *    calls cost one indirect call. Every call is thread-safe;
+ *  - no call here (nor anywhere in libvmmem) calls the C library's memcpy,
+ *    memmove or mempcpy, so libvmmem can itself stand in for them. */
 #ifndef VMMEM_MEMCPY_H
 #define VMMEM_MEMCPY_H
 
@@ -42,9 +44,9 @@ VMMEM_API void *vmmem_memcpy_fast(void *dst, const void *src, size_t n);
  *  VMMEM_NT_THRESHOLD (bytes, optional K/M/G suffix, or "off"); see
  *  vmmem_get_thresholds(). The rep movsb and non-temporal bands live in the
  *  kernels' loop rung, so a threshold set below 8 vectors (512 bytes with
- *  AVX-512) takes effect from there. Below the SIMD threshold the platform
- *  memmove is used, except for copies of 16 bytes or less, which always stay
- *  on the library's kernels.
+ *  AVX-512) takes effect from there. Below the SIMD threshold (0 by default:
+ *  no such band) the portable scalar kernel is used, with no vector
+ *  instructions.
  *  @param dst destination, n bytes
  *  @param src source, n bytes (may overlap dst)
  *  @param n   number of bytes to copy
@@ -55,13 +57,14 @@ VMMEM_API void *vmmem_memcpy_fast(void *dst, const void *src, size_t n);
 VMMEM_API void *vmmem_memcpy_adaptive(void *dst, const void *src, size_t n);
 
 /** Like vmmem_memcpy_adaptive() with the caller's SIMD threshold: copies
- *  shorter than simd_threshold go to the platform memmove (16 bytes or less
- *  still use the single-access ladder), the rest to vmmem_memcpy_adaptive().
+ *  shorter than simd_threshold go to the portable scalar kernel (8-byte
+ *  words, no vector instructions; the same guarantees as every other call),
+ *  the rest to vmmem_memcpy_adaptive(). Neither is the C library's memmove:
+ *  no call of libvmmem ever calls the C library's memcpy or memmove.
  *  @param dst destination, n bytes
  *  @param src source, n bytes (may overlap dst)
  *  @param n   number of bytes to copy
- *  @param simd_threshold copies of 17 bytes up to simd_threshold - 1 go to
- *                        the platform memmove
+ *  @param simd_threshold copies shorter than this go to the scalar kernel
  *  @return dst */
 VMMEM_API void *vmmem_memcpy_adaptive_with_threshold(void *dst, const void *src, size_t n,
                                                      size_t simd_threshold);
