@@ -1,32 +1,47 @@
 /* src/dispatch.c - choosing the kernel: the table of compiled-in kernels,
- * CPU detection done once, the VMMEM_ISA override, the adaptive thresholds,
- * and the force/introspection API.
+ * the start-up (CPU detection, VMMEM_ISA, the thresholds and their
+ * overrides) done once, and the force/introspection API.
  *
- * Publication is lock-free and needs no constructor: the first callers each
- * detect the CPU and compute the same thresholds, store them, then race to
- * publish their kernel with a compare-and-swap from NULL; a caller that
- * loses (or sees a publisher mid-way) copies with its own, identical choice.
- * Kernels are immutable static entries, so vmmem_force_isa() is a few
- * atomic stores (a copy running meanwhile uses either kernel, both correct). */
+ * Start-up needs no constructor and is safe from any first call, including
+ * a memcpy that an LD_PRELOAD routes here before main() or from inside the
+ * C library: the first caller takes the start-up lock, does the work with
+ * nothing that can allocate or call memcpy (no stdio; open/read, getenv),
+ * publishes the kernel and only then writes its warnings. A copy that
+ * arrives meanwhile, from another thread or from inside the start-up
+ * itself (an interposed getenv or malloc that copies), does not wait: it
+ * copies with the portable kernel. Only the introspection calls wait for
+ * the start-up to finish. Kernels are immutable static entries, so
+ * vmmem_force_isa() is a few atomic stores (a copy running meanwhile uses
+ * either kernel, both correct). */
+#include <sched.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dispatch.h"
 #include "engine.h"
 
 static vmmem_copy_fn fast_entry(const vmmem_kernel_entry *k);
 
-static void *resolve_then_copy(void *dst, const void *src, size_t n)
+static vmmem_copy_fn adaptive_entry(const vmmem_kernel_entry *k);
+
+/* The entries until the start-up has published the kernel: start up (or
+ * find it started), then copy; the portable kernel while another caller is
+ * starting up. */
+static void *start_then_copy(void *dst, const void *src, size_t n)
 {
-    return fast_entry(vmmem_resolve_kernel())(dst, src, n);
+    const vmmem_kernel_entry *k = vmmem_resolve_kernel();
+    return k ? fast_entry(k)(dst, src, n) : vmmem_generic_memmove(dst, src, n);
 }
 
-static void *resolve_then_copy_adaptive(void *dst, const void *src, size_t n);
+static void *start_then_copy_adaptive(void *dst, const void *src, size_t n)
+{
+    const vmmem_kernel_entry *k = vmmem_resolve_kernel();
+    return k ? adaptive_entry(k)(dst, src, n) : vmmem_generic_memmove(dst, src, n);
+}
 
-_Alignas(64) vmmem_dispatch_state vmmem_dispatch = {.fast = resolve_then_copy,
-                                                     .adaptive = resolve_then_copy_adaptive};
+_Alignas(64) vmmem_dispatch_state vmmem_dispatch = {.fast = start_then_copy, .adaptive = start_then_copy_adaptive};
 
 static const char *const isa_names[VMMEM_ISA_COUNT] = {
     [VMMEM_ISA_GENERIC] = "generic", [VMMEM_ISA_SSE2] = "sse2", [VMMEM_ISA_AVX2] = "avx2",
@@ -75,23 +90,29 @@ static const unsigned isa_required_feature[VMMEM_ISA_COUNT] = {
 static const vmmem_isa isa_preference[] = {VMMEM_ISA_AVX512, VMMEM_ISA_AVX2, VMMEM_ISA_SSE2,
                                            VMMEM_ISA_NEON, VMMEM_ISA_GENERIC};
 
-/* ---- CPU information, detected once ---- */
-static vmmem_cpu_info cpu_info_cache;
-static atomic_int cpu_info_state; /* 0 not yet, 1 being written, 2 ready */
+/* ---- start-up state ---- */
 
-/* Returns the detected CPU: the cached copy, or a fresh detection in
- * *scratch (which is also cached by the first thread to finish). */
-static const vmmem_cpu_info *detected_cpu(vmmem_cpu_info *scratch)
+/* 1 once the start-up has published a kernel (release; an acquire load that
+ * sees 1 also sees cpu_info, the thresholds and vmmem_dispatch.kernel). */
+static atomic_int started;
+/* The start-up lock: 0 when free, else the process ID of its holder. A
+ * holder that is not this process is the parent of a fork() that happened
+ * during its start-up: the lock is taken over. */
+static atomic_int startup_owner;
+static vmmem_cpu_info cpu_info;  /* detected once, by the first start-up */
+static vmmem_log startup_log;    /* the start-up's warnings (under the lock) */
+
+static int startup_try_lock(void)
 {
-    if (atomic_load_explicit(&cpu_info_state, memory_order_acquire) == 2)
-        return &cpu_info_cache;
-    vmmem_detect_cpu(scratch);
-    int expected = 0;
-    if (atomic_compare_exchange_strong(&cpu_info_state, &expected, 1)) {
-        cpu_info_cache = *scratch;
-        atomic_store_explicit(&cpu_info_state, 2, memory_order_release);
-    }
-    return scratch;
+    int me = (int)getpid(), owner = 0;
+    if (atomic_compare_exchange_strong(&startup_owner, &owner, me))
+        return 1;
+    return owner != me && atomic_compare_exchange_strong(&startup_owner, &owner, me);
+}
+
+static void startup_unlock(void)
+{
+    atomic_store_explicit(&startup_owner, 0, memory_order_release);
 }
 
 static int isa_runs_here(vmmem_isa isa, const vmmem_cpu_info *cpu)
@@ -157,35 +178,41 @@ static size_t default_nt_threshold(const vmmem_cpu_info *cpu)
     return cpu->l3_bytes ? cpu->l3_bytes : cpu->l3_share_bytes;
 }
 
-static void compute_thresholds(const vmmem_cpu_info *cpu, vmmem_thresholds *t)
+static void compute_thresholds(const vmmem_cpu_info *cpu, vmmem_thresholds *t, vmmem_log *log)
 {
     t->simd = 0;
     t->erms = rep_movsb_is_fast(cpu) ? cpu->l1d_bytes / 2 : SIZE_MAX;
     t->nt = rep_movsb_streams(cpu) ? SIZE_MAX : default_nt_threshold(cpu);
-    vmmem_apply_overrides(t);
+    vmmem_apply_overrides(t, log);
     if (!(cpu->features & VMMEM_CPU_ERMS))
         t->erms = SIZE_MAX; /* no rep movsb band without ERMS, whatever the environment says */
 }
 
 /* The ISA named by VMMEM_ISA if it runs here; else the best one, with one
  * warning line when VMMEM_ISA was set to something unusable. */
-static vmmem_isa isa_from_environment(const vmmem_cpu_info *cpu)
+static vmmem_isa isa_from_environment(const vmmem_cpu_info *cpu, vmmem_log *log)
 {
     vmmem_isa best = best_isa_for(cpu);
     const char *name = getenv("VMMEM_ISA");
     if (!name || !*name)
         return best;
     vmmem_isa isa;
-    if (vmmem_isa_from_name(name, &isa) != 0) {
-        fprintf(stderr, "vmmem: VMMEM_ISA=\"%s\" is not an ISA name; using %s\n", name, isa_names[best]);
-        return best;
+    int known = vmmem_isa_from_name(name, &isa) == 0;
+    if (known && isa_runs_here(isa, cpu))
+        return isa;
+    vmmem_log_begin(log);
+    vmmem_log_text(log, "VMMEM_ISA=");
+    if (known) {
+        vmmem_log_text(log, name);
+        vmmem_log_text(log, " is not supported on this CPU or build; using ");
+    } else {
+        vmmem_log_text(log, "\"");
+        vmmem_log_quote(log, name);
+        vmmem_log_text(log, "\" is not an ISA name; using ");
     }
-    if (!isa_runs_here(isa, cpu)) {
-        fprintf(stderr, "vmmem: VMMEM_ISA=%s is not supported on this CPU or build; using %s\n", name,
-                isa_names[best]);
-        return best;
-    }
-    return isa;
+    vmmem_log_text(log, isa_names[best]);
+    vmmem_log_end(log);
+    return best;
 }
 
 /* The kernel's fast entry for the thresholds in force: the one that reads
@@ -225,46 +252,56 @@ static vmmem_copy_fn adaptive_entry(const vmmem_kernel_entry *k)
     return nt == SIZE_MAX ? fast_entry(k) : kernel_adaptive_entry(k);
 }
 
-/* Publishes a kernel: its memmove last, with release, so that a reader who
- * sees it also sees the rest. */
+/* Publishes a kernel's entries, with release, so that a reader who sees
+ * one also sees the thresholds stored before. */
 static void publish(const vmmem_kernel_entry *k)
 {
     atomic_store_explicit(&vmmem_dispatch.adaptive, adaptive_entry(k), memory_order_release);
     atomic_store_explicit(&vmmem_dispatch.fast, fast_entry(k), memory_order_release);
-    atomic_store_explicit(&vmmem_dispatch.memmove, k->info.memmove, memory_order_release);
+}
+
+/* The start-up proper, with the lock held: detection (the first time),
+ * settings, thresholds, publication. Nothing here allocates, uses stdio or
+ * copies memory; warnings go to startup_log. */
+static void start_up_locked(void)
+{
+    vmmem_log_clear(&startup_log);
+    if (!atomic_load_explicit(&started, memory_order_relaxed))
+        vmmem_detect_cpu(&cpu_info);
+    vmmem_isa isa = isa_from_environment(&cpu_info, &startup_log);
+    vmmem_thresholds t;
+    compute_thresholds(&cpu_info, &t, &startup_log);
+    atomic_store_explicit(&vmmem_dispatch.simd_threshold, t.simd, memory_order_relaxed);
+    atomic_store_explicit(&vmmem_dispatch.erms_threshold, t.erms, memory_order_relaxed);
+    atomic_store_explicit(&vmmem_dispatch.nt_threshold, t.nt, memory_order_relaxed);
+    const vmmem_kernel_entry *k = &kernel_table[isa];
+    atomic_store_explicit(&vmmem_dispatch.kernel, k, memory_order_relaxed);
+    publish(k);
+    atomic_store_explicit(&started, 1, memory_order_release);
 }
 
 const vmmem_kernel_entry *vmmem_resolve_kernel(void)
 {
-    vmmem_cpu_info scratch;
-    const vmmem_cpu_info *cpu = detected_cpu(&scratch);
-    vmmem_isa isa = isa_from_environment(cpu);
-    vmmem_thresholds t;
-    compute_thresholds(cpu, &t);
-    /* every resolver stores the same values; a force never changes them */
-    atomic_store_explicit(&vmmem_dispatch.simd_threshold, t.simd, memory_order_relaxed);
-    atomic_store_explicit(&vmmem_dispatch.erms_threshold, t.erms, memory_order_relaxed);
-    atomic_store_explicit(&vmmem_dispatch.nt_threshold, t.nt, memory_order_relaxed);
-    const vmmem_kernel_entry *expected = NULL, *mine = &kernel_table[isa];
-    if (atomic_compare_exchange_strong(&vmmem_dispatch.kernel, &expected, mine))
-        publish(mine); /* only the CAS winner publishes */
-    return mine;
+    if (!atomic_load_explicit(&started, memory_order_acquire)) {
+        if (!startup_try_lock())
+            return NULL; /* another thread, or this very call further up the stack, is starting up */
+        if (!atomic_load_explicit(&started, memory_order_relaxed)) {
+            start_up_locked();
+            vmmem_log_deliver(&startup_log); /* write(2) only: cannot call back */
+        }
+        startup_unlock();
+    }
+    return atomic_load_explicit(&vmmem_dispatch.kernel, memory_order_acquire);
 }
 
-static void *resolve_then_copy_adaptive(void *dst, const void *src, size_t n)
-{
-    return adaptive_entry(vmmem_resolve_kernel())(dst, src, n);
-}
-
-/* Returns the published kernel, resolving first and waiting (only here,
- * never on a copy path) for a publisher that is between its stores. */
+/* Returns the published kernel, starting up first and waiting (only here,
+ * never on a copy path) for a start-up in another thread. */
 static const vmmem_kernel_entry *published_kernel(void)
 {
-    if (!atomic_load_explicit(&vmmem_dispatch.memmove, memory_order_acquire))
-        vmmem_resolve_kernel();
-    while (!atomic_load_explicit(&vmmem_dispatch.memmove, memory_order_acquire))
-        ;
-    return atomic_load_explicit(&vmmem_dispatch.kernel, memory_order_acquire);
+    const vmmem_kernel_entry *k;
+    while (!(k = vmmem_resolve_kernel()))
+        sched_yield();
+    return k;
 }
 
 /* ---- public API ---- */
@@ -289,14 +326,14 @@ int vmmem_isa_from_name(const char *name, vmmem_isa *isa)
 
 int vmmem_isa_supported(vmmem_isa isa)
 {
-    vmmem_cpu_info scratch;
-    return isa_runs_here(isa, detected_cpu(&scratch));
+    published_kernel();
+    return isa_runs_here(isa, &cpu_info);
 }
 
 vmmem_isa vmmem_best_isa(void)
 {
-    vmmem_cpu_info scratch;
-    return best_isa_for(detected_cpu(&scratch));
+    published_kernel();
+    return best_isa_for(&cpu_info);
 }
 
 vmmem_isa vmmem_active_isa(void)
@@ -310,7 +347,7 @@ int vmmem_force_isa(vmmem_isa isa)
         return VMMEM_EINVAL;
     if (!vmmem_isa_supported(isa))
         return VMMEM_EUNSUPPORTED;
-    published_kernel(); /* thresholds in place, first publisher done */
+    published_kernel(); /* the start-up is done: its thresholds are in place */
     atomic_store_explicit(&vmmem_dispatch.kernel, &kernel_table[isa], memory_order_relaxed);
     publish(&kernel_table[isa]);
     return VMMEM_OK;
@@ -330,8 +367,8 @@ int vmmem_get_cpu_info(vmmem_cpu_info *out)
 {
     if (!out)
         return VMMEM_EINVAL;
-    vmmem_cpu_info scratch;
-    *out = *detected_cpu(&scratch);
+    published_kernel();
+    *out = cpu_info;
     return VMMEM_OK;
 }
 

@@ -1,5 +1,5 @@
 /* src/dispatch.h - the hot-path view of the dispatcher: the active kernel's
- * functions and the adaptive thresholds, published once on first use
+ * functions and the adaptive thresholds, published once by the start-up
  * (dispatch.c), all in one cache line so that a copy whose caller has just
  * walked through a large buffer takes at most one miss to find its kernel. */
 #ifndef VMMEM_SRC_DISPATCH_H
@@ -30,9 +30,6 @@ typedef struct vmmem_dispatch_state {
      * resolves and then copies. An acquire load of it sees the thresholds. */
     _Atomic(vmmem_copy_fn) fast;
     _Atomic(vmmem_copy_fn) adaptive; /* the same, for vmmem_memcpy_adaptive() */
-    /* The active kernel's memmove: NULL until the first call resolves it.
-     * An acquire load that sees it non-NULL also sees every field below. */
-    _Atomic(vmmem_copy_fn) memmove;
     _Atomic size_t erms_threshold;    /* rep movsb from here (SIZE_MAX: never) */
     _Atomic size_t nt_threshold;      /* non-temporal stores from here (adaptive) */
     _Atomic size_t simd_threshold;    /* the portable scalar kernel below here (adaptive) */
@@ -42,9 +39,10 @@ typedef struct vmmem_dispatch_state {
 /* hidden: kernels reach it RIP-relative, not through the GOT */
 extern __attribute__((visibility("hidden"))) _Alignas(64) vmmem_dispatch_state vmmem_dispatch;
 
-/* Slow path: detect, choose, publish. Lock-free and idempotent: every
- * concurrent first caller gets a valid kernel (its own choice, for that call,
- * if another thread is still publishing). */
+/* Slow path: the published kernel, after starting up if no one has (detect,
+ * read the settings, publish). Returns NULL, without waiting, while another
+ * thread (or a caller further up this thread's stack) is starting up: the
+ * caller then copies with the portable kernel. */
 const vmmem_kernel_entry *vmmem_resolve_kernel(void);
 
 static inline size_t vmmem_threshold(_Atomic size_t *t)

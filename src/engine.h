@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <vmmem/cpu.h>
 
+#include "log.h"
+
 /* ---- kernels (arch/<arch>/memcpy_<isa>.c) ---- */
 void *vmmem_generic_memmove(void *dst, const void *src, size_t n);
 #if VMMEM_HAVE_SSE2
@@ -55,29 +57,34 @@ int vmmem_read_sysfs_caches(const char *cpu_dir, vmmem_cpu_info *info);
  * l3_share_bytes, and sets cache_source to DEFAULT if nothing was found. */
 void vmmem_finish_cache_info(vmmem_cpu_info *info);
 
-/* ---- environment (src/env_config.c) ---- */
+/* ---- environment (src/env_config.c) ----
+ * These run on the first-call path: no stdio, no malloc; warnings go to a
+ * vmmem_log (src/log.h), delivered after the function table is published. */
 /* Parses a byte count: decimal digits with an optional K, M or G suffix
  * (powers of 1024). Returns 0, or -1 for an empty, malformed or overflowing
  * string (then *out is unchanged). */
 int vmmem_parse_size(const char *text, size_t *out);
 
 /* Reads the size in environment variable `name` into *value when it is set
- * ("off" means SIZE_MAX: the band never starts); a malformed value prints
- * one warning line on stderr and leaves *value. */
-void vmmem_env_size(const char *name, size_t *value);
+ * ("off" means SIZE_MAX: the band never starts); a malformed value logs one
+ * warning line and leaves *value. */
+void vmmem_env_size(const char *name, size_t *value, vmmem_log *log);
 
 /* The config file read when VMMEM_CONFIG is not set. */
 #define VMMEM_SYSTEM_CONFIG "/etc/vmmem.conf"
+/* Bytes of a config file that are read (vmmem-tune writes about 400). */
+#define VMMEM_CONFIG_MAX_BYTES 4096
 
 /* Reads `key = value` lines (simd_threshold, erms_threshold, nt_threshold;
- * values as for the environment variables; '#' starts a comment) into *t.
- * A malformed line prints one warning on stderr and is skipped. Returns 0,
- * or -1 when the file cannot be opened (then *t is unchanged). */
-int vmmem_read_config_file(const char *path, vmmem_thresholds *t);
+ * values as for the environment variables; '#' starts a comment) into *t,
+ * with open(2)/read(2) into a static buffer: one caller at a time. A
+ * malformed line logs one warning and is skipped. Returns 0, or -1 when the
+ * file cannot be opened or read (then *t is unchanged). */
+int vmmem_read_config_file(const char *path, vmmem_thresholds *t, vmmem_log *log);
 
 /* Applies the config file (VMMEM_CONFIG, else VMMEM_SYSTEM_CONFIG when it
  * exists), then the VMMEM_*_THRESHOLD environment variables, to *t. */
-void vmmem_apply_overrides(vmmem_thresholds *t);
+void vmmem_apply_overrides(vmmem_thresholds *t, vmmem_log *log);
 
 /* ---- parallel copy (src/parallel.c) ---- */
 /* How many threads (the caller included) the last vmmem_memcpy_parallel()

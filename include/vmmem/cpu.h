@@ -4,7 +4,16 @@
  * The kernel is chosen on first use: the best ISA this CPU and OS support,
  * unless the environment variable VMMEM_ISA names another
  * (generic|sse2|avx2|avx512|erms|neon). A VMMEM_ISA this CPU cannot run
- * prints one warning line on stderr and the best ISA is used instead. */
+ * prints one warning line on stderr and the best ISA is used instead.
+ *
+ * The first call of any kind starts the engine up, once per process: it
+ * detects the CPU, reads VMMEM_ISA, the config file and the threshold
+ * variables (with getenv, open and read: no stdio, no malloc), publishes
+ * the kernel, then writes its warnings. A copy call made while that runs
+ * (from another thread, or from a function the start-up calls, such as an
+ * interposed getenv) does not wait: it copies with the portable kernel.
+ * The calls below wait for the start-up to finish, so they must not be
+ * made from inside it; copy calls may. */
 #ifndef VMMEM_CPU_H
 #define VMMEM_CPU_H
 

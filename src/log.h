@@ -1,0 +1,43 @@
+/* src/log.h - the engine's warnings (a malformed VMMEM_ISA, config line or
+ * threshold variable): collected while the engine starts and delivered
+ * once its function table is published, with no stdio and no malloc on the
+ * way, since either could call back into memcpy. Each message is one line
+ * starting with "vmmem: ". */
+#ifndef VMMEM_SRC_LOG_H
+#define VMMEM_SRC_LOG_H
+
+#include <stddef.h>
+
+/* Room for the warnings of one start-up (each line is kept whole or
+ * dropped whole; dropped lines are counted and reported as such). */
+#define VMMEM_LOG_CAPACITY 1536
+/* Longest quoted user text (a value, a path) kept in a message. */
+#define VMMEM_LOG_QUOTE_MAX 160
+
+typedef struct vmmem_log {
+    char text[VMMEM_LOG_CAPACITY]; /* complete lines, each ending in '\n' */
+    size_t len;                    /* bytes of text in use */
+    size_t line_start;             /* where the line being written starts */
+    int line_overflowed;           /* the line being written did not fit */
+    unsigned dropped;              /* whole lines that did not fit */
+} vmmem_log;
+
+/* Empties the log. */
+void vmmem_log_clear(vmmem_log *log);
+
+/* Starts a line ("vmmem: "), appends to it, ends it. */
+void vmmem_log_begin(vmmem_log *log);
+void vmmem_log_text(vmmem_log *log, const char *text);
+/* Appends at most VMMEM_LOG_QUOTE_MAX bytes of text ("..." if cut). */
+void vmmem_log_quote(vmmem_log *log, const char *text);
+void vmmem_log_unsigned(vmmem_log *log, size_t value);
+void vmmem_log_end(vmmem_log *log);
+
+/* Number of complete lines in the log. */
+unsigned vmmem_log_lines(const vmmem_log *log);
+
+/* Writes every line to stderr (file descriptor 2, one write(2) call per
+ * attempt, no stdio), then one line counting dropped lines, if any. */
+void vmmem_log_deliver(const vmmem_log *log);
+
+#endif /* VMMEM_SRC_LOG_H */
