@@ -9,10 +9,10 @@
 #include "engine.h"
 
 /* Defaults when nothing is detected: small enough to be true of any
- * machine built this century, so thresholds derived from them stay safe. */
+ * machine built this century, so thresholds derived from them stay safe.
+ * An L3 is never assumed (l3_bytes stays 0). */
 #define DEFAULT_L1D_BYTES ((size_t)32 << 10)
 #define DEFAULT_L2_BYTES ((size_t)256 << 10)
-#define DEFAULT_L3_SHARE_BYTES ((size_t)1 << 20)
 
 /* Longest sysfs path built here: the CPU directory plus "/cache/index15/shared_cpu_list". */
 #define SYSFS_PATH_MAX 512
@@ -150,10 +150,12 @@ void vmmem_finish_cache_info(vmmem_cpu_info *info)
         info->l1d_bytes = DEFAULT_L1D_BYTES;
     if (info->l2_bytes == 0)
         info->l2_bytes = DEFAULT_L2_BYTES;
+    if (info->l3_bytes == 0) {
+        info->l3_sharing_cpus = 0; /* no L3, or none found: nothing to share */
+        info->l3_share_bytes = 0;
+        return;
+    }
     if (info->l3_sharing_cpus == 0)
         info->l3_sharing_cpus = 1;
-    info->l3_share_bytes = info->l3_bytes ? info->l3_bytes / info->l3_sharing_cpus : 0;
-    if (info->l3_share_bytes == 0) /* no L3: the L2 is the last level */
-        info->l3_share_bytes = info->l2_bytes > DEFAULT_L3_SHARE_BYTES ? info->l2_bytes
-                                                                       : DEFAULT_L3_SHARE_BYTES;
+    info->l3_share_bytes = info->l3_bytes / info->l3_sharing_cpus;
 }

@@ -39,11 +39,29 @@ typedef struct vmmem_dispatch_state {
 /* hidden: kernels reach it RIP-relative, not through the GOT */
 extern __attribute__((visibility("hidden"))) _Alignas(64) vmmem_dispatch_state vmmem_dispatch;
 
-/* Slow path: the published kernel, after starting up if no one has (detect,
- * read the settings, publish). Returns NULL, without waiting, while another
- * thread (or a caller further up this thread's stack) is starting up: the
- * caller then copies with the portable kernel. */
-const vmmem_kernel_entry *vmmem_resolve_kernel(void);
+/* ---- dispatch.c ---- */
+/* Whether the ISA is compiled in and runs on that CPU; the best one that does. */
+int vmmem_isa_runs_on(vmmem_isa isa, const vmmem_cpu_info *cpu);
+vmmem_isa vmmem_best_isa_on(const vmmem_cpu_info *cpu);
+
+/* Publishes the kernel of `isa` (which runs here) with thresholds *t: the
+ * thresholds first, then the entries with release. With the start-up lock. */
+void vmmem_dispatch_publish(vmmem_isa isa, const vmmem_thresholds *t);
+
+/* ---- startup.c ---- */
+/* Slow path of the copy entries: the published kernel, after starting up
+ * if no one has. Returns NULL, without waiting, while another thread (or a
+ * caller further up this thread's stack) is starting up: the caller then
+ * copies with the portable kernel. */
+const vmmem_kernel_entry *vmmem_startup_kernel(void);
+
+/* For the calls that are not copies: starts up if needed, waits for a
+ * start-up in another thread, returns the detected CPU. */
+const vmmem_cpu_info *vmmem_startup_wait(void);
+
+/* The start-up lock (waits), for calls that publish (vmmem_force_isa()). */
+void vmmem_startup_lock(void);
+void vmmem_startup_unlock(void);
 
 static inline size_t vmmem_threshold(_Atomic size_t *t)
 {

@@ -199,10 +199,10 @@ int vmmem_read_config_file(const char *path, vmmem_thresholds *t, vmmem_log *log
     return 0;
 }
 
-void vmmem_apply_overrides(vmmem_thresholds *t, vmmem_log *log)
+void vmmem_apply_overrides(vmmem_thresholds *t, int environment, int config_file, vmmem_log *log)
 {
-    const char *path = getenv("VMMEM_CONFIG");
-    if (path && *path) {
+    const char *path = environment ? getenv("VMMEM_CONFIG") : NULL;
+    if (config_file && path && *path) {
         if (vmmem_read_config_file(path, t, log) != 0) {
             vmmem_log_begin(log);
             vmmem_log_text(log, "cannot read VMMEM_CONFIG=\"");
@@ -210,9 +210,11 @@ void vmmem_apply_overrides(vmmem_thresholds *t, vmmem_log *log)
             vmmem_log_text(log, "\"; using the defaults");
             vmmem_log_end(log);
         }
-    } else {
+    } else if (config_file) {
         vmmem_read_config_file(VMMEM_SYSTEM_CONFIG, t, log); /* optional: absent is fine */
     }
+    if (!environment)
+        return;
     vmmem_env_size("VMMEM_SIMD_THRESHOLD", &t->simd, log);
     vmmem_env_size("VMMEM_ERMS_THRESHOLD", &t->erms, log);
     vmmem_env_size("VMMEM_NT_THRESHOLD", &t->nt, log);

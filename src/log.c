@@ -102,7 +102,7 @@ static void write_all(const char *p, size_t len)
     }
 }
 
-void vmmem_log_deliver(const vmmem_log *log)
+static void deliver_to_stderr(const vmmem_log *log)
 {
     write_all(log->text, log->len);
     if (log->dropped) {
@@ -111,5 +111,30 @@ void vmmem_log_deliver(const vmmem_log *log)
         write_all(LOG_PREFIX, sizeof LOG_PREFIX - 1);
         write_all(count, format_unsigned(count, log->dropped));
         write_all(rest, sizeof rest - 1);
+    }
+}
+
+void vmmem_log_deliver(vmmem_log *log, vmmem_log_fn fn, void *ctx)
+{
+    if (!fn) {
+        deliver_to_stderr(log);
+        return;
+    }
+    unsigned dropped = log->dropped;
+    size_t len = log->len;
+    for (size_t start = 0, i = 0; i < len; i++) {
+        if (log->text[i] == '\n') {
+            log->text[i] = '\0';
+            fn(ctx, log->text + start);
+            start = i + 1;
+        }
+    }
+    if (dropped) {
+        vmmem_log_clear(log);
+        vmmem_log_begin(log);
+        vmmem_log_unsigned(log, dropped);
+        vmmem_log_text(log, " more warning lines not shown");
+        log->text[log->len] = '\0'; /* append() left room */
+        fn(ctx, log->text);
     }
 }

@@ -7,6 +7,7 @@
 #define VMMEM_SRC_LOG_H
 
 #include <stddef.h>
+#include <vmmem/init.h>
 
 /* Room for the warnings of one start-up (each line is kept whole or
  * dropped whole; dropped lines are counted and reported as such). */
@@ -36,8 +37,10 @@ void vmmem_log_end(vmmem_log *log);
 /* Number of complete lines in the log. */
 unsigned vmmem_log_lines(const vmmem_log *log);
 
-/* Writes every line to stderr (file descriptor 2, one write(2) call per
- * attempt, no stdio), then one line counting dropped lines, if any. */
-void vmmem_log_deliver(const vmmem_log *log);
+/* Delivers every line, then one line counting dropped lines, if any: to
+ * fn(ctx, line) one line at a time (NUL-terminated, no newline; the lines
+ * are split in place, so the log is used up), or with fn NULL to stderr
+ * (file descriptor 2 with write(2), no stdio; the log is left as it is). */
+void vmmem_log_deliver(vmmem_log *log, vmmem_log_fn fn, void *ctx);
 
 #endif /* VMMEM_SRC_LOG_H */

@@ -315,7 +315,7 @@ static void test_default_thresholds_follow_caches(void **state)
     if (zen5_or_later)
         assert_int_equal(t.nt, SIZE_MAX); /* rep movsb streams there */
     else
-        assert_int_equal(t.nt, cpu.l3_bytes ? cpu.l3_bytes : cpu.l3_share_bytes);
+        assert_int_equal(t.nt, cpu.l3_bytes ? cpu.l3_bytes : SIZE_MAX);
     if ((cpu.features & VMMEM_CPU_ERMS) && (intel || zen5_or_later))
         assert_int_equal(t.erms, cpu.l1d_bytes / 2);
     else

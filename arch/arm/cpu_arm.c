@@ -9,7 +9,7 @@
 #endif
 #endif
 
-void vmmem_detect_cpu(vmmem_cpu_info *info)
+void vmmem_detect_cpu(vmmem_cpu_info *info, const vmmem_detect_sources *sources)
 {
     __builtin_memset(info, 0, sizeof *info);
     __builtin_memcpy(info->vendor, "arm64", sizeof "arm64");
@@ -19,6 +19,7 @@ void vmmem_detect_cpu(vmmem_cpu_info *info)
 #else
     info->features |= VMMEM_CPU_NEON; /* ASIMD is mandatory in ARMv8-A */
 #endif
-    vmmem_read_sysfs_caches("/sys/devices/system/cpu/cpu0", info);
+    if (sources->sysfs_cpu_dir)
+        vmmem_read_sysfs_caches(sources->sysfs_cpu_dir, info);
     vmmem_finish_cache_info(info);
 }
