@@ -11,7 +11,7 @@
 
 /* The kernels' _floor entries read the band thresholds only from this size
  * up; the dispatcher uses them while no band starts below it. No default
- * does: the rep movsb band starts at L1d / 2 (16 KiB or more wherever it is
+ * does: the rep movsb band starts above L1d / 2 (16 KiB or more wherever it is
  * on), the non-temporal one at the L3 size. A lower threshold from the
  * environment or a config file selects the entries without the floor. */
 #define VMMEM_BAND_FLOOR (16 * 1024)

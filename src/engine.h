@@ -103,8 +103,15 @@ int vmmem_read_config_file(const char *path, vmmem_thresholds *t, vmmem_log *log
 void vmmem_apply_overrides(vmmem_thresholds *t, int environment, int config_file, vmmem_log *log);
 
 /* ---- parallel copy (src/parallel.c) ---- */
-/* How many threads (the caller included) the last vmmem_memcpy_parallel()
- * call used; for tests. */
+/* For tests: how many threads (the caller included) the last
+ * vmmem_memcpy_parallel() call used, and what its parts were copied with
+ * (NULL when it was one plain copy). */
 unsigned vmmem_parallel_last_parts(void);
+vmmem_copy_fn vmmem_parallel_last_part_copy(void);
+
+/* Test hook: when non-zero, vmmem_parallel_cpu_count() returns it instead
+ * of the affinity mask's count, so tests can split into more parts than
+ * the machine has CPUs. */
+extern unsigned vmmem_parallel_cpus_hook;
 
 #endif /* VMMEM_SRC_ENGINE_H */

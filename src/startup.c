@@ -57,12 +57,17 @@ void vmmem_startup_unlock(void)
 
 /* ---- thresholds ---- */
 
-/* rep movsb wins once source and destination no longer fit in L1 together
- * (n > L1d / 2). Measured on AMD Zen 5 (family 0x1A), hot buffers, GB/s:
+/* rep movsb wins once source and destination no longer fit in L1 together:
+ * n > L1d / 2, so the threshold (the first size that takes it, n >=
+ * threshold) is L1d / 2 + 1. Measured on AMD Zen 5 (family 0x1A, L1d
+ * 48 KiB), hot buffers, GB/s:
  *            16 KiB  24 KiB  32 KiB  128 KiB  1 MiB  4 MiB
  * AVX-512     272     272      97     102      61     66
  * rep movsb   167     171     171     136      75     69
- * and the same at dst+1, dst+15, src+7, src+1/dst+3 and dst-src = 0 mod 4096.
+ * and the same at dst+1, dst+15, src+7, src+1/dst+3 and dst-src = 0 mod 4096:
+ * at exactly L1d / 2 (24 KiB) the vector loop still wins. vmmem-tune's
+ * finer ladder agrees (docs/tuning.md): loop 271 vs 171 GB/s at 23 KiB,
+ * 93 vs 159 at 27 KiB.
  * Enabled where rep movsb is fast: Intel with ERMS, and AMD from Zen 5 on.
  * Not on Zen 3/4: there rep movsb is up to 20x slower with a misaligned dst
  * (field notes), and no such machine was available to measure. */
@@ -108,7 +113,7 @@ static size_t default_nt_threshold(const vmmem_cpu_info *cpu)
 static void default_thresholds(const vmmem_cpu_info *cpu, vmmem_thresholds *t)
 {
     t->simd = 0;
-    t->erms = rep_movsb_is_fast(cpu) ? cpu->l1d_bytes / 2 : SIZE_MAX;
+    t->erms = rep_movsb_is_fast(cpu) ? cpu->l1d_bytes / 2 + 1 : SIZE_MAX;
     t->nt = rep_movsb_streams(cpu) ? SIZE_MAX : default_nt_threshold(cpu);
 }
 

@@ -87,16 +87,26 @@ VMMEM_API void *vmmem_memmove(void *dst, const void *src, size_t n);
  *  vmmem_parallel_shutdown(). Meant for very large copies (snapshots,
  *  migration, large DMA); each thread gets at least 1 MiB, so smaller copies,
  *  threads <= 1, and overlapping buffers are a plain vmmem_memcpy_adaptive().
- *  If threads cannot be created, fewer (or none) are used. Parallel calls
- *  from several threads are serialised. The other copy calls never use
- *  threads.
+ *  The strategy is chosen on the whole copy's size, as
+ *  vmmem_memcpy_adaptive() would for n: from the non-temporal threshold up
+ *  every thread streams its part. If threads cannot be created, fewer (or
+ *  none) are used. Parallel calls from several threads are serialised. The
+ *  other copy calls never use threads.
  *  @param dst destination, n bytes
  *  @param src source, n bytes (may overlap dst)
  *  @param n   number of bytes to copy
  *  @param threads most threads to use, the caller included (capped at
- *                 VMMEM_PARALLEL_MAX_THREADS and at one per MiB of n)
+ *                 VMMEM_PARALLEL_MAX_THREADS, at one per MiB of n, and at
+ *                 vmmem_parallel_cpu_count())
  *  @return dst */
 VMMEM_API void *vmmem_memcpy_parallel(void *dst, const void *src, size_t n, unsigned threads);
+
+/** The number of CPUs the calling thread may run on (its affinity mask,
+ *  sched_getaffinity(); not the CPUs online): the most threads
+ *  vmmem_memcpy_parallel() uses when called from this thread, and the
+ *  count to pass for "all of them".
+ *  @return at least 1 (VMMEM_PARALLEL_MAX_THREADS when the mask cannot be read) */
+VMMEM_API unsigned vmmem_parallel_cpu_count(void);
 
 /** Number of worker threads the parallel pool has now (0 before the first
  *  parallel call that needed one, and after vmmem_parallel_shutdown()).
