@@ -3,7 +3,8 @@
  *
  * Each element (or, for a pattern, each 16-byte group) is loaded whole
  * before it is stored, so dst == src works; other overlap is excluded by
- * the callers. Unaligned accesses go through __builtin_memcpy. */
+ * the callers. Unaligned accesses go through __builtin_memcpy of a constant
+ * size, which compiles to one load or store, never to a call. */
 #ifndef VMMEM_ARCH_BSWAP_SCALAR_H
 #define VMMEM_ARCH_BSWAP_SCALAR_H
 
@@ -41,7 +42,8 @@ static inline void vmmem_shuffle_bytes(unsigned char *d, const unsigned char *s,
     for (size_t i = 0; i < nbytes; i += group) {
         size_t len = nbytes - i < group ? nbytes - i : group;
         unsigned char copy[VMMEM_PATTERN_BYTES];
-        __builtin_memcpy(copy, s + i, len);
+        for (size_t j = 0; j < len; j++) /* a loop: a variable-size memcpy would call the C library */
+            copy[j] = s[i + j];
         for (size_t j = 0; j < len; j++)
             d[i + j] = copy[pattern[j]];
     }

@@ -1,7 +1,7 @@
 /* src/copy_api.c - the public copy calls: fast, adaptive, with a caller's
- * threshold, memmove, and the checked copy. */
+ * threshold, memmove, and the checked copy. Nothing here calls the C
+ * library's memcpy or memmove (the library may itself be serving them). */
 #include <stdint.h>
-#include <string.h>
 
 #include <vmmem/memcpy.h>
 
@@ -31,8 +31,8 @@ ENTRY void *vmmem_memcpy_adaptive(void *dst, const void *src, size_t n)
 
 void *vmmem_memcpy_adaptive_with_threshold(void *dst, const void *src, size_t n, size_t simd_threshold)
 {
-    if (n > VMMEM_KERNEL_ONLY_MAX && n < simd_threshold)
-        return memmove(dst, src, n);
+    if (n < simd_threshold)
+        return vmmem_generic_memmove(dst, src, n); /* below the SIMD threshold: no vector code */
     return vmmem_memcpy_adaptive(dst, src, n);
 }
 

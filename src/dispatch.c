@@ -1,16 +1,11 @@
-/* src/dispatch.c - choosing the kernel: the table of compiled-in kernels,
- * CPU detection done once, the VMMEM_ISA override, the adaptive thresholds,
- * and the force/introspection API.
+/* src/dispatch.c - the table of compiled-in kernels, the entries published
+ * in the hot cache line (vmmem_dispatch), and the force/introspection API.
+ * The start-up that fills it in the first time is src/startup.c.
  *
- * Publication is lock-free and needs no constructor: the first callers each
- * detect the CPU and compute the same thresholds, store them, then race to
- * publish their kernel with a compare-and-swap from NULL; a caller that
- * loses (or sees a publisher mid-way) copies with its own, identical choice.
- * Kernels are immutable static entries, so vmmem_force_isa() is a few
- * atomic stores (a copy running meanwhile uses either kernel, both correct). */
+ * Kernels are immutable static entries, so publishing one (at start-up,
+ * vmmem_force_isa()) is a few atomic stores: a copy running meanwhile uses
+ * either kernel, both correct. */
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "dispatch.h"
@@ -18,15 +13,24 @@
 
 static vmmem_copy_fn fast_entry(const vmmem_kernel_entry *k);
 
-static void *resolve_then_copy(void *dst, const void *src, size_t n)
+static vmmem_copy_fn adaptive_entry(const vmmem_kernel_entry *k);
+
+/* The entries until the start-up has published the kernel: start up (or
+ * find it started), then copy; the portable kernel while another caller is
+ * starting up. */
+static void *start_then_copy(void *dst, const void *src, size_t n)
 {
-    return fast_entry(vmmem_resolve_kernel())(dst, src, n);
+    const vmmem_kernel_entry *k = vmmem_startup_kernel();
+    return k ? fast_entry(k)(dst, src, n) : vmmem_generic_memmove(dst, src, n);
 }
 
-static void *resolve_then_copy_adaptive(void *dst, const void *src, size_t n);
+static void *start_then_copy_adaptive(void *dst, const void *src, size_t n)
+{
+    const vmmem_kernel_entry *k = vmmem_startup_kernel();
+    return k ? adaptive_entry(k)(dst, src, n) : vmmem_generic_memmove(dst, src, n);
+}
 
-_Alignas(64) vmmem_dispatch_state vmmem_dispatch = {.fast = resolve_then_copy,
-                                                     .adaptive = resolve_then_copy_adaptive};
+_Alignas(64) vmmem_dispatch_state vmmem_dispatch = {.fast = start_then_copy, .adaptive = start_then_copy_adaptive};
 
 static const char *const isa_names[VMMEM_ISA_COUNT] = {
     [VMMEM_ISA_GENERIC] = "generic", [VMMEM_ISA_SSE2] = "sse2", [VMMEM_ISA_AVX2] = "avx2",
@@ -75,117 +79,18 @@ static const unsigned isa_required_feature[VMMEM_ISA_COUNT] = {
 static const vmmem_isa isa_preference[] = {VMMEM_ISA_AVX512, VMMEM_ISA_AVX2, VMMEM_ISA_SSE2,
                                            VMMEM_ISA_NEON, VMMEM_ISA_GENERIC};
 
-/* ---- CPU information, detected once ---- */
-static vmmem_cpu_info cpu_info_cache;
-static atomic_int cpu_info_state; /* 0 not yet, 1 being written, 2 ready */
-
-/* Returns the detected CPU: the cached copy, or a fresh detection in
- * *scratch (which is also cached by the first thread to finish). */
-static const vmmem_cpu_info *detected_cpu(vmmem_cpu_info *scratch)
-{
-    if (atomic_load_explicit(&cpu_info_state, memory_order_acquire) == 2)
-        return &cpu_info_cache;
-    vmmem_detect_cpu(scratch);
-    int expected = 0;
-    if (atomic_compare_exchange_strong(&cpu_info_state, &expected, 1)) {
-        cpu_info_cache = *scratch;
-        atomic_store_explicit(&cpu_info_state, 2, memory_order_release);
-    }
-    return scratch;
-}
-
-static int isa_runs_here(vmmem_isa isa, const vmmem_cpu_info *cpu)
+int vmmem_isa_runs_on(vmmem_isa isa, const vmmem_cpu_info *cpu)
 {
     return (unsigned)isa < VMMEM_ISA_COUNT && kernel_table[isa].info.memmove != NULL &&
            (cpu->features & isa_required_feature[isa]) == isa_required_feature[isa];
 }
 
-static vmmem_isa best_isa_for(const vmmem_cpu_info *cpu)
+vmmem_isa vmmem_best_isa_on(const vmmem_cpu_info *cpu)
 {
     for (size_t i = 0; i < sizeof isa_preference / sizeof isa_preference[0]; i++)
-        if (isa_runs_here(isa_preference[i], cpu))
+        if (vmmem_isa_runs_on(isa_preference[i], cpu))
             return isa_preference[i];
     return VMMEM_ISA_GENERIC;
-}
-
-/* ---- thresholds ---- */
-
-/* rep movsb wins once source and destination no longer fit in L1 together
- * (n > L1d / 2). Measured on AMD Zen 5 (family 0x1A), hot buffers, GB/s:
- *            16 KiB  24 KiB  32 KiB  128 KiB  1 MiB  4 MiB
- * AVX-512     272     272      97     102      61     66
- * rep movsb   167     171     171     136      75     69
- * and the same at dst+1, dst+15, src+7, src+1/dst+3 and dst-src = 0 mod 4096.
- * Enabled where rep movsb is fast: Intel with ERMS, and AMD from Zen 5 on.
- * Not on Zen 3/4: there rep movsb is up to 20x slower with a misaligned dst
- * (field notes), and no such machine was available to measure. */
-#define AMD_ZEN5_FAMILY 0x1A
-
-static int amd_zen5_or_later(const vmmem_cpu_info *cpu)
-{
-    return strcmp(cpu->vendor, "AuthenticAMD") == 0 && cpu->family >= AMD_ZEN5_FAMILY &&
-           (cpu->features & VMMEM_CPU_ERMS) && (cpu->features & VMMEM_CPU_FSRM);
-}
-
-static int rep_movsb_is_fast(const vmmem_cpu_info *cpu)
-{
-    return ((cpu->features & VMMEM_CPU_ERMS) && strcmp(cpu->vendor, "GenuineIntel") == 0) ||
-           amd_zen5_or_later(cpu);
-}
-
-/* On Zen 5, rep movsb beyond the L3 is as fast as non-temporal stores and
- * spares the cache as well, so the non-temporal band adds nothing there.
- * Measured: 64 MiB copy, then reading an 8 MiB buffer that was in L3 before:
- * 85 us after AVX-512 non-temporal stores, 92 us after rep movsb, 135 us
- * after an ordinary vector loop or glibc (67 us when nothing ran between);
- * for a 512 KiB buffer that was in L2: 10.7, 7.4 and 10.9-11.5 us.
- * Copy speed at 256 MiB: rep movsb 29.3 GB/s, non-temporal 28.3 GB/s. */
-static int rep_movsb_streams(const vmmem_cpu_info *cpu)
-{
-    return amd_zen5_or_later(cpu);
-}
-
-/* Non-temporal stores pay off once the copy alone is as large as the whole
- * L3 (src + dst then twice that). Measured on Zen 5 (32 MiB L3), GB/s, one
- * copy at a time: at 12-24 MiB ordinary stores (rep movsb) still run at
- * 41-66 against 33-42 for non-temporal ones; from 32 MiB on the two are
- * level (34/34, 30/28 at 48 MiB, 29/28 at 256 MiB), and non-temporal stores
- * leave the cache to the rest of the program. glibc's rule (3/4 of the L3
- * share per thread, 12 MiB here) switched too early. */
-static size_t default_nt_threshold(const vmmem_cpu_info *cpu)
-{
-    return cpu->l3_bytes ? cpu->l3_bytes : cpu->l3_share_bytes;
-}
-
-static void compute_thresholds(const vmmem_cpu_info *cpu, vmmem_thresholds *t)
-{
-    t->simd = 0;
-    t->erms = rep_movsb_is_fast(cpu) ? cpu->l1d_bytes / 2 : SIZE_MAX;
-    t->nt = rep_movsb_streams(cpu) ? SIZE_MAX : default_nt_threshold(cpu);
-    vmmem_apply_overrides(t);
-    if (!(cpu->features & VMMEM_CPU_ERMS))
-        t->erms = SIZE_MAX; /* no rep movsb band without ERMS, whatever the environment says */
-}
-
-/* The ISA named by VMMEM_ISA if it runs here; else the best one, with one
- * warning line when VMMEM_ISA was set to something unusable. */
-static vmmem_isa isa_from_environment(const vmmem_cpu_info *cpu)
-{
-    vmmem_isa best = best_isa_for(cpu);
-    const char *name = getenv("VMMEM_ISA");
-    if (!name || !*name)
-        return best;
-    vmmem_isa isa;
-    if (vmmem_isa_from_name(name, &isa) != 0) {
-        fprintf(stderr, "vmmem: VMMEM_ISA=\"%s\" is not an ISA name; using %s\n", name, isa_names[best]);
-        return best;
-    }
-    if (!isa_runs_here(isa, cpu)) {
-        fprintf(stderr, "vmmem: VMMEM_ISA=%s is not supported on this CPU or build; using %s\n", name,
-                isa_names[best]);
-        return best;
-    }
-    return isa;
 }
 
 /* The kernel's fast entry for the thresholds in force: the one that reads
@@ -205,67 +110,41 @@ static vmmem_copy_fn kernel_adaptive_entry(const vmmem_kernel_entry *k)
     return erms >= VMMEM_BAND_FLOOR && nt >= VMMEM_BAND_FLOOR ? k->adaptive_floor : k->adaptive;
 }
 
-/* vmmem_memcpy_adaptive() when VMMEM_SIMD_THRESHOLD asks for the platform
- * memmove below some size: that band first, then the kernel's own entry. */
-static void *adaptive_with_platform_band(void *dst, const void *src, size_t n)
+/* vmmem_memcpy_adaptive() when VMMEM_SIMD_THRESHOLD asks for the portable
+ * scalar kernel below some size: that band first, then the kernel's own entry. */
+static void *adaptive_with_scalar_band(void *dst, const void *src, size_t n)
 {
-    if (n > VMMEM_KERNEL_ONLY_MAX &&
-        n < atomic_load_explicit(&vmmem_dispatch.simd_threshold, memory_order_relaxed))
-        return memmove(dst, src, n);
+    if (n < atomic_load_explicit(&vmmem_dispatch.simd_threshold, memory_order_relaxed))
+        return vmmem_generic_memmove(dst, src, n);
     return kernel_adaptive_entry(atomic_load_explicit(&vmmem_dispatch.kernel, memory_order_acquire))(dst, src, n);
 }
 
-/* The adaptive call's entry: with no platform band and no non-temporal band
+/* The adaptive call's entry: with no scalar band and no non-temporal band
  * in force it is the fast entry itself (one hop less per call). */
 static vmmem_copy_fn adaptive_entry(const vmmem_kernel_entry *k)
 {
     size_t simd = atomic_load_explicit(&vmmem_dispatch.simd_threshold, memory_order_relaxed);
     size_t nt = atomic_load_explicit(&vmmem_dispatch.nt_threshold, memory_order_relaxed);
-    if (simd > VMMEM_KERNEL_ONLY_MAX + 1) /* some size above the limit goes to memmove */
-        return adaptive_with_platform_band;
+    if (simd > 0) /* some size goes to the scalar kernel */
+        return adaptive_with_scalar_band;
     return nt == SIZE_MAX ? fast_entry(k) : kernel_adaptive_entry(k);
 }
 
-/* Publishes a kernel: its memmove last, with release, so that a reader who
- * sees it also sees the rest. */
+/* Publishes a kernel's entries, with release, so that a reader who sees
+ * one also sees the thresholds stored before. */
 static void publish(const vmmem_kernel_entry *k)
 {
     atomic_store_explicit(&vmmem_dispatch.adaptive, adaptive_entry(k), memory_order_release);
     atomic_store_explicit(&vmmem_dispatch.fast, fast_entry(k), memory_order_release);
-    atomic_store_explicit(&vmmem_dispatch.memmove, k->info.memmove, memory_order_release);
 }
 
-const vmmem_kernel_entry *vmmem_resolve_kernel(void)
+void vmmem_dispatch_publish(vmmem_isa isa, const vmmem_thresholds *t)
 {
-    vmmem_cpu_info scratch;
-    const vmmem_cpu_info *cpu = detected_cpu(&scratch);
-    vmmem_isa isa = isa_from_environment(cpu);
-    vmmem_thresholds t;
-    compute_thresholds(cpu, &t);
-    /* every resolver stores the same values; a force never changes them */
-    atomic_store_explicit(&vmmem_dispatch.simd_threshold, t.simd, memory_order_relaxed);
-    atomic_store_explicit(&vmmem_dispatch.erms_threshold, t.erms, memory_order_relaxed);
-    atomic_store_explicit(&vmmem_dispatch.nt_threshold, t.nt, memory_order_relaxed);
-    const vmmem_kernel_entry *expected = NULL, *mine = &kernel_table[isa];
-    if (atomic_compare_exchange_strong(&vmmem_dispatch.kernel, &expected, mine))
-        publish(mine); /* only the CAS winner publishes */
-    return mine;
-}
-
-static void *resolve_then_copy_adaptive(void *dst, const void *src, size_t n)
-{
-    return adaptive_entry(vmmem_resolve_kernel())(dst, src, n);
-}
-
-/* Returns the published kernel, resolving first and waiting (only here,
- * never on a copy path) for a publisher that is between its stores. */
-static const vmmem_kernel_entry *published_kernel(void)
-{
-    if (!atomic_load_explicit(&vmmem_dispatch.memmove, memory_order_acquire))
-        vmmem_resolve_kernel();
-    while (!atomic_load_explicit(&vmmem_dispatch.memmove, memory_order_acquire))
-        ;
-    return atomic_load_explicit(&vmmem_dispatch.kernel, memory_order_acquire);
+    atomic_store_explicit(&vmmem_dispatch.simd_threshold, t->simd, memory_order_relaxed);
+    atomic_store_explicit(&vmmem_dispatch.erms_threshold, t->erms, memory_order_relaxed);
+    atomic_store_explicit(&vmmem_dispatch.nt_threshold, t->nt, memory_order_relaxed);
+    atomic_store_explicit(&vmmem_dispatch.kernel, &kernel_table[isa], memory_order_relaxed);
+    publish(&kernel_table[isa]);
 }
 
 /* ---- public API ---- */
@@ -290,19 +169,18 @@ int vmmem_isa_from_name(const char *name, vmmem_isa *isa)
 
 int vmmem_isa_supported(vmmem_isa isa)
 {
-    vmmem_cpu_info scratch;
-    return isa_runs_here(isa, detected_cpu(&scratch));
+    return vmmem_isa_runs_on(isa, vmmem_startup_wait());
 }
 
 vmmem_isa vmmem_best_isa(void)
 {
-    vmmem_cpu_info scratch;
-    return best_isa_for(detected_cpu(&scratch));
+    return vmmem_best_isa_on(vmmem_startup_wait());
 }
 
 vmmem_isa vmmem_active_isa(void)
 {
-    return published_kernel()->info.isa;
+    vmmem_startup_wait();
+    return atomic_load_explicit(&vmmem_dispatch.kernel, memory_order_acquire)->info.isa;
 }
 
 int vmmem_force_isa(vmmem_isa isa)
@@ -311,9 +189,10 @@ int vmmem_force_isa(vmmem_isa isa)
         return VMMEM_EINVAL;
     if (!vmmem_isa_supported(isa))
         return VMMEM_EUNSUPPORTED;
-    published_kernel(); /* thresholds in place, first publisher done */
+    vmmem_startup_lock(); /* one after the other with vmmem_init_with() */
     atomic_store_explicit(&vmmem_dispatch.kernel, &kernel_table[isa], memory_order_relaxed);
     publish(&kernel_table[isa]);
+    vmmem_startup_unlock();
     return VMMEM_OK;
 }
 
@@ -331,8 +210,7 @@ int vmmem_get_cpu_info(vmmem_cpu_info *out)
 {
     if (!out)
         return VMMEM_EINVAL;
-    vmmem_cpu_info scratch;
-    *out = *detected_cpu(&scratch);
+    *out = *vmmem_startup_wait();
     return VMMEM_OK;
 }
 
@@ -340,7 +218,7 @@ int vmmem_get_thresholds(vmmem_thresholds *out)
 {
     if (!out)
         return VMMEM_EINVAL;
-    published_kernel();
+    vmmem_startup_wait();
     out->simd = vmmem_threshold(&vmmem_dispatch.simd_threshold);
     out->erms = vmmem_threshold(&vmmem_dispatch.erms_threshold);
     out->nt = vmmem_threshold(&vmmem_dispatch.nt_threshold);

@@ -1,5 +1,5 @@
 /* src/dispatch.h - the hot-path view of the dispatcher: the active kernel's
- * functions and the adaptive thresholds, published once on first use
+ * functions and the adaptive thresholds, published once by the start-up
  * (dispatch.c), all in one cache line so that a copy whose caller has just
  * walked through a large buffer takes at most one miss to find its kernel. */
 #ifndef VMMEM_SRC_DISPATCH_H
@@ -9,15 +9,9 @@
 #include <stddef.h>
 #include <vmmem/cpu.h>
 
-/* Copies up to this size never go to the platform memmove, whatever the
- * thresholds say: the kernels keep aligned 2, 4 and 8-byte copies single
- * accesses, which the platform memmove does not promise (musl's once tore
- * virtio ring indexes). */
-#define VMMEM_KERNEL_ONLY_MAX 16
-
 /* The kernels' _floor entries read the band thresholds only from this size
  * up; the dispatcher uses them while no band starts below it. No default
- * does: the rep movsb band starts at L1d / 2 (16 KiB or more wherever it is
+ * does: the rep movsb band starts above L1d / 2 (16 KiB or more wherever it is
  * on), the non-temporal one at the L3 size. A lower threshold from the
  * environment or a config file selects the entries without the floor. */
 #define VMMEM_BAND_FLOOR (16 * 1024)
@@ -36,22 +30,38 @@ typedef struct vmmem_dispatch_state {
      * resolves and then copies. An acquire load of it sees the thresholds. */
     _Atomic(vmmem_copy_fn) fast;
     _Atomic(vmmem_copy_fn) adaptive; /* the same, for vmmem_memcpy_adaptive() */
-    /* The active kernel's memmove: NULL until the first call resolves it.
-     * An acquire load that sees it non-NULL also sees every field below. */
-    _Atomic(vmmem_copy_fn) memmove;
     _Atomic size_t erms_threshold;    /* rep movsb from here (SIZE_MAX: never) */
     _Atomic size_t nt_threshold;      /* non-temporal stores from here (adaptive) */
-    _Atomic size_t simd_threshold;    /* platform memmove below here (adaptive, n > 16) */
+    _Atomic size_t simd_threshold;    /* the portable scalar kernel below here (adaptive) */
     _Atomic(const vmmem_kernel_entry *) kernel; /* the active kernel's table row */
 } vmmem_dispatch_state;
 
 /* hidden: kernels reach it RIP-relative, not through the GOT */
 extern __attribute__((visibility("hidden"))) _Alignas(64) vmmem_dispatch_state vmmem_dispatch;
 
-/* Slow path: detect, choose, publish. Lock-free and idempotent: every
- * concurrent first caller gets a valid kernel (its own choice, for that call,
- * if another thread is still publishing). */
-const vmmem_kernel_entry *vmmem_resolve_kernel(void);
+/* ---- dispatch.c ---- */
+/* Whether the ISA is compiled in and runs on that CPU; the best one that does. */
+int vmmem_isa_runs_on(vmmem_isa isa, const vmmem_cpu_info *cpu);
+vmmem_isa vmmem_best_isa_on(const vmmem_cpu_info *cpu);
+
+/* Publishes the kernel of `isa` (which runs here) with thresholds *t: the
+ * thresholds first, then the entries with release. With the start-up lock. */
+void vmmem_dispatch_publish(vmmem_isa isa, const vmmem_thresholds *t);
+
+/* ---- startup.c ---- */
+/* Slow path of the copy entries: the published kernel, after starting up
+ * if no one has. Returns NULL, without waiting, while another thread (or a
+ * caller further up this thread's stack) is starting up: the caller then
+ * copies with the portable kernel. */
+const vmmem_kernel_entry *vmmem_startup_kernel(void);
+
+/* For the calls that are not copies: starts up if needed, waits for a
+ * start-up in another thread, returns the detected CPU. */
+const vmmem_cpu_info *vmmem_startup_wait(void);
+
+/* The start-up lock (waits), for calls that publish (vmmem_force_isa()). */
+void vmmem_startup_lock(void);
+void vmmem_startup_unlock(void);
 
 static inline size_t vmmem_threshold(_Atomic size_t *t)
 {

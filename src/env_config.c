@@ -1,10 +1,16 @@
 /* src/env_config.c - threshold overrides: the config file written by
  * vmmem-tune (VMMEM_CONFIG, else /etc/vmmem.conf) and the environment
- * variables (VMMEM_*_THRESHOLD), which win over the file. */
+ * variables (VMMEM_*_THRESHOLD), which win over the file.
+ *
+ * This runs on the engine's first call, which may be a memcpy of a program
+ * that has not reached main() yet: the file is read with open(2)/read(2)
+ * into a static buffer and parsed in place, and warnings go to a vmmem_log,
+ * so nothing here can allocate or call back into memcpy. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
+#include <unistd.h>
 
 #include "engine.h"
 
@@ -33,77 +39,183 @@ int vmmem_parse_size(const char *text, size_t *out)
     return 0;
 }
 
+static int same_text(const char *a, const char *b)
+{
+    while (*a && *a == *b)
+        a++, b++;
+    return *a == *b;
+}
+
 /* A size or "off" (SIZE_MAX). Returns 0 or -1 (then *value is unchanged). */
 static int parse_threshold(const char *text, size_t *value)
 {
-    if (strcmp(text, "off") == 0) {
+    if (same_text(text, "off")) {
         *value = SIZE_MAX;
         return 0;
     }
     return vmmem_parse_size(text, value);
 }
 
-void vmmem_env_size(const char *name, size_t *value)
+void vmmem_env_size(const char *name, size_t *value, vmmem_log *log)
 {
     const char *text = getenv(name);
-    if (text && parse_threshold(text, value) != 0)
-        fprintf(stderr, "vmmem: ignoring %s=\"%s\": expected a byte count such as 4096, 64K or 12M, or off\n",
-                name, text);
+    if (text && parse_threshold(text, value) != 0) {
+        vmmem_log_begin(log);
+        vmmem_log_text(log, "ignoring ");
+        vmmem_log_text(log, name);
+        vmmem_log_text(log, "=\"");
+        vmmem_log_quote(log, text);
+        vmmem_log_text(log, "\": expected a byte count such as 4096, 64K or 12M, or off");
+        vmmem_log_end(log);
+    }
+}
+
+static int is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r';
 }
 
 /* Strips leading and trailing blanks in place. */
 static char *trim(char *text)
 {
-    while (*text == ' ' || *text == '\t')
+    while (is_blank(*text))
         text++;
-    char *end = text + strlen(text);
-    while (end > text && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
+    char *end = text;
+    while (*end)
+        end++;
+    while (end > text && is_blank(end[-1]))
         *--end = '\0';
     return text;
 }
 
-int vmmem_read_config_file(const char *path, vmmem_thresholds *t)
+static char *find_char(char *text, char c)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
+    for (; *text; text++)
+        if (*text == c)
+            return text;
+    return NULL;
+}
+
+/* Parses one line (comment and newline already cut off) into *t; returns 0,
+ * or -1 for a malformed line (then *t is unchanged). */
+static int parse_line(char *line, vmmem_thresholds *t)
+{
+    char *eq = find_char(line, '=');
+    if (!eq)
         return -1;
-    char line[256];
-    for (unsigned lineno = 1; fgets(line, sizeof line, f); lineno++) {
-        char *comment = strchr(line, '#');
+    *eq = '\0';
+    const char *key = trim(line);
+    size_t *field = same_text(key, "simd_threshold")   ? &t->simd
+                    : same_text(key, "erms_threshold") ? &t->erms
+                    : same_text(key, "nt_threshold")   ? &t->nt
+                                                       : NULL;
+    return field ? parse_threshold(trim(eq + 1), field) : -1;
+}
+
+/* The file's text: one start-up reads it at a time (the caller holds the
+ * engine's start-up lock, or is a single-threaded test). */
+static char config_text[VMMEM_CONFIG_MAX_BYTES + 1];
+
+/* Reads up to VMMEM_CONFIG_MAX_BYTES of the file into config_text (NUL-
+ * terminated); returns the length, or -1 if it cannot be opened or read.
+ * *longer is set when the file has more. */
+static ssize_t read_config_text(const char *path, int *longer)
+{
+    int fd;
+    do
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+    while (fd < 0 && errno == EINTR);
+    if (fd < 0)
+        return -1;
+    size_t len = 0;
+    int failed = 0;
+    *longer = 0;
+    for (;;) {
+        char probe;
+        char *to = len < VMMEM_CONFIG_MAX_BYTES ? config_text + len : &probe;
+        ssize_t got = read(fd, to, len < VMMEM_CONFIG_MAX_BYTES ? VMMEM_CONFIG_MAX_BYTES - len : 1);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            failed = 1;
+        if (got <= 0)
+            break;
+        if (len == VMMEM_CONFIG_MAX_BYTES) {
+            *longer = 1;
+            break;
+        }
+        len += (size_t)got;
+    }
+    close(fd);
+    config_text[len] = '\0';
+    return failed ? -1 : (ssize_t)len;
+}
+
+int vmmem_read_config_file(const char *path, vmmem_thresholds *t, vmmem_log *log)
+{
+    int longer;
+    ssize_t len = read_config_text(path, &longer);
+    if (len < 0)
+        return -1;
+    char *end = config_text + len;
+    if (longer) {
+        while (end > config_text && end[-1] != '\n')
+            end--; /* the line cut off by the limit is not read */
+        *end = '\0';
+    }
+    char *line = config_text;
+    unsigned lineno = 1;
+    for (; line < end; lineno++) {
+        char *next = find_char(line, '\n');
+        if (next)
+            *next++ = '\0';
+        else
+            next = end;
+        char *comment = find_char(line, '#');
         if (comment)
             *comment = '\0';
         char *text = trim(line);
-        if (!*text)
-            continue;
-        char *eq = strchr(text, '=');
-        size_t *field = NULL;
-        if (eq) {
-            *eq = '\0';
-            const char *key = trim(text);
-            field = strcmp(key, "simd_threshold") == 0   ? &t->simd
-                    : strcmp(key, "erms_threshold") == 0 ? &t->erms
-                    : strcmp(key, "nt_threshold") == 0   ? &t->nt
-                                                         : NULL;
+        if (*text && parse_line(text, t) != 0) {
+            vmmem_log_begin(log);
+            vmmem_log_quote(log, path);
+            vmmem_log_text(log, ":");
+            vmmem_log_unsigned(log, lineno);
+            vmmem_log_text(log, ": ignoring line: expected simd_threshold, erms_threshold or nt_threshold = "
+                                "a byte count (4096, 64K, 12M) or off");
+            vmmem_log_end(log);
         }
-        if (!field || parse_threshold(trim(eq + 1), field) != 0)
-            fprintf(stderr, "vmmem: %s:%u: ignoring line: expected simd_threshold, erms_threshold or "
-                            "nt_threshold = a byte count (4096, 64K, 12M) or off\n",
-                    path, lineno);
+        line = next;
     }
-    fclose(f);
+    if (longer) {
+        vmmem_log_begin(log);
+        vmmem_log_quote(log, path);
+        vmmem_log_text(log, ":");
+        vmmem_log_unsigned(log, lineno);
+        vmmem_log_text(log, ": the file is longer than ");
+        vmmem_log_unsigned(log, VMMEM_CONFIG_MAX_BYTES);
+        vmmem_log_text(log, " bytes; this line and the rest are ignored");
+        vmmem_log_end(log);
+    }
     return 0;
 }
 
-void vmmem_apply_overrides(vmmem_thresholds *t)
+void vmmem_apply_overrides(vmmem_thresholds *t, int environment, int config_file, vmmem_log *log)
 {
-    const char *path = getenv("VMMEM_CONFIG");
-    if (path && *path) {
-        if (vmmem_read_config_file(path, t) != 0)
-            fprintf(stderr, "vmmem: cannot read VMMEM_CONFIG=\"%s\"; using the defaults\n", path);
-    } else {
-        vmmem_read_config_file(VMMEM_SYSTEM_CONFIG, t); /* optional: absent is fine */
+    const char *path = environment ? getenv("VMMEM_CONFIG") : NULL;
+    if (config_file && path && *path) {
+        if (vmmem_read_config_file(path, t, log) != 0) {
+            vmmem_log_begin(log);
+            vmmem_log_text(log, "cannot read VMMEM_CONFIG=\"");
+            vmmem_log_quote(log, path);
+            vmmem_log_text(log, "\"; using the defaults");
+            vmmem_log_end(log);
+        }
+    } else if (config_file) {
+        vmmem_read_config_file(VMMEM_SYSTEM_CONFIG, t, log); /* optional: absent is fine */
     }
-    vmmem_env_size("VMMEM_SIMD_THRESHOLD", &t->simd);
-    vmmem_env_size("VMMEM_ERMS_THRESHOLD", &t->erms);
-    vmmem_env_size("VMMEM_NT_THRESHOLD", &t->nt);
+    if (!environment)
+        return;
+    vmmem_env_size("VMMEM_SIMD_THRESHOLD", &t->simd, log);
+    vmmem_env_size("VMMEM_ERMS_THRESHOLD", &t->erms, log);
+    vmmem_env_size("VMMEM_NT_THRESHOLD", &t->nt, log);
 }

@@ -1,5 +1,15 @@
-/* src/error.c - vmmem_strerror(). */
+/* src/error.c - vmmem_strerror() and vmmem_error_to_errno(), and the
+ * compile-time proof that no code collides with a negated errno. */
+#include <errno.h>
+
 #include <vmmem/error.h>
+
+/* Linux's MAX_ERRNO: -1..-4095 are negated errno values. */
+#define NEGATED_ERRNO_MIN (-4095)
+
+_Static_assert(VMMEM_ERROR_BASE < NEGATED_ERRNO_MIN, "vmmem codes must lie below the negated errno range");
+_Static_assert(VMMEM_EINVAL == VMMEM_ERROR_BASE - 1 && VMMEM_ERROR_LAST == VMMEM_ERROR_BASE - 12,
+               "the codes are consecutive, from VMMEM_ERROR_BASE - 1 down to VMMEM_ERROR_LAST");
 
 const char *vmmem_strerror(int err)
 {
@@ -18,5 +28,25 @@ const char *vmmem_strerror(int err)
     case VMMEM_EIO: return "system call failed";
     case VMMEM_ENOENT: return "no such object";
     default: return "unknown error";
+    }
+}
+
+int vmmem_error_to_errno(int err)
+{
+    switch (err) {
+    case VMMEM_OK: return 0;
+    case VMMEM_EINVAL: return EINVAL;
+    case VMMEM_ERANGE: return ERANGE;
+    case VMMEM_EOVERLAP: return EINVAL;
+    case VMMEM_EUNSUPPORTED: return ENOTSUP;
+    case VMMEM_EFAULT: return EFAULT;
+    case VMMEM_EPERM: return EPERM;
+    case VMMEM_EEXIST: return EEXIST;
+    case VMMEM_ENOMEM: return ENOMEM;
+    case VMMEM_ENOSPC: return ENOSPC;
+    case VMMEM_EBUSY: return EBUSY;
+    case VMMEM_EIO: return EIO;
+    case VMMEM_ENOENT: return ENOENT;
+    default: return EINVAL;
     }
 }

@@ -1,6 +1,14 @@
 /* src/parallel.c - vmmem_memcpy_parallel(): one huge copy split over the
  * caller and a persistent pool of worker threads.
  *
+ * The strategy is decided once, on the whole copy's size: from the
+ * non-temporal threshold up every part streams (the active kernel's
+ * memcpy_nt), below it every part is an ordinary copy (the fast entry, with
+ * its rep movsb band). Judging each part on its own size would keep a copy
+ * larger than the L3 in the cache whenever its parts are smaller than it.
+ * The number of threads is at most the number of CPUs the caller may run
+ * on (its affinity mask): more threads than CPUs only take turns.
+ *
  * The pool is created on the first parallel call that needs it, grows to the
  * largest thread count asked for, and lives until vmmem_parallel_shutdown()
  * (or the end of the process). Plain copy calls never start or use threads.
@@ -8,11 +16,12 @@
  * and a VMM issues them from a control thread (snapshot, migration). After
  * fork() the child starts with no pool (pthread_atfork). */
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
-#include <string.h>
 
 #include <vmmem/memcpy.h>
 
+#include "dispatch.h"
 #include "engine.h"
 
 /* Each thread copies at least this much: below it, waking a worker costs
@@ -26,6 +35,7 @@ typedef struct copy_job {
     unsigned char *dst;
     const unsigned char *src;
     size_t n;
+    vmmem_copy_fn copy; /* the same for every part of a call */
 } copy_job;
 
 static pthread_mutex_t call_lock = PTHREAD_MUTEX_INITIALIZER; /* one parallel call at a time */
@@ -40,6 +50,8 @@ static unsigned generation; /* bumped for every round of jobs */
 static unsigned pending;    /* workers still copying in this round */
 static int stopping;
 static unsigned last_parts; /* threads the last parallel call used (tests) */
+static vmmem_copy_fn last_part_copy; /* what its parts were copied with (tests) */
+unsigned vmmem_parallel_cpus_hook;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
 static void *worker_main(void *arg)
@@ -57,7 +69,7 @@ static void *worker_main(void *arg)
         copy_job job = jobs[id];
         pthread_mutex_unlock(&pool_lock);
         if (job.n)
-            vmmem_memcpy_adaptive(job.dst, job.src, job.n);
+            job.copy(job.dst, job.src, job.n);
         pthread_mutex_lock(&pool_lock);
         if (--pending == 0)
             pthread_cond_signal(&work_done);
@@ -100,6 +112,27 @@ static unsigned grow_pool(unsigned wanted)
     return have;
 }
 
+unsigned vmmem_parallel_cpu_count(void)
+{
+    if (vmmem_parallel_cpus_hook)
+        return vmmem_parallel_cpus_hook;
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) != 0)
+        return VMMEM_PARALLEL_MAX_THREADS; /* unknown (e.g. more CPUs than cpu_set_t holds): no limit */
+    int count = CPU_COUNT(&set);
+    return count > 0 ? (unsigned)count : 1;
+}
+
+/* What every part of an n-byte copy is copied with: decided on n. */
+static vmmem_copy_fn part_copy_for(size_t n)
+{
+    vmmem_startup_wait();
+    const vmmem_kernel_entry *k = atomic_load_explicit(&vmmem_dispatch.kernel, memory_order_acquire);
+    if (k->info.memcpy_nt && n >= vmmem_threshold(&vmmem_dispatch.nt_threshold))
+        return k->info.memcpy_nt; /* falls back itself for a part too small to stream */
+    return atomic_load_explicit(&vmmem_dispatch.fast, memory_order_acquire);
+}
+
 void *vmmem_memcpy_parallel(void *dst, const void *src, size_t n, unsigned threads)
 {
     uintptr_t d = (uintptr_t)dst, s = (uintptr_t)src;
@@ -108,18 +141,26 @@ void *vmmem_memcpy_parallel(void *dst, const void *src, size_t n, unsigned threa
         threads = VMMEM_PARALLEL_MAX_THREADS;
     if (threads > n / PARALLEL_MIN_CHUNK)
         threads = (unsigned)(n / PARALLEL_MIN_CHUNK);
+    if (threads > 1 && !overlap) {
+        unsigned cpus = vmmem_parallel_cpu_count();
+        if (threads > cpus)
+            threads = cpus;
+    }
     if (threads <= 1 || overlap) { /* overlapping: only a single directed pass is correct */
         pthread_mutex_lock(&call_lock);
         last_parts = 1;
+        last_part_copy = NULL;
         pthread_mutex_unlock(&call_lock);
         return vmmem_memcpy_adaptive(dst, src, n);
     }
 
+    vmmem_copy_fn copy = part_copy_for(n);
     pthread_mutex_lock(&call_lock);
     unsigned workers_have = grow_pool(threads - 1); /* may be more, from an earlier call */
     unsigned workers_used = workers_have < threads - 1 ? workers_have : threads - 1;
     unsigned parts = workers_used + 1;
     last_parts = parts;
+    last_part_copy = copy;
     /* chunk boundaries fall on page boundaries of dst */
     size_t chunk = (n / parts + PARALLEL_CHUNK_ALIGN - 1) & ~(PARALLEL_CHUNK_ALIGN - 1);
     size_t head = chunk - (d & (PARALLEL_CHUNK_ALIGN - 1));
@@ -129,7 +170,7 @@ void *vmmem_memcpy_parallel(void *dst, const void *src, size_t n, unsigned threa
     size_t offset = head;
     for (unsigned i = 0; i < worker_count; i++) {
         size_t len = i < workers_used && offset < n ? (n - offset < chunk ? n - offset : chunk) : 0;
-        jobs[i] = (copy_job){(unsigned char *)dst + offset, (const unsigned char *)src + offset, len};
+        jobs[i] = (copy_job){(unsigned char *)dst + offset, (const unsigned char *)src + offset, len, copy};
         offset += len;
     }
     size_t tail_start = offset; /* whatever the workers do not cover, the caller does */
@@ -138,10 +179,9 @@ void *vmmem_memcpy_parallel(void *dst, const void *src, size_t n, unsigned threa
     pthread_cond_broadcast(&work_ready);
     pthread_mutex_unlock(&pool_lock);
 
-    vmmem_memcpy_adaptive(dst, src, head);
+    copy(dst, src, head);
     if (tail_start < n)
-        vmmem_memcpy_adaptive((unsigned char *)dst + tail_start, (const unsigned char *)src + tail_start,
-                              n - tail_start);
+        copy((unsigned char *)dst + tail_start, (const unsigned char *)src + tail_start, n - tail_start);
 
     pthread_mutex_lock(&pool_lock);
     while (pending)
@@ -157,6 +197,14 @@ unsigned vmmem_parallel_last_parts(void)
     unsigned parts = last_parts;
     pthread_mutex_unlock(&call_lock);
     return parts;
+}
+
+vmmem_copy_fn vmmem_parallel_last_part_copy(void)
+{
+    pthread_mutex_lock(&call_lock);
+    vmmem_copy_fn copy = last_part_copy;
+    pthread_mutex_unlock(&call_lock);
+    return copy;
 }
 
 unsigned vmmem_parallel_pool_size(void)

@@ -120,7 +120,7 @@ int vmmem_layout_parse(const char *text, vmmem_layout *out)
         layout.nfields++;
         p = skip_spaces(p);
     }
-    *out = layout;
+    vmmem_memcpy_fast(out, &layout, sizeof layout); /* not `*out = layout`: clang makes that a memcpy call */
     return VMMEM_OK;
 }
 
@@ -182,7 +182,7 @@ static void convert_fieldwise(unsigned char *d, const unsigned char *s, size_t n
             switch (l->fields[i].size) {
             case 1:
                 if (d != s)
-                    __builtin_memcpy(d, s, bytes);
+                    vmmem_memcpy_fast(d, s, bytes);
                 break;
             case 2:
                 if (bytes >= FIELD_KERNEL_MIN_BYTES)

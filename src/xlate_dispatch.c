@@ -110,7 +110,7 @@ static size_t swap_nt_threshold(const vmmem_cpu_info *cpu)
     vmmem_thresholds t;
     if (vmmem_get_thresholds(&t) == VMMEM_OK && t.nt != SIZE_MAX)
         return t.nt;
-    return cpu->l3_bytes ? cpu->l3_bytes : cpu->l3_share_bytes ? cpu->l3_share_bytes : SIZE_MAX;
+    return cpu->l3_bytes ? cpu->l3_bytes : SIZE_MAX;
 }
 
 static void resolve(void)

@@ -1,14 +1,19 @@
 /* tests/test_parallel.c - vmmem_memcpy_parallel(): correct bytes for every
  * split (sizes around the chunk limits, odd offsets, thread counts up to and
  * past the maximum), guard pages and canaries, overlap, the pool's life
- * (created on demand, shut down, recreated), concurrent callers, fork, and
- * that the plain copy calls never start a thread. Sizes are the smallest
+ * (created on demand, shut down, recreated), concurrent callers, fork,
+ * that the plain copy calls never start a thread, that the non-temporal
+ * choice follows the whole copy's size, and that the affinity mask caps the
+ * threads. Sizes are the smallest
  * that still split into the parts each check needs (1 MiB per thread, the
  * pool's minimum part); only the larger split sizes of test_every_split and
  * the plain-call sizes follow VMMEM_TEST_MAX_SIZE (Valgrind runs lower it). */
+#define _GNU_SOURCE /* CPU_SET, pthread_{get,set}affinity_np */
 #include <dirent.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -20,6 +25,7 @@
 
 #include <cmocka.h>
 
+#include "dispatch.h"
 #include "engine.h"
 #include "test_support.h"
 
@@ -130,6 +136,61 @@ static void test_pool_life(void **state)
     assert_int_equal(vmmem_parallel_pool_size(), 2);
 }
 
+/* Non-temporal stores or not is decided on the whole copy, not on each
+ * thread's part: with the threshold at 3 MiB, a 4 MiB copy in two 2 MiB
+ * parts streams; a copy below 3 MiB does not. */
+static void test_strategy_follows_the_whole_size(void **state)
+{
+    (void)state;
+    vmmem_thresholds before, t;
+    assert_int_equal(vmmem_get_thresholds(&before), VMMEM_OK);
+    t = before;
+    t.nt = 3 * MiB;
+    vmmem_init_options opt = {.thresholds = &t};
+    assert_int_equal(vmmem_init_with(&opt), VMMEM_OK);
+    vmmem_kernel_info k;
+    assert_int_equal(vmmem_get_kernel(vmmem_active_isa(), &k), VMMEM_OK);
+    vmmem_copy_fn cached = atomic_load(&vmmem_dispatch.fast);
+
+    check_parallel_copy(4 * MiB, 0, 0, 2);
+    assert_int_equal(vmmem_parallel_last_parts(), 2);
+    assert_ptr_equal(vmmem_parallel_last_part_copy(), k.memcpy_nt ? k.memcpy_nt : cached);
+    check_parallel_copy(3 * MiB - 1, 1, 0, 2);
+    assert_int_equal(vmmem_parallel_last_parts(), 2);
+    assert_ptr_equal(vmmem_parallel_last_part_copy(), cached);
+
+    opt.thresholds = &before;
+    assert_int_equal(vmmem_init_with(&opt), VMMEM_OK);
+}
+
+/* No more threads than the caller's affinity mask has CPUs. */
+static void test_threads_follow_the_affinity_mask(void **state)
+{
+    (void)state;
+    unsigned hook = vmmem_parallel_cpus_hook;
+    vmmem_parallel_cpus_hook = 0; /* the real mask */
+    cpu_set_t all, one;
+    assert_int_equal(pthread_getaffinity_np(pthread_self(), sizeof all, &all), 0);
+    unsigned cpus = (unsigned)CPU_COUNT(&all);
+    assert_int_equal(vmmem_parallel_cpu_count(), cpus);
+    check_parallel_copy(8 * MiB, 0, 0, 8);
+    assert_int_equal(vmmem_parallel_last_parts(), cpus < 8 ? cpus : 8);
+
+    CPU_ZERO(&one);
+    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+        if (CPU_ISSET(cpu, &all)) {
+            CPU_SET(cpu, &one);
+            break;
+        }
+    }
+    assert_int_equal(pthread_setaffinity_np(pthread_self(), sizeof one, &one), 0);
+    assert_int_equal(vmmem_parallel_cpu_count(), 1);
+    check_parallel_copy(4 * MiB, 0, 0, 4);
+    assert_int_equal(vmmem_parallel_last_parts(), 1);
+    assert_int_equal(pthread_setaffinity_np(pthread_self(), sizeof all, &all), 0);
+    vmmem_parallel_cpus_hook = hook;
+}
+
 static void *concurrent_caller(void *arg)
 {
     size_t id = (size_t)(uintptr_t)arg, n = 3 * MiB + id; /* 3 parts */
@@ -209,11 +270,16 @@ static void test_plain_calls_start_no_thread(void **state)
 int main(void)
 {
     skip_if_forced_isa_unsupported();
+    /* every split below, whatever this machine's CPU count (the cap itself
+     * is test_threads_follow_the_affinity_mask's) */
+    vmmem_parallel_cpus_hook = VMMEM_PARALLEL_MAX_THREADS;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_single_thread_cases),   cmocka_unit_test(test_every_split),
         cmocka_unit_test(test_overlap_is_a_memmove),  cmocka_unit_test(test_pool_life),
         cmocka_unit_test(test_concurrent_callers),    cmocka_unit_test(test_fork_with_a_pool),
         cmocka_unit_test(test_plain_calls_start_no_thread),
+        cmocka_unit_test(test_strategy_follows_the_whole_size),
+        cmocka_unit_test(test_threads_follow_the_affinity_mask),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     vmmem_parallel_shutdown();

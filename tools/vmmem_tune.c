@@ -55,9 +55,6 @@ struct options {
 /* Where the report goes: stdout, or stderr when stdout carries the config. */
 static FILE *out;
 
-/* glibc memcpy through a pointer the compiler cannot see through. */
-static void *(*volatile glibc_memcpy_ptr)(void *, const void *, size_t) = memcpy;
-
 #if defined(__x86_64__)
 #include "x86/rep_movsb.h"
 
@@ -76,8 +73,8 @@ static void usage(FILE *f)
     fprintf(f,
             USAGE_LINE
             "\n"
-            "Measures where this machine's copy paths cross over (glibc memcpy vs the SIMD\n"
-            "kernel, rep movsb vs the kernel loop, non-temporal vs temporal stores) and\n"
+            "Measures where this machine's copy paths cross over (the scalar kernel vs the\n"
+            "SIMD kernel, rep movsb vs the kernel loop, non-temporal vs temporal stores) and\n"
             "prints the libvmmem thresholds as shell lines. About 10-20 s; --quick about 1 s.\n"
             "\n"
             "  --quick         fewer sizes and rounds (coarse; for tests and smoke checks)\n"
@@ -254,24 +251,29 @@ static void print_crossover(const char *what, struct tune_crossover c, const cha
     fflush(out);
 }
 
-/* ---- 1. SIMD threshold: the kernel against glibc memcpy, small sizes --------- */
+/* ---- 1. SIMD threshold: the kernel against the scalar kernel, small sizes ---- */
 
+/* What vmmem_memcpy_adaptive() runs below the SIMD threshold: the portable
+ * scalar kernel (8-byte words, no vector instructions). */
 static int measure_simd(const struct plan *p, const vmmem_kernel_info *k, size_t *result)
 {
     static const size_t base_sizes[] = {17, 32, 64, 128, 256, 512};
-    const size_t max_extra = 64 * KiB; /* if glibc still wins at 512 B, look further up */
+    const size_t max_extra = 64 * KiB; /* if the scalar kernel still wins at 512 B, look further up */
+    vmmem_kernel_info generic;
+    if (vmmem_get_kernel(VMMEM_ISA_GENERIC, &generic) != 0)
+        return -2;
     struct region r;
     if (region_map(&r, 2 * max_extra + 8192) != 0)
         return -1;
     unsigned char *src = r.base, *dst = r.base + max_extra + 4096 + 2048;
-    tune_copy_fn glibc = glibc_memcpy_ptr;
+    tune_copy_fn scalar = generic.memmove;
 
     struct tune_point pts[TUNE_MAX_POINTS];
     size_t count = 0;
-    fprintf(out, "1. SIMD threshold: %s kernel vs glibc memcpy; hot, src page offset 0, dst 2048;\n"
+    fprintf(out, "1. SIMD threshold: %s kernel vs the scalar kernel; hot, src page offset 0, dst 2048;\n"
                  "   median ns per call over %u interleaved rounds (the kernel wins within %.0f %%)\n",
             k->name, p->simd_rounds, TUNE_SIMD_TOLERANCE * 100);
-    fprintf(out, "%10s %12s %12s %10s %6s\n", "size", "kernel ns", "glibc ns", "glibc/kern", "wins");
+    fprintf(out, "%10s %12s %12s %10s %6s\n", "size", "kernel ns", "scalar ns", "scal/kern", "wins");
     struct tune_crossover c = {TUNE_NEVER, 0};
     for (size_t i = 0;; i++) {
         size_t n = i < sizeof base_sizes / sizeof base_sizes[0] ? base_sizes[i] : pts[count - 1].size * 2;
@@ -279,7 +281,7 @@ static int measure_simd(const struct plan *p, const vmmem_kernel_info *k, size_t
             break;
         if (i >= sizeof base_sizes / sizeof base_sizes[0] && c.verdict != TUNE_NEVER)
             break;
-        struct tune_series s[2] = {{k->memmove, dst, src, n, 0, 0}, {glibc, dst, src, n, 0, 0}};
+        struct tune_series s[2] = {{k->memmove, dst, src, n, 0, 0}, {scalar, dst, src, n, 0, 0}};
         if (tune_run_batches(s, 2, p->simd_rounds, p->batch_ns) != 0) {
             region_unmap(&r);
             return -2;
@@ -293,7 +295,7 @@ static int measure_simd(const struct plan *p, const vmmem_kernel_info *k, size_t
     }
     region_unmap(&r);
     *result = c.verdict == TUNE_ALWAYS ? 0 : c.verdict == TUNE_FROM ? c.size : SIZE_MAX;
-    print_crossover("the kernel wins", c, "glibc memcpy still wins at 64K", "simd_threshold", *result);
+    print_crossover("the kernel wins", c, "the scalar kernel still wins at 64K", "simd_threshold", *result);
     return 0;
 }
 

@@ -2,9 +2,12 @@
  * enabled (CPUID + XGETBV), and cache sizes from CPUID's deterministic cache
  * leaves (4 on Intel, 0x8000001D on AMD/Hygon), with sysfs as the fallback.
  *
- * The legacy AMD leaf 0x80000006 is not used for L3: some hypervisors fill it
- * with the host's figure (on this project's reference VM it says 384 MiB for
- * a 32 MiB L3), which is how glibc ends up with a wrong non-temporal threshold. */
+ * Where 0x8000001D is hidden (Firecracker clears TOPOEXT, and its guests
+ * have no sysfs cache directory either), AMD's legacy leaves 0x80000005 and
+ * 0x80000006 give the L1d and L2 sizes. They are not used for the L3: some
+ * hypervisors fill it with the host's figure (on this project's reference VM
+ * it says 384 MiB for a 32 MiB L3; on a Firecracker guest of the same CPU,
+ * 508 MiB), which is how glibc ends up with a wrong non-temporal threshold. */
 #include <cpuid.h>
 #include <stdint.h>
 #include <string.h>
@@ -63,6 +66,26 @@ static unsigned detect_features(unsigned max_leaf, vmmem_cpu_info *info)
     return features;
 }
 
+/* AMD's legacy cache leaves: L1d from 0x80000005 ECX[31:24] and L2 from
+ * 0x80000006 ECX[31:16], in KiB (the L3 field is not trusted, see above);
+ * nothing when the L1d size is not there. */
+static void read_legacy_amd_leaves(unsigned max_ext, vmmem_cpu_info *info)
+{
+    unsigned a, b, c, d;
+    if (max_ext < 0x80000005)
+        return;
+    __cpuid(0x80000005, a, b, c, d);
+    size_t l1d = (size_t)(c >> 24) << 10;
+    if (l1d == 0)
+        return;
+    info->l1d_bytes = l1d;
+    if (max_ext >= 0x80000006) {
+        __cpuid(0x80000006, a, b, c, d);
+        info->l2_bytes = (size_t)(c >> 16) << 10;
+    }
+    info->cache_source = VMMEM_CACHE_CPUID;
+}
+
 /* Walks a deterministic cache-parameters leaf (4 or 0x8000001D share one
  * layout). Returns 0 when an L1 data cache was found. */
 static int read_cache_leaf(unsigned leaf, vmmem_cpu_info *info)
@@ -98,39 +121,43 @@ static int read_cache_leaf(unsigned leaf, vmmem_cpu_info *info)
     return 0;
 }
 
-void vmmem_detect_cpu(vmmem_cpu_info *info)
+void vmmem_detect_cpu(vmmem_cpu_info *info, const vmmem_detect_sources *sources)
 {
     unsigned max_leaf, b, c, d;
-    memset(info, 0, sizeof *info);
+    __builtin_memset(info, 0, sizeof *info);
     __cpuid(0, max_leaf, b, c, d);
-    memcpy(info->vendor, &b, 4);
-    memcpy(info->vendor + 4, &d, 4);
-    memcpy(info->vendor + 8, &c, 4);
+    __builtin_memcpy(info->vendor, &b, 4);
+    __builtin_memcpy(info->vendor + 4, &d, 4);
+    __builtin_memcpy(info->vendor + 8, &c, 4);
     info->features = detect_features(max_leaf, info);
 
     int amd_like = strcmp(info->vendor, "AuthenticAMD") == 0 || strcmp(info->vendor, "HygonGenuine") == 0;
-    int from_cpuid = -1;
+    unsigned max_ext = 0, a;
+    int topoext = 0; /* leaf 0x8000001D is there */
     if (amd_like) {
-        unsigned max_ext, a;
         __cpuid(0x80000000, max_ext, b, c, d);
         if (max_ext >= 0x80000001) {
             __cpuid(0x80000001, a, b, c, d);
-            if ((c & EXT1_ECX_TOPOEXT) && max_ext >= 0x8000001D)
-                from_cpuid = read_cache_leaf(0x8000001D, info);
+            topoext = (c & EXT1_ECX_TOPOEXT) && max_ext >= 0x8000001D;
         }
-    } else if (max_leaf >= 4) {
-        from_cpuid = read_cache_leaf(4, info);
     }
+    int from_cpuid = -1;
+    if (sources->cpuid_caches && topoext)
+        from_cpuid = read_cache_leaf(0x8000001D, info);
+    else if (sources->cpuid_caches && !amd_like && max_leaf >= 4)
+        from_cpuid = read_cache_leaf(4, info);
     /* CPUID's "logical processors sharing" is the hardware's maximum, not
      * the CPUs this machine has; sysfs knows the real sharing, so it wins
      * for that field and fills in whatever CPUID did not give. */
     vmmem_cpu_info sysfs = *info;
-    if (vmmem_read_sysfs_caches("/sys/devices/system/cpu/cpu0", &sysfs) == 0) {
+    if (sources->sysfs_cpu_dir && vmmem_read_sysfs_caches(sources->sysfs_cpu_dir, &sysfs) == 0) {
         if (from_cpuid != 0) {
             *info = sysfs;
         } else if (sysfs.l3_bytes == info->l3_bytes && sysfs.l3_sharing_cpus) {
             info->l3_sharing_cpus = sysfs.l3_sharing_cpus;
         }
+    } else if (from_cpuid != 0 && sources->cpuid_caches && amd_like) {
+        read_legacy_amd_leaves(max_ext, info); /* the last resort: L1d and L2 only */
     }
     vmmem_finish_cache_info(info);
 }

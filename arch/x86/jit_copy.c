@@ -4,7 +4,6 @@
  * the run-time-size call, and whole `copy_n` functions. Encodings live in
  * jit_encode.c; this file decides which instructions, in what order. */
 #include <stdint.h>
-#include <string.h>
 
 #include <vmmem/jit.h>
 #include <vmmem/memcpy.h>
@@ -272,7 +271,7 @@ static int append(vmmem_jit_code *code, const jit_asm *a)
 {
     if (a->len > code->capacity - code->length)
         return VMMEM_ENOSPC;
-    memcpy(code->start + code->length, a->bytes, a->len);
+    vmmem_memcpy_fast(code->start + code->length, a->bytes, a->len);
     code->length += a->len;
     return VMMEM_OK;
 }
@@ -299,7 +298,8 @@ int vmmem_jit_emit_copy(vmmem_jit_code *code, vmmem_jit_reg dst, vmmem_jit_reg s
     int rc = check_code(code);
     if (rc != VMMEM_OK)
         return rc;
-    jit_asm a = {.len = 0};
+    jit_asm a;
+    a.len = 0;
     rc = assemble_copy(&a, dst, src, n, opt);
     return rc != VMMEM_OK ? rc : append(code, &a);
 }
@@ -311,7 +311,8 @@ int vmmem_jit_emit_copy_dynamic(vmmem_jit_code *code, vmmem_jit_reg dst, vmmem_j
         return rc;
     if (!valid_operand(dst) || !valid_operand(src) || !valid_operand(size))
         return VMMEM_EINVAL;
-    jit_asm a = {.len = 0};
+    jit_asm a;
+    a.len = 0;
     emit_call(&a, dst, src, (int)size, 0);
     return append(code, &a);
 }
@@ -347,7 +348,8 @@ int vmmem_jit_build_copy_fn(vmmem_jit_buffer *buf, size_t n, const vmmem_jit_opt
 {
     if (!buf || !out)
         return VMMEM_EINVAL;
-    jit_asm a = {.len = 0};
+    jit_asm a;
+    a.len = 0;
     int rc = assemble_function(&a, n, opt);
     if (rc != VMMEM_OK)
         return rc;
@@ -357,7 +359,8 @@ int vmmem_jit_build_copy_fn(vmmem_jit_buffer *buf, size_t n, const vmmem_jit_opt
         return rc;
     size_t sealed = code.length;
     size_t pad = (FUNCTION_ALIGN - code.length % FUNCTION_ALIGN) % FUNCTION_ALIGN;
-    jit_asm padding = {.len = 0};
+    jit_asm padding;
+    padding.len = 0;
     for (size_t i = 0; i < pad; i++)
         vmmem_x86_int3(&padding);
     rc = append(&code, &padding);
@@ -372,6 +375,6 @@ int vmmem_jit_build_copy_fn(vmmem_jit_buffer *buf, size_t n, const vmmem_jit_opt
     if (seal_rc != VMMEM_OK)
         return seal_rc;
     const void *fn = vmmem_jit_buffer_code(buf, entry);
-    memcpy(out, &fn, sizeof fn); /* object pointer to function pointer, as dlsym() does */
+    __builtin_memcpy(out, &fn, sizeof fn); /* object pointer to function pointer, as dlsym() does */
     return VMMEM_OK;
 }

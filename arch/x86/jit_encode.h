@@ -16,7 +16,8 @@
  * vzeroupper (at most 355 bytes; 225 in practice, with compressed
  * displacements), then the function's ret; the call sequence takes 76 bytes. So VMMEM_JIT_MAX_SEQUENCE_BYTES (512) holds every
  * sequence, which is what the public constant promises (test_jit_disasm
- * emits every size into a buffer of exactly that size). */
+ * emits every size into a buffer of exactly that size). Only bytes[0, len)
+ * are ever read, so a new jit_asm needs len = 0, not a cleared buffer. */
 typedef struct jit_asm {
     unsigned char bytes[VMMEM_JIT_MAX_SEQUENCE_BYTES];
     size_t len;

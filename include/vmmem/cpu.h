@@ -4,7 +4,16 @@
  * The kernel is chosen on first use: the best ISA this CPU and OS support,
  * unless the environment variable VMMEM_ISA names another
  * (generic|sse2|avx2|avx512|erms|neon). A VMMEM_ISA this CPU cannot run
- * prints one warning line on stderr and the best ISA is used instead. */
+ * prints one warning line on stderr and the best ISA is used instead.
+ *
+ * The first call of any kind starts the engine up, once per process: it
+ * detects the CPU, reads VMMEM_ISA, the config file and the threshold
+ * variables (with getenv, open and read: no stdio, no malloc), publishes
+ * the kernel, then writes its warnings. A copy call made while that runs
+ * (from another thread, or from a function the start-up calls, such as an
+ * interposed getenv) does not wait: it copies with the portable kernel.
+ * The calls below wait for the start-up to finish, so they must not be
+ * made from inside it; copy calls may. */
 #ifndef VMMEM_CPU_H
 #define VMMEM_CPU_H
 
@@ -55,7 +64,8 @@ enum vmmem_cpu_feature {
 /** Where cache sizes came from. */
 typedef enum vmmem_cache_source {
     VMMEM_CACHE_DEFAULT = 0, /**< nothing detected: conservative defaults */
-    VMMEM_CACHE_CPUID,       /**< x86 CPUID leaf 4 (Intel) or 0x8000001D (AMD) */
+    VMMEM_CACHE_CPUID,       /**< x86 CPUID leaf 4 (Intel) or 0x8000001D (AMD); where that is
+                                  hidden, AMD's legacy leaves 0x80000005/6 (L1d and L2 only) */
     VMMEM_CACHE_SYSFS        /**< /sys/devices/system/cpu/cpu0/cache */
 } vmmem_cache_source;
 
@@ -65,17 +75,19 @@ typedef struct vmmem_cpu_info {
     unsigned family;          /**< x86 display family (e.g.\ 0x1A for AMD Zen 5); 0 elsewhere */
     unsigned model;           /**< x86 display model; 0 elsewhere */
     unsigned features;        /**< bits of enum vmmem_cpu_feature */
-    size_t l1d_bytes;         /**< level-1 data cache per core */
-    size_t l2_bytes;          /**< level-2 cache per core */
-    size_t l3_bytes;          /**< whole level-3 cache (0 if none) */
-    unsigned l3_sharing_cpus; /**< logical CPUs sharing that L3 */
-    size_t l3_share_bytes;    /**< l3_bytes / l3_sharing_cpus: one core's share */
-    vmmem_cache_source cache_source; /**< where the cache sizes above came from */
+    size_t l1d_bytes;         /**< level-1 data cache per core (32 KiB when not found) */
+    size_t l2_bytes;          /**< level-2 cache per core (256 KiB when not found) */
+    size_t l3_bytes;          /**< whole level-3 cache; 0 when there is none or none was found */
+    unsigned l3_sharing_cpus; /**< logical CPUs sharing that L3 (0 when l3_bytes is 0) */
+    size_t l3_share_bytes;    /**< l3_bytes / l3_sharing_cpus: one core's share (0 when l3_bytes is 0) */
+    /** where the cache sizes above came from; VMMEM_CACHE_DEFAULT when no
+     *  cache information was found at all (the start-up then says so once) */
+    vmmem_cache_source cache_source;
 } vmmem_cpu_info;
 
 /** The size thresholds vmmem_memcpy_adaptive() uses. SIZE_MAX disables a band. */
 typedef struct vmmem_thresholds {
-    size_t simd; /**< below: platform memmove (copies of 16 bytes or less excepted) */
+    size_t simd; /**< below: the portable scalar kernel (vmmem_memcpy_adaptive() only; 0: never) */
     size_t erms; /**< from here up: `rep movsb` for forward copies (below nt in the
                       adaptive call; all the way up in vmmem_memcpy_fast); SIZE_MAX: never */
     size_t nt;   /**< from here up: non-temporal stores when buffers do not overlap */

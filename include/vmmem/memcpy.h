@@ -9,7 +9,9 @@
  *    when both pointers are naturally aligned another thread never sees it
  *    torn (virtio ring indexes rely on this);
  *  - the first call picks the kernel for this CPU (see vmmem/cpu.h); later
- *    calls cost one indirect call. Every call is thread-safe. */
+ *    calls cost one indirect call. Every call is thread-safe;
+ *  - no call here (nor anywhere in libvmmem) calls the C library's memcpy,
+ *    memmove or mempcpy, so libvmmem can itself stand in for them. */
 #ifndef VMMEM_MEMCPY_H
 #define VMMEM_MEMCPY_H
 
@@ -42,9 +44,9 @@ VMMEM_API void *vmmem_memcpy_fast(void *dst, const void *src, size_t n);
  *  VMMEM_NT_THRESHOLD (bytes, optional K/M/G suffix, or "off"); see
  *  vmmem_get_thresholds(). The rep movsb and non-temporal bands live in the
  *  kernels' loop rung, so a threshold set below 8 vectors (512 bytes with
- *  AVX-512) takes effect from there. Below the SIMD threshold the platform
- *  memmove is used, except for copies of 16 bytes or less, which always stay
- *  on the library's kernels.
+ *  AVX-512) takes effect from there. Below the SIMD threshold (0 by default:
+ *  no such band) the portable scalar kernel is used, with no vector
+ *  instructions.
  *  @param dst destination, n bytes
  *  @param src source, n bytes (may overlap dst)
  *  @param n   number of bytes to copy
@@ -55,13 +57,14 @@ VMMEM_API void *vmmem_memcpy_fast(void *dst, const void *src, size_t n);
 VMMEM_API void *vmmem_memcpy_adaptive(void *dst, const void *src, size_t n);
 
 /** Like vmmem_memcpy_adaptive() with the caller's SIMD threshold: copies
- *  shorter than simd_threshold go to the platform memmove (16 bytes or less
- *  still use the single-access ladder), the rest to vmmem_memcpy_adaptive().
+ *  shorter than simd_threshold go to the portable scalar kernel (8-byte
+ *  words, no vector instructions; the same guarantees as every other call),
+ *  the rest to vmmem_memcpy_adaptive(). Neither is the C library's memmove:
+ *  no call of libvmmem ever calls the C library's memcpy or memmove.
  *  @param dst destination, n bytes
  *  @param src source, n bytes (may overlap dst)
  *  @param n   number of bytes to copy
- *  @param simd_threshold copies of 17 bytes up to simd_threshold - 1 go to
- *                        the platform memmove
+ *  @param simd_threshold copies shorter than this go to the scalar kernel
  *  @return dst */
 VMMEM_API void *vmmem_memcpy_adaptive_with_threshold(void *dst, const void *src, size_t n,
                                                      size_t simd_threshold);
@@ -84,16 +87,26 @@ VMMEM_API void *vmmem_memmove(void *dst, const void *src, size_t n);
  *  vmmem_parallel_shutdown(). Meant for very large copies (snapshots,
  *  migration, large DMA); each thread gets at least 1 MiB, so smaller copies,
  *  threads <= 1, and overlapping buffers are a plain vmmem_memcpy_adaptive().
- *  If threads cannot be created, fewer (or none) are used. Parallel calls
- *  from several threads are serialised. The other copy calls never use
- *  threads.
+ *  The strategy is chosen on the whole copy's size, as
+ *  vmmem_memcpy_adaptive() would for n: from the non-temporal threshold up
+ *  every thread streams its part. If threads cannot be created, fewer (or
+ *  none) are used. Parallel calls from several threads are serialised. The
+ *  other copy calls never use threads.
  *  @param dst destination, n bytes
  *  @param src source, n bytes (may overlap dst)
  *  @param n   number of bytes to copy
  *  @param threads most threads to use, the caller included (capped at
- *                 VMMEM_PARALLEL_MAX_THREADS and at one per MiB of n)
+ *                 VMMEM_PARALLEL_MAX_THREADS, at one per MiB of n, and at
+ *                 vmmem_parallel_cpu_count())
  *  @return dst */
 VMMEM_API void *vmmem_memcpy_parallel(void *dst, const void *src, size_t n, unsigned threads);
+
+/** The number of CPUs the calling thread may run on (its affinity mask,
+ *  sched_getaffinity(); not the CPUs online): the most threads
+ *  vmmem_memcpy_parallel() uses when called from this thread, and the
+ *  count to pass for "all of them".
+ *  @return at least 1 (VMMEM_PARALLEL_MAX_THREADS when the mask cannot be read) */
+VMMEM_API unsigned vmmem_parallel_cpu_count(void);
 
 /** Number of worker threads the parallel pool has now (0 before the first
  *  parallel call that needed one, and after vmmem_parallel_shutdown()).

@@ -5,6 +5,7 @@
 
 #include <vmmem/cpu.h>
 #include <vmmem/error.h>
+#include <vmmem/init.h>
 #include <vmmem/memcpy.h>
 #include <vmmem/jit.h>
 #include <vmmem/xlate.h>

@@ -1,0 +1,240 @@
+/* src/startup.c - the engine's start-up: CPU detection, VMMEM_ISA, the
+ * thresholds (this CPU's defaults, the config file, the environment), the
+ * kernel's publication, and the warnings; vmmem_init(), vmmem_init_with()
+ * and vmmem_version().
+ *
+ * No constructor is needed and any first call may start the engine up,
+ * including a memcpy that an LD_PRELOAD routes here before main() or from
+ * inside the C library. The first caller takes the start-up lock and does
+ * the work with nothing that can allocate or call memcpy (getenv, open,
+ * read; no stdio), publishes the kernel, and only then delivers its
+ * warnings. A copy that arrives meanwhile, from another thread or from
+ * inside the start-up itself (an interposed getenv or malloc that copies),
+ * does not wait: it copies with the portable kernel. Only the
+ * introspection and control calls wait for a start-up to finish. */
+#include <sched.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <vmmem/init.h>
+#include <vmmem/vmmem.h>
+
+#include "dispatch.h"
+#include "engine.h"
+
+/* 1 once a start-up has published a kernel (release; an acquire load that
+ * sees 1 also sees cpu_info, the thresholds and vmmem_dispatch.kernel). */
+static atomic_int started;
+/* The start-up lock: 0 when free, else the process ID of its holder. A
+ * holder that is not this process is the parent of a fork() that happened
+ * during its start-up: the lock is taken over. */
+static atomic_int startup_owner;
+static vmmem_cpu_info cpu_info; /* detected once, by the first start-up */
+static vmmem_log startup_log;   /* the warnings of the start-up holding the lock */
+
+const vmmem_detect_sources *vmmem_detect_sources_hook;
+
+static int startup_try_lock(void)
+{
+    int me = (int)getpid(), owner = 0;
+    if (atomic_compare_exchange_strong(&startup_owner, &owner, me))
+        return 1;
+    return owner != me && atomic_compare_exchange_strong(&startup_owner, &owner, me);
+}
+
+void vmmem_startup_lock(void)
+{
+    while (!startup_try_lock())
+        sched_yield();
+}
+
+void vmmem_startup_unlock(void)
+{
+    atomic_store_explicit(&startup_owner, 0, memory_order_release);
+}
+
+/* ---- thresholds ---- */
+
+/* rep movsb wins once source and destination no longer fit in L1 together:
+ * n > L1d / 2, so the threshold (the first size that takes it, n >=
+ * threshold) is L1d / 2 + 1. Measured on AMD Zen 5 (family 0x1A, L1d
+ * 48 KiB), hot buffers, GB/s:
+ *            16 KiB  24 KiB  32 KiB  128 KiB  1 MiB  4 MiB
+ * AVX-512     272     272      97     102      61     66
+ * rep movsb   167     171     171     136      75     69
+ * and the same at dst+1, dst+15, src+7, src+1/dst+3 and dst-src = 0 mod 4096:
+ * at exactly L1d / 2 (24 KiB) the vector loop still wins. vmmem-tune's
+ * finer ladder agrees (docs/tuning.md): loop 271 vs 171 GB/s at 23 KiB,
+ * 93 vs 159 at 27 KiB.
+ * Enabled where rep movsb is fast: Intel with ERMS, and AMD from Zen 5 on.
+ * Not on Zen 3/4: there rep movsb is up to 20x slower with a misaligned dst
+ * (field notes), and no such machine was available to measure. */
+#define AMD_ZEN5_FAMILY 0x1A
+
+static int amd_zen5_or_later(const vmmem_cpu_info *cpu)
+{
+    return strcmp(cpu->vendor, "AuthenticAMD") == 0 && cpu->family >= AMD_ZEN5_FAMILY &&
+           (cpu->features & VMMEM_CPU_ERMS) && (cpu->features & VMMEM_CPU_FSRM);
+}
+
+static int rep_movsb_is_fast(const vmmem_cpu_info *cpu)
+{
+    return ((cpu->features & VMMEM_CPU_ERMS) && strcmp(cpu->vendor, "GenuineIntel") == 0) ||
+           amd_zen5_or_later(cpu);
+}
+
+/* On Zen 5, rep movsb beyond the L3 is as fast as non-temporal stores and
+ * spares the cache as well, so the non-temporal band adds nothing there.
+ * Measured: 64 MiB copy, then reading an 8 MiB buffer that was in L3 before:
+ * 85 us after AVX-512 non-temporal stores, 92 us after rep movsb, 135 us
+ * after an ordinary vector loop or glibc (67 us when nothing ran between);
+ * for a 512 KiB buffer that was in L2: 10.7, 7.4 and 10.9-11.5 us.
+ * Copy speed at 256 MiB: rep movsb 29.3 GB/s, non-temporal 28.3 GB/s. */
+static int rep_movsb_streams(const vmmem_cpu_info *cpu)
+{
+    return amd_zen5_or_later(cpu);
+}
+
+/* Non-temporal stores pay off once the copy alone is as large as the whole
+ * L3 (src + dst then twice that). Measured on Zen 5 (32 MiB L3), GB/s, one
+ * copy at a time: at 12-24 MiB ordinary stores (rep movsb) still run at
+ * 41-66 against 33-42 for non-temporal ones; from 32 MiB on the two are
+ * level (34/34, 30/28 at 48 MiB, 29/28 at 256 MiB), and non-temporal stores
+ * leave the cache to the rest of the program. glibc's rule (3/4 of the L3
+ * share per thread, 12 MiB here) switched too early. Without an L3 (none,
+ * or none found) there is nothing to measure against: off (assumed). */
+static size_t default_nt_threshold(const vmmem_cpu_info *cpu)
+{
+    return cpu->l3_bytes ? cpu->l3_bytes : SIZE_MAX;
+}
+
+static void default_thresholds(const vmmem_cpu_info *cpu, vmmem_thresholds *t)
+{
+    t->simd = 0;
+    t->erms = rep_movsb_is_fast(cpu) ? cpu->l1d_bytes / 2 + 1 : SIZE_MAX;
+    t->nt = rep_movsb_streams(cpu) ? SIZE_MAX : default_nt_threshold(cpu);
+}
+
+/* ---- the settings ---- */
+
+/* The ISA named by VMMEM_ISA if it runs here; else the best one, with one
+ * warning line when VMMEM_ISA was set to something unusable. */
+static vmmem_isa isa_from_environment(const vmmem_cpu_info *cpu, vmmem_log *log)
+{
+    vmmem_isa best = vmmem_best_isa_on(cpu);
+    const char *name = getenv("VMMEM_ISA");
+    if (!name || !*name)
+        return best;
+    vmmem_isa isa;
+    int known = vmmem_isa_from_name(name, &isa) == 0;
+    if (known && vmmem_isa_runs_on(isa, cpu))
+        return isa;
+    vmmem_log_begin(log);
+    vmmem_log_text(log, "VMMEM_ISA=");
+    if (known) {
+        vmmem_log_text(log, name);
+        vmmem_log_text(log, " is not supported on this CPU or build; using ");
+    } else {
+        vmmem_log_text(log, "\"");
+        vmmem_log_quote(log, name);
+        vmmem_log_text(log, "\" is not an ISA name; using ");
+    }
+    vmmem_log_text(log, vmmem_isa_name(best));
+    vmmem_log_end(log);
+    return best;
+}
+
+static void say_no_cache_information(vmmem_log *log, const vmmem_cpu_info *cpu)
+{
+    vmmem_log_begin(log);
+    vmmem_log_text(log, "no cache information found (no CPUID cache leaves, no sysfs cache directory): "
+                        "assuming L1d ");
+    vmmem_log_unsigned(log, cpu->l1d_bytes >> 10);
+    vmmem_log_text(log, " KiB, L2 ");
+    vmmem_log_unsigned(log, cpu->l2_bytes >> 10);
+    vmmem_log_text(log, " KiB, no L3");
+    vmmem_log_end(log);
+}
+
+/* The start-up proper, with the lock held: detection (the first time
+ * only), settings, thresholds, publication. Nothing here allocates, uses
+ * stdio or copies memory; warnings go to startup_log. */
+static void start_up_locked(unsigned flags, const vmmem_thresholds *base)
+{
+    vmmem_log_clear(&startup_log);
+    if (!atomic_load_explicit(&started, memory_order_relaxed)) {
+        vmmem_detect_sources sources = {(flags & VMMEM_INIT_NO_SYSFS) ? NULL : VMMEM_SYSFS_CPU_DIR, 1};
+        vmmem_detect_cpu(&cpu_info, vmmem_detect_sources_hook ? vmmem_detect_sources_hook : &sources);
+        if (cpu_info.cache_source == VMMEM_CACHE_DEFAULT)
+            say_no_cache_information(&startup_log, &cpu_info);
+    }
+    int use_env = !(flags & VMMEM_INIT_NO_ENVIRONMENT);
+    vmmem_isa isa = use_env ? isa_from_environment(&cpu_info, &startup_log) : vmmem_best_isa_on(&cpu_info);
+    vmmem_thresholds t;
+    if (base)
+        t = *base;
+    else
+        default_thresholds(&cpu_info, &t);
+    vmmem_apply_overrides(&t, use_env, !(flags & VMMEM_INIT_NO_CONFIG_FILE), &startup_log);
+    if (!(cpu_info.features & VMMEM_CPU_ERMS))
+        t.erms = SIZE_MAX; /* no rep movsb band without ERMS, whatever the settings say */
+    vmmem_dispatch_publish(isa, &t);
+    atomic_store_explicit(&started, 1, memory_order_release);
+}
+
+/* ---- the library's side ---- */
+
+const vmmem_kernel_entry *vmmem_startup_kernel(void)
+{
+    if (!atomic_load_explicit(&started, memory_order_acquire)) {
+        if (!startup_try_lock())
+            return NULL; /* another thread, or this very call further up the stack, is starting up */
+        if (!atomic_load_explicit(&started, memory_order_relaxed)) {
+            start_up_locked(0, NULL);
+            vmmem_log_deliver(&startup_log, NULL, NULL); /* stderr, write(2) only: cannot call back */
+        }
+        vmmem_startup_unlock();
+    }
+    return atomic_load_explicit(&vmmem_dispatch.kernel, memory_order_acquire);
+}
+
+const vmmem_cpu_info *vmmem_startup_wait(void)
+{
+    while (!vmmem_startup_kernel())
+        sched_yield();
+    return &cpu_info;
+}
+
+/* ---- public API ---- */
+
+int vmmem_init(void)
+{
+    vmmem_startup_wait();
+    return VMMEM_OK;
+}
+
+int vmmem_init_with(const vmmem_init_options *opt)
+{
+    vmmem_init_options o = {0};
+    if (opt)
+        o = *opt;
+    if (o.flags & ~(unsigned)VMMEM_INIT_HERMETIC)
+        return VMMEM_EINVAL;
+    vmmem_log warnings; /* this call's own: another start-up may reuse startup_log once it is unlocked */
+    vmmem_startup_lock();
+    start_up_locked(o.flags, o.thresholds);
+    vmmem_generic_memmove(&warnings, &startup_log, sizeof warnings);
+    vmmem_startup_unlock();
+    vmmem_log_deliver(&warnings, o.log, o.log_ctx);
+    return VMMEM_OK;
+}
+
+#define VERSION_TEXT(major, minor, patch) #major "." #minor "." #patch
+#define VERSION_STRING(major, minor, patch) VERSION_TEXT(major, minor, patch)
+
+const char *vmmem_version(void)
+{
+    return VERSION_STRING(VMMEM_VERSION_MAJOR, VMMEM_VERSION_MINOR, VMMEM_VERSION_PATCH);
+}
