@@ -10,7 +10,8 @@
 #   make bench-blk     the virtio block device against pread (docs/dma.md)
 #   make install       cmake --install (PREFIX=/usr/local)
 #   make fuzz          every libFuzzer target for FUZZ_SECONDS (default 30) each
-#   make bench-guest   guest memory calls vs the raw copy (vmmem-guest-bench)
+#   make bench-guest   vmmem guest memory vs rust-vmm vm-memory, side by side
+#                      (vmmem-guest-bench; results/guest_bench.{csv,md}; ARGS=--quick)
 #   make bench-jit     JIT-emitted copies vs vmmem_memcpy_fast vs glibc (results/jit.*)
 #   make docs          the API reference from the headers (Doxygen, warnings fail) in build-docs/html
 BUILD ?= build
@@ -67,8 +68,13 @@ install: build
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-aarch64 build-s390x build-clang build-valgrind build-tsan build-fuzz build-docs
 
-bench-guest: build
-	$(BUILD)/bench/vmmem-guest-bench $(ARGS)
+# The vm-memory peer needs cargo and librust-vm-memory-dev (install-deps
+# rust); without them the benchmark runs vmmem alone and says so.
+bench-guest:
+	@scripts/install-deps.sh rust || echo "bench-guest: no cargo or vm-memory sources: the vm-memory peer is skipped" >&2
+	$(MAKE) build
+	mkdir -p results
+	$(BUILD)/bench/vmmem-guest-bench --csv results/guest_bench.csv --markdown results/guest_bench.md $(ARGS)
 
 bench-blk: build
 	$(BUILD)/bench/vmmem-blk-bench $(ARGS)
