@@ -14,6 +14,8 @@
 #                      (vmmem-guest-bench; results/guest_bench.{csv,md}; ARGS=--quick)
 #   make bench-jit     JIT-emitted copies vs vmmem_memcpy_fast vs glibc (results/jit.*)
 #   make docs          the API reference from the headers (Doxygen, warnings fail) in build-docs/html
+#   make test-rust     the Rust crates (bindings/rust): cargo test and the examples, on the
+#                      tree (built by vmmem-sys with CMake) and on an install found by pkg-config
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 PREFIX ?= /usr/local
@@ -96,6 +98,11 @@ bench-bswap:
 
 fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+.PHONY: test-rust
+test-rust: build
+	@scripts/install-deps.sh rust
+	scripts/test-rust.sh $(BUILD)
 
 docs:
 	scripts/build-docs.sh
