@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/install-deps.sh - installs the Debian packages a make target needs.
-# Usage: scripts/install-deps.sh test|bench|sanitize|clang|valgrind|fuzz|docs|rust ...
+# Usage: scripts/install-deps.sh build|test|bench|sanitize|clang|valgrind|fuzz|docs|rust ...
 # As root, missing packages are installed (after apt-get update); otherwise
 # the script lists them and fails for the test set, warns for optional ones.
 set -euo pipefail
@@ -9,6 +9,7 @@ required=()
 optional=()
 for group in "$@"; do
   case "$group" in
+    build) required+=(cmake make gcc pkg-config liburcu-dev) ;; # the libraries alone (make install)
     test) required+=(cmake make gcc pkg-config libcmocka-dev binutils liburcu-dev)
       if [ "$(uname -m)" = x86_64 ]; then required+=(libcapstone-dev); fi ;; # test_jit_disasm
     sanitize) required+=(gcc) ;;
