@@ -65,6 +65,9 @@
 #define PAGE 4096u
 #define MAX_SIZE (2 * MiB)
 #define MAX_ALIGN 2048u
+/* Host buffers: the largest size at the largest offset, a multiple of the
+ * page size (as aligned_alloc requires of the size). */
+#define BUF_BYTES (MAX_SIZE + 2 * PAGE)
 /* The 64-region map: the RAM above plus 63 regions of 64 KiB, with gaps. */
 #define MANY_REGIONS 64u
 #define EXTRA_REGION_BYTES (64 * KiB)
@@ -246,7 +249,7 @@ static void time_cell(const struct ctx *c, const timer_fn *fns, struct run_cfg *
 /* ---- the address spaces ------------------------------------------------------ */
 
 static unsigned char *ram_host;    /* host address of gpa 0 */
-static unsigned char *buf_out;     /* read destination, MAX_SIZE + MAX_ALIGN */
+static unsigned char *buf_out;     /* read destination, BUF_BYTES */
 static unsigned char *buf_in;      /* write source */
 static uint64_t dirty_words[RAM_BYTES / PAGE / 64];
 
@@ -646,12 +649,13 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    buf_out = aligned_alloc(PAGE, MAX_SIZE + MAX_ALIGN + PAGE);
-    buf_in = aligned_alloc(PAGE, MAX_SIZE + MAX_ALIGN + PAGE);
+    _Static_assert(BUF_BYTES % PAGE == 0 && BUF_BYTES >= MAX_SIZE + MAX_ALIGN, "host buffer size");
+    buf_out = aligned_alloc(PAGE, BUF_BYTES);
+    buf_in = aligned_alloc(PAGE, BUF_BYTES);
     if (!buf_out || !buf_in)
         die("out of memory");
-    memset(buf_out, 1, MAX_SIZE + MAX_ALIGN + PAGE);
-    memset(buf_in, 2, MAX_SIZE + MAX_ALIGN + PAGE);
+    memset(buf_out, 1, BUF_BYTES);
+    memset(buf_in, 2, BUF_BYTES);
 
     struct bench_machine machine;
     bench_machine_collect(&machine);
