@@ -8,13 +8,18 @@
 #   make test-valgrind the suite under Valgrind memcheck (sizes up to 1 MiB)
 #   make test-tsan     the multi-threaded tests under ThreadSanitizer
 #   make bench-blk     the virtio block device against pread (docs/dma.md)
-#   make install       cmake --install (PREFIX=/usr/local)
+#   make install       a plain Release build without tests (no cmocka, Capstone or -Werror) in
+#                      build-install, then cmake --install (PREFIX=/usr/local)
 #   make fuzz          every libFuzzer target for FUZZ_SECONDS (default 30) each
-#   make bench-guest   guest memory calls vs the raw copy (vmmem-guest-bench)
+#   make bench-guest   vmmem guest memory vs rust-vmm vm-memory, side by side
+#                      (vmmem-guest-bench; results/guest_bench.{csv,md}; ARGS=--quick)
 #   make bench-jit     JIT-emitted copies vs vmmem_memcpy_fast vs glibc (results/jit.*)
 #   make docs          the API reference from the headers (Doxygen, warnings fail) in build-docs/html
+#   make test-rust     the Rust crates (bindings/rust): cargo test and the examples, on the
+#                      tree (built by vmmem-sys with CMake) and on an install found by pkg-config
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+INSTALL_BUILD ?= build-install
 PREFIX ?= /usr/local
 FUZZ_SECONDS ?= 30
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -26,7 +31,7 @@ all: build
 
 build:
 	@scripts/install-deps.sh test
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DVMMEM_WERROR=ON $(CMAKE_FLAGS)
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DVMMEM_WERROR=ON -DVMMEM_BUILD_TESTS=ON $(CMAKE_FLAGS)
 	cmake --build $(BUILD) -j$(JOBS)
 
 test: build
@@ -39,7 +44,7 @@ bench:
 
 test-sanitize:
 	@scripts/install-deps.sh test sanitize
-	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVMMEM_WERROR=ON -DVMMEM_SANITIZE=ON $(CMAKE_FLAGS)
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVMMEM_WERROR=ON -DVMMEM_SANITIZE=ON -DVMMEM_BUILD_TESTS=ON $(CMAKE_FLAGS)
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j$(JOBS)
 
@@ -51,7 +56,7 @@ test-s390x:
 
 test-clang:
 	@scripts/install-deps.sh test clang
-	CC=clang cmake -S . -B build-clang -DCMAKE_BUILD_TYPE=Release -DVMMEM_WERROR=ON -DVMMEM_URCU_INLINE=ON $(CMAKE_FLAGS)
+	CC=clang cmake -S . -B build-clang -DCMAKE_BUILD_TYPE=Release -DVMMEM_WERROR=ON -DVMMEM_URCU_INLINE=ON -DVMMEM_BUILD_TESTS=ON $(CMAKE_FLAGS)
 	cmake --build build-clang -j$(JOBS)
 	cd build-clang && ctest --output-on-failure -j$(JOBS)
 
@@ -61,14 +66,23 @@ test-valgrind:
 test-tsan:
 	scripts/test-tsan.sh
 
-install: build
-	cmake --install $(BUILD) --prefix $(PREFIX)
+install:
+	@scripts/install-deps.sh build
+	cmake -S . -B $(INSTALL_BUILD) -DCMAKE_BUILD_TYPE=Release -DVMMEM_BUILD_TESTS=OFF $(CMAKE_FLAGS)
+	cmake --build $(INSTALL_BUILD) -j$(JOBS)
+	cmake --install $(INSTALL_BUILD) --prefix $(PREFIX)
+	@if [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) build-aarch64 build-s390x build-clang build-valgrind build-tsan build-fuzz build-docs
+	rm -rf $(BUILD) $(ASAN_BUILD) $(INSTALL_BUILD) build-aarch64 build-s390x build-clang build-valgrind build-tsan build-fuzz build-docs
 
-bench-guest: build
-	$(BUILD)/bench/vmmem-guest-bench $(ARGS)
+# The vm-memory peer needs cargo and librust-vm-memory-dev (install-deps
+# rust); without them the benchmark runs vmmem alone and says so.
+bench-guest:
+	@scripts/install-deps.sh rust || echo "bench-guest: no cargo or vm-memory sources: the vm-memory peer is skipped" >&2
+	$(MAKE) build
+	mkdir -p results
+	$(BUILD)/bench/vmmem-guest-bench --csv results/guest_bench.csv --markdown results/guest_bench.md $(ARGS)
 
 bench-blk: build
 	$(BUILD)/bench/vmmem-blk-bench $(ARGS)
@@ -90,6 +104,11 @@ bench-bswap:
 
 fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+.PHONY: test-rust
+test-rust: build
+	@scripts/install-deps.sh rust
+	scripts/test-rust.sh $(BUILD)
 
 docs:
 	scripts/build-docs.sh

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/install-deps.sh - installs the Debian packages a make target needs.
-# Usage: scripts/install-deps.sh test|bench|sanitize|clang|valgrind|fuzz|docs ...
+# Usage: scripts/install-deps.sh build|test|bench|sanitize|clang|valgrind|fuzz|docs|rust ...
 # As root, missing packages are installed (after apt-get update); otherwise
 # the script lists them and fails for the test set, warns for optional ones.
 set -euo pipefail
@@ -9,6 +9,7 @@ required=()
 optional=()
 for group in "$@"; do
   case "$group" in
+    build) required+=(cmake make gcc pkg-config liburcu-dev) ;; # the libraries alone (make install)
     test) required+=(cmake make gcc pkg-config libcmocka-dev binutils liburcu-dev)
       if [ "$(uname -m)" = x86_64 ]; then required+=(libcapstone-dev); fi ;; # test_jit_disasm
     sanitize) required+=(gcc) ;;
@@ -17,6 +18,11 @@ for group in "$@"; do
     fuzz) required+=(clang libclang-rt-14-dev) ;; # libFuzzer (a Recommends of clang-14)
     bench) optional+=(gnuplot-nox dpdk-dev) ;;
     docs) required+=(doxygen) ;; # make docs: the API reference
+    # Rust: the crates in bindings/rust and the vm-memory peer of
+    # vmmem-guest-bench. Debian's cargo only when no cargo is on PATH (a
+    # rustup toolchain is fine); crate sources for the offline builds.
+    rust) command -v cargo >/dev/null || required+=(cargo)
+      required+=(librust-vm-memory-dev) ;;
     *) echo "install-deps: unknown group '$group'" >&2; exit 2 ;;
   esac
 done
