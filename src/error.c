@@ -8,7 +8,7 @@
 #define NEGATED_ERRNO_MIN (-4095)
 
 _Static_assert(VMMEM_ERROR_BASE < NEGATED_ERRNO_MIN, "vmmem codes must lie below the negated errno range");
-_Static_assert(VMMEM_EINVAL == VMMEM_ERROR_BASE - 1 && VMMEM_ERROR_LAST == VMMEM_ERROR_BASE - 12,
+_Static_assert(VMMEM_EINVAL == VMMEM_ERROR_BASE - 1 && VMMEM_ERROR_LAST == VMMEM_ERROR_BASE - 13,
                "the codes are consecutive, from VMMEM_ERROR_BASE - 1 down to VMMEM_ERROR_LAST");
 
 const char *vmmem_strerror(int err)
@@ -27,6 +27,7 @@ const char *vmmem_strerror(int err)
     case VMMEM_EBUSY: return "re-entrant or concurrent use rejected";
     case VMMEM_EIO: return "system call failed";
     case VMMEM_ENOENT: return "no such object";
+    case VMMEM_EPARTIAL: return "failed part-way (a device or file failed after bytes had moved)";
     default: return "unknown error";
     }
 }
@@ -47,6 +48,7 @@ int vmmem_error_to_errno(int err)
     case VMMEM_EBUSY: return EBUSY;
     case VMMEM_EIO: return EIO;
     case VMMEM_ENOENT: return ENOENT;
+    case VMMEM_EPARTIAL: return EIO;
     default: return EINVAL;
     }
 }

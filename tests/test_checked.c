@@ -99,7 +99,7 @@ static void test_strerror_names_every_code(void **state)
     (void)state;
     const int codes[] = {VMMEM_OK, VMMEM_EINVAL, VMMEM_ERANGE, VMMEM_EOVERLAP, VMMEM_EUNSUPPORTED,
                          VMMEM_EFAULT, VMMEM_EPERM, VMMEM_EEXIST, VMMEM_ENOMEM, VMMEM_ENOSPC,
-                         VMMEM_EBUSY, VMMEM_EIO, VMMEM_ENOENT};
+                         VMMEM_EBUSY, VMMEM_EIO, VMMEM_ENOENT, VMMEM_EPARTIAL};
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
         const char *text = vmmem_strerror(codes[i]);
         assert_non_null(text);

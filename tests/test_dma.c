@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -36,6 +38,12 @@
 #define OTHER_MMIO_SIZE 0x3000u /* more than the bounce buffer */
 #define OWN_MMIO 0x400000u
 #define OWN_MMIO_SIZE 0x1000u
+/* Devices with access rules: STRICT[i] at STRICT_BASE + i * STRICT_STRIDE
+ * accepts naturally aligned accesses of strict_rules[i] bytes. */
+#define STRICT_BASE 0x500000u
+#define STRICT_STRIDE 0x10000u
+#define STRICT_SIZE 0x1000u
+#define STRICT_COUNT 3
 #define CANARY 0xA5
 
 static vmmem_guest_memory *gm;
@@ -44,12 +52,62 @@ static vmmem_dma_device *plain; /* another device, no window */
 static unsigned char other_mem[OTHER_MMIO_SIZE]; /* the other device's registers */
 static unsigned char ram_image[RAM_END];         /* scratch for whole-RAM checks */
 
+/* A device with a minimum and maximum access size; every callback is
+ * checked against them (natural alignment, size in [min, max]). */
+typedef struct strict_device {
+    unsigned min, max;
+    unsigned char mem[STRICT_SIZE];
+    unsigned reads, writes;
+    unsigned bad;        /* callbacks that broke the device's rules */
+    unsigned fail_read;  /* when set, this read (1-based) and later ones return VMMEM_EIO */
+    unsigned fail_write; /* the same for writes */
+} strict_device;
+
+static const struct { unsigned min, max; } strict_rules[STRICT_COUNT] = { { 2, 8 }, { 4, 4 }, { 8, 8 } };
+static strict_device strict[STRICT_COUNT];
+
+static vmmem_gpa strict_gpa(unsigned i)
+{
+    return STRICT_BASE + (vmmem_gpa)i * STRICT_STRIDE;
+}
+
+static void strict_note(strict_device *d, uint64_t offset, unsigned size)
+{
+    if (size < d->min || size > d->max || (size & (size - 1)) || offset % size || offset + size > STRICT_SIZE)
+        d->bad++;
+}
+
+static int strict_read(void *opaque, uint64_t offset, void *data, unsigned size)
+{
+    strict_device *d = opaque;
+    strict_note(d, offset, size);
+    d->reads++;
+    if (d->fail_read && d->reads >= d->fail_read)
+        return VMMEM_EIO;
+    if (offset + size <= STRICT_SIZE)
+        memcpy(data, d->mem + offset, size);
+    return VMMEM_OK;
+}
+
+static int strict_write(void *opaque, uint64_t offset, const void *data, unsigned size)
+{
+    strict_device *d = opaque;
+    strict_note(d, offset, size);
+    d->writes++;
+    if (d->fail_write && d->writes >= d->fail_write)
+        return VMMEM_EIO;
+    if (offset + size <= STRICT_SIZE)
+        memcpy(d->mem + offset, data, size);
+    return VMMEM_OK;
+}
+
 /* What the own device's MMIO handler saw. */
 static struct {
     int calls;
     int enter_rc;
     int dma_rc;     /* a DMA attempted from inside the handler */
     int reenter_rc; /* a nested access to its own window from inside the handler */
+    int reenter_cause; /* its part-way report's cause */
     int nested;
 } own;
 
@@ -83,6 +141,9 @@ static int own_access(uint64_t offset)
     uint32_t v = 0x11223344;
     own.dma_rc = vmmem_dma_to_guest(dev, &s, 1, &v, sizeof v);
     own.reenter_rc = vmmem_guest_write_u8(gm, OWN_MMIO + 8, 1);
+    vmmem_partial report = { 0, 0, 0 };
+    vmmem_guest_last_partial(&report);
+    own.reenter_cause = report.cause;
     vmmem_dma_mmio_exit(dev);
     return VMMEM_OK;
 }
@@ -128,6 +189,14 @@ static int setup(void **state)
         vmmem_guest_add_mmio(gm, OTHER_MMIO, OTHER_MMIO_SIZE, &other) ||
         vmmem_guest_add_mmio(gm, OWN_MMIO, OWN_MMIO_SIZE, &own_ops))
         return -1;
+    for (unsigned i = 0; i < STRICT_COUNT; i++) {
+        memset(&strict[i], 0, sizeof strict[i]);
+        strict[i].min = strict_rules[i].min;
+        strict[i].max = strict_rules[i].max;
+        vmmem_mmio_ops ops = { strict_read, strict_write, strict[i].min, strict[i].max, &strict[i] };
+        if (vmmem_guest_add_mmio(gm, strict_gpa(i), STRICT_SIZE, &ops))
+            return -1;
+    }
     vmmem_dma_config cfg = { gm, OWN_MMIO, OWN_MMIO_SIZE, 0 };
     if (vmmem_dma_device_create(&cfg, &dev))
         return -1;
@@ -306,6 +375,72 @@ static void test_own_window_refused(void **state)
     assert_int_equal(own.calls, 2);
     assert_int_equal(own.dma_rc, VMMEM_EBUSY);
     assert_int_equal(own.nested, 1);
+}
+
+/* A device write narrower than the device's smallest access, or not
+ * aligned to it, is refused by the validation, before a byte moves: the RAM
+ * segment in front of it stays untouched and the device is never called,
+ * in every transfer that writes guest memory (buffer, file, guest to
+ * guest). Reads of such ranges are widened, so they are allowed. */
+static void test_mmio_write_rules_checked_first(void **state)
+{
+    (void)state;
+    for (unsigned d = 0; d < STRICT_COUNT; d++) {
+        const vmmem_gpa base = strict_gpa(d);
+        const unsigned min = strict[d].min;
+        /* {offset, length} pieces the device cannot be written with */
+        const struct { uint64_t off, len; } bad[] = { { 1, 3 }, { 1, min }, { 0, min - 1 }, { min, min + 1 },
+                                                        { min / 2, min }, { STRICT_SIZE - min + 1, min - 1 } };
+        for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
+            if (bad[b].len == 0 || (bad[b].off % min == 0 && bad[b].len % min == 0))
+                continue; /* not a bad piece for this device */
+            vmmem_dma_segment sg[2] = { { RAM_A + 0x100, 64 }, { base + bad[b].off, bad[b].len } };
+            expect_refused(dev, sg, 2, VMMEM_EINVAL, VMMEM_OK);
+            vmmem_dma_segment src[2] = { { RAM_A + 0x1000, 64 }, { RAM_A + 0x2000, bad[b].len } };
+            assert_int_equal(vmmem_dma_guest_to_guest(dev, sg, 2, src, 2), VMMEM_EINVAL);
+            assert_ram_untouched();
+            assert_int_equal(strict[d].writes, 0);
+        }
+        /* Reads of the same ranges are widened to whole units. */
+        unsigned char buf[64 + 3];
+        vmmem_dma_segment rd[2] = { { RAM_A + 0x100, 64 }, { base + 1, 3 } };
+        assert_int_equal(vmmem_dma_from_guest(dev, rd, 2, buf, sizeof buf), VMMEM_OK);
+        assert_int_equal(strict[d].bad, 0);
+    }
+}
+
+/* Accepted device writes keep the device's rules even where the pieces of
+ * the other side (a guest-to-guest source, a bounce chunk) do not line up
+ * with the device's units. */
+static void test_mmio_write_rules_kept_while_moving(void **state)
+{
+    (void)state;
+    static unsigned char content[4096];
+    fill_pattern(content, sizeof content, 8);
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    assert_int_equal(fwrite(content, 1, sizeof content, f), sizeof content);
+    fflush(f);
+    for (unsigned d = 0; d < STRICT_COUNT; d++) {
+        const vmmem_gpa base = strict_gpa(d);
+        const unsigned min = strict[d].min;
+        /* source pieces of 3, 13 and 25 bytes: the device's 32 bytes start
+         * 7 bytes before the end of the second */
+        unsigned char data[41];
+        fill_pattern(data, sizeof data, 30 + d);
+        vmmem_dma_segment src[3] = { { RAM_A + 0x3000, 3 }, { RAM_A + 0x5001, 13 }, { RAM_B - 8, 25 } };
+        assert_int_equal(vmmem_dma_to_guest(dev, src, 3, data, sizeof data), VMMEM_OK);
+        vmmem_dma_segment dst[2] = { { RAM_A + 0x7000, 9 }, { base + 4 * min, 32 } };
+        assert_int_equal(vmmem_dma_guest_to_guest(dev, dst, 2, src, 3), VMMEM_OK);
+        assert_memory_equal(strict[d].mem + 4 * min, data + 9, 32);
+        /* a file read: RAM first, then the device */
+        vmmem_dma_segment fsg[2] = { { RAM_A + 0x9001, 5 }, { base + 8 * min, 8 * min } };
+        assert_int_equal(vmmem_dma_read_file(dev, fsg, 2, fileno(f), 3, NULL), VMMEM_OK);
+        assert_memory_equal(strict[d].mem + 8 * min, content + 3 + 5, 8 * min);
+        assert_int_equal(strict[d].bad, 0);
+        assert_true(strict[d].writes > 0);
+    }
+    fclose(f);
 }
 
 /* ---- transfers --------------------------------------------------------------------- */
@@ -623,14 +758,20 @@ static void test_file_errors(void **state)
     assert_int_equal(vmmem_dma_read_file(dev, &sg, 1, fileno(f), (uint64_t)INT64_MAX - 100, NULL), VMMEM_EINVAL);
     assert_int_equal(vmmem_dma_write_file(dev, &sg, 1, fileno(f), UINT64_MAX), VMMEM_EINVAL);
     assert_ram_untouched();
-    /* a pipe cannot be read at an offset: the system call's error */
+    /* a pipe cannot be read at an offset: the system call's error, after
+     * the list was accepted: failed part-way (no byte moved), errno kept */
     int p[2];
+    vmmem_partial report;
     assert_int_equal(pipe(p), 0);
     errno = 0;
-    assert_int_equal(vmmem_dma_read_file(dev, &sg, 1, p[0], 0, NULL), VMMEM_EIO);
+    assert_int_equal(vmmem_dma_read_file(dev, &sg, 1, p[0], 0, NULL), VMMEM_EPARTIAL);
     assert_int_equal(errno, ESPIPE);
+    assert_int_equal(vmmem_guest_last_partial(&report), VMMEM_OK);
+    assert_int_equal(report.expected, 256);
+    assert_int_equal(report.completed, 0);
+    assert_int_equal(report.cause, VMMEM_EIO);
     errno = 0;
-    assert_int_equal(vmmem_dma_write_file(dev, &sg, 1, p[1], 0), VMMEM_EIO);
+    assert_int_equal(vmmem_dma_write_file(dev, &sg, 1, p[1], 0), VMMEM_EPARTIAL);
     assert_int_equal(errno, ESPIPE);
     close(p[0]);
     close(p[1]);
@@ -640,6 +781,92 @@ static void test_file_errors(void **state)
     unsigned char back[1024];
     assert_int_equal(pread(fileno(f), back, sizeof back, 0), (ssize_t)sizeof back);
     assert_memory_equal(back, content, sizeof back);
+    fclose(f);
+}
+
+/* ---- part-way failures --------------------------------------------------------------------------- */
+
+static void expect_partial(uint64_t expected, uint64_t completed, int cause)
+{
+    vmmem_partial report = { 0, 0, 0 };
+    assert_int_equal(vmmem_guest_last_partial(&report), VMMEM_OK);
+    assert_int_equal(report.expected, expected);
+    assert_int_equal(report.completed, completed);
+    assert_int_equal(report.cause, cause);
+}
+
+/* A device that fails after the list was accepted and bytes moved: every
+ * transfer returns VMMEM_EPARTIAL with the bytes moved in list order (the
+ * RAM segment, then the device's 4-byte units before the failing one) and
+ * the device's code; the bytes reported have moved. */
+static void test_partial_failures_report_progress(void **state)
+{
+    (void)state;
+    strict_device *d4 = &strict[1]; /* 4-byte units */
+    const vmmem_gpa d4_gpa = strict_gpa(1);
+    unsigned char data[116], back[116];
+    fill_pattern(data, sizeof data, 61);
+    vmmem_dma_segment sg[2] = { { RAM_A + 0x100, 100 }, { d4_gpa, 16 } };
+    d4->fail_write = 3;
+    assert_int_equal(vmmem_dma_to_guest(dev, sg, 2, data, sizeof data), VMMEM_EPARTIAL);
+    expect_partial(116, 108, VMMEM_EIO);
+    assert_int_equal(vmmem_dma_from_guest(plain, sg, 1, back, 100), VMMEM_OK);
+    assert_memory_equal(back, data, 100);
+    assert_memory_equal(d4->mem, data + 100, 8);
+    /* reads: the third device read fails */
+    d4->fail_write = 0;
+    d4->reads = 0;
+    d4->fail_read = 3;
+    assert_int_equal(vmmem_dma_from_guest(dev, sg, 2, back, sizeof back), VMMEM_EPARTIAL);
+    expect_partial(116, 108, VMMEM_EIO);
+    d4->fail_read = 0;
+    /* guest to guest, into RAM then the device */
+    vmmem_dma_segment dst[2] = { { RAM_A + 0x400, 100 }, { d4_gpa + 16, 16 } }, src = { RAM_A + 0x100, 116 };
+    d4->writes = 0;
+    d4->fail_write = 2;
+    assert_int_equal(vmmem_dma_guest_to_guest(dev, dst, 2, &src, 1), VMMEM_EPARTIAL);
+    expect_partial(116, 104, VMMEM_EIO);
+    /* a file read into the device through the bounce buffer */
+    static unsigned char content[FILE_BYTES];
+    FILE *f = pattern_file(content);
+    d4->writes = 0;
+    d4->fail_write = 4;
+    assert_int_equal(vmmem_dma_read_file(dev, sg, 2, fileno(f), 0, NULL), VMMEM_EPARTIAL);
+    expect_partial(116, 112, VMMEM_EIO);
+    d4->fail_write = 0;
+    assert_int_equal(strict[1].bad, 0);
+    fclose(f);
+}
+
+/* A file write that the file size limit cuts short: the first pwritev()
+ * writes up to the limit, the next fails with EFBIG: VMMEM_EPARTIAL, the
+ * bytes up to the limit reported, errno kept. */
+static void test_file_write_fails_part_way(void **state)
+{
+    (void)state;
+    struct rlimit old, limit;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    if (old.rlim_cur != RLIM_INFINITY && old.rlim_cur < 8192)
+        skip();
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    void (*old_handler)(int) = signal(SIGXFSZ, SIG_IGN);
+    limit = old;
+    limit.rlim_cur = 5000;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &limit), 0);
+    vmmem_dma_segment sg[2] = { { RAM_A, 4096 }, { RAM_A + 0x3000, 4096 } };
+    errno = 0;
+    int rc = vmmem_dma_write_file(dev, sg, 2, fileno(f), 0);
+    int err = errno;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, old_handler);
+    assert_int_equal(rc, VMMEM_EPARTIAL);
+    assert_int_equal(err, EFBIG);
+    expect_partial(8192, 5000, VMMEM_EIO);
+    unsigned char back[5000];
+    assert_int_equal(pread(fileno(f), back, sizeof back, 0), (ssize_t)sizeof back);
+    for (size_t i = 0; i < sizeof back; i++)
+        assert_int_equal(back[i], CANARY);
     fclose(f);
 }
 
@@ -654,8 +881,11 @@ static void test_dma_from_own_mmio_handler_refused(void **state)
     assert_int_equal(vmmem_guest_write_u8(gm, OWN_MMIO, 1), VMMEM_OK);
     assert_int_equal(own.enter_rc, VMMEM_OK);
     assert_int_equal(own.dma_rc, VMMEM_EBUSY);
-    assert_int_equal(own.reenter_rc, VMMEM_EBUSY);
-    assert_int_equal(own.calls, 2); /* the nested access reached the handler, which refused it */
+    /* the nested access reached the handler, which refused it: the access
+     * failed part-way, with the handler's code as the cause */
+    assert_int_equal(own.reenter_rc, VMMEM_EPARTIAL);
+    assert_int_equal(own.reenter_cause, VMMEM_EBUSY);
+    assert_int_equal(own.calls, 2);
     assert_int_equal(own.nested, 1);
     assert_ram_untouched();
     /* After the access, the same DMA is allowed again. */
@@ -708,6 +938,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_out_of_range_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rom_is_not_a_write_target, setup, teardown),
         cmocka_unit_test_setup_teardown(test_own_window_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mmio_write_rules_checked_first, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mmio_write_rules_kept_while_moving, setup, teardown),
         cmocka_unit_test_setup_teardown(test_round_trip_every_isa, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mmio_segments, setup, teardown),
         cmocka_unit_test_setup_teardown(test_guest_to_guest, setup, teardown),
@@ -719,6 +951,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_write_file_scattered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_more_pieces_than_one_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_partial_failures_report_progress, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_write_fails_part_way, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dma_from_own_mmio_handler_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_guard_is_per_device_and_nests, setup, teardown),
     };

@@ -42,6 +42,7 @@ typedef struct test_device {
     size_t count;               /* accesses so far (log keeps the first LOG_MAX) */
     size_t bad;                 /* accesses that broke the splitting contract */
     int fail_writes;            /* when set, writes return VMMEM_EIO */
+    size_t fail_after;          /* when set, every access after this many (count) returns VMMEM_EIO */
 } test_device;
 
 static void record(test_device *d, uint64_t offset, unsigned size, int is_write)
@@ -57,6 +58,8 @@ static int device_read(void *opaque, uint64_t offset, void *data, unsigned size)
 {
     test_device *d = opaque;
     record(d, offset, size, 0);
+    if (d->fail_after && d->count > d->fail_after)
+        return VMMEM_EIO;
     if (offset + size <= d->size)
         memcpy(data, d->mem + offset, size);
     return VMMEM_OK;
@@ -66,7 +69,7 @@ static int device_write(void *opaque, uint64_t offset, const void *data, unsigne
 {
     test_device *d = opaque;
     record(d, offset, size, 1);
-    if (d->fail_writes)
+    if (d->fail_writes || (d->fail_after && d->count > d->fail_after))
         return VMMEM_EIO;
     if (offset + size <= d->size)
         memcpy(d->mem + offset, data, size);
@@ -287,11 +290,72 @@ static void test_mmio_splitting(void **state)
     static const access_record want3[] = {{4, 4, 1}, {8, 8, 1}, {16, 4, 1}};
     assert_log(&dev2, before, want3, 3);
     assert_memory_equal(dev2.mem + 4, buf, 16);
-    /* a device error is returned */
+    /* a device error fails the access part-way: VMMEM_EPARTIAL (never a
+     * refusal's code), the device's code as the cause */
     dev1.fail_writes = 1;
-    assert_int_equal(vmmem_guest_write(gm, DEV1, buf, 8), VMMEM_EIO);
+    assert_int_equal(vmmem_guest_write(gm, DEV1, buf, 8), VMMEM_EPARTIAL);
+    vmmem_partial report;
+    assert_int_equal(vmmem_guest_last_partial(&report), VMMEM_OK);
+    assert_int_equal(report.expected, 8);
+    assert_int_equal(report.completed, 0);
+    assert_int_equal(report.cause, VMMEM_EIO);
     dev1.fail_writes = 0;
     assert_int_equal(dev1.bad + dev2.bad, 0);
+}
+
+/* A device that fails after some accesses: the call returns VMMEM_EPARTIAL
+ * (a code no refusal returns) and vmmem_guest_last_partial() reports the
+ * bytes moved before the failure, in order, and the device's code; the
+ * bytes it reports moved have moved. RAM_B ends where DEV1 (1..8 bytes)
+ * begins. */
+static void expect_partial(uint64_t expected, uint64_t completed)
+{
+    vmmem_partial report = { 0, 0, 0 };
+    assert_int_equal(vmmem_guest_last_partial(&report), VMMEM_OK);
+    assert_int_equal(report.expected, expected);
+    assert_int_equal(report.completed, completed);
+    assert_int_equal(report.cause, VMMEM_EIO);
+}
+
+static void test_partial_failures_report_progress(void **state)
+{
+    (void)state;
+    unsigned char buf[512], back[512];
+    fill_pattern(buf, sizeof buf, 71);
+    /* write: 8 RAM bytes, then 8@0 of the device (passes), 8@8 (fails) */
+    dev1.fail_after = dev1.count + 1;
+    assert_int_equal(vmmem_guest_write(gm, DEV1 - 8, buf, 24), VMMEM_EPARTIAL);
+    expect_partial(24, 16);
+    assert_memory_equal(host_b + 0x1000 - 8, buf, 8);
+    assert_memory_equal(dev1.mem, buf + 8, 8);
+    /* read: the same pieces */
+    memset(back, 0, sizeof back);
+    dev1.fail_after = dev1.count + 1;
+    assert_int_equal(vmmem_guest_read(gm, DEV1 - 8, back, 24), VMMEM_EPARTIAL);
+    expect_partial(24, 16);
+    assert_memory_equal(back, buf, 16);
+    /* copy_block into the device: a 256-byte chunk (32 writes of 8), then
+     * 3 writes of the next chunk before the failure */
+    dev1.fail_after = dev1.count + 35;
+    assert_int_equal(vmmem_guest_copy_block(gm, DEV1, RAM_A + 0x100, 300), VMMEM_EPARTIAL);
+    expect_partial(300, 256 + 24);
+    assert_memory_equal(dev1.mem, host_a + 0x100, 256 + 24);
+    /* a typed value split into 1@1, 2@2, 4@4, 1@8: fails at the third */
+    dev1.fail_after = dev1.count + 2;
+    assert_int_equal(vmmem_guest_write_le64(gm, DEV1 + 1, 0x1122334455667788u), VMMEM_EPARTIAL);
+    expect_partial(8, 3);
+    /* an array across RAM_B and the device: 4 RAM bytes, 8@0, then 4@8 fails */
+    const uint32_t values[4] = { 1, 2, 3, 4 };
+    dev1.fail_after = dev1.count + 1;
+    assert_int_equal(vmmem_guest_write_array(gm, DEV1 - 4, values, 4, 4, VMMEM_LITTLE_ENDIAN), VMMEM_EPARTIAL);
+    expect_partial(16, 12);
+    dev1.fail_after = 0;
+    assert_int_equal(dev1.bad, 0);
+    /* a refusal leaves the report of the last part-way failure alone and is
+     * never VMMEM_EPARTIAL */
+    assert_int_equal(vmmem_guest_write(gm, HOLE1 - 8, buf, 16), VMMEM_EFAULT);
+    expect_partial(16, 12);
+    assert_int_equal(vmmem_guest_last_partial(NULL), VMMEM_EINVAL);
 }
 
 /* ---- copy_block ------------------------------------------------------------------ */
@@ -371,26 +435,25 @@ static byte_kind kind_at(uint64_t a)
     return K_HOLE;
 }
 
-/* The code the library must return for an access to [a, a + len). */
+/* The code the library must return for an access to [a, a + len): the
+ * first problem in address order (a hole, ROM for a write, or a write to
+ * dev2 that is not whole aligned 4-byte units). */
 static int model_check(uint64_t a, uint64_t len, int is_write)
 {
-    int rc = VMMEM_OK;
     for (uint64_t i = 0; i < len; i++) {
         byte_kind k = kind_at(a + i);
         if (k == K_HOLE)
             return VMMEM_EFAULT;
-        if (is_write && rc == VMMEM_OK && k == K_ROM)
-            rc = VMMEM_EPERM;
-    }
-    if (is_write && rc == VMMEM_OK) {
-        /* the dev2 piece must be whole aligned 4-byte units */
-        uint64_t lo = a > DEV2 ? a : DEV2, hi = a + len < HOLE1 ? a + len : HOLE1;
-        if (lo < hi && ((lo - DEV2) % 4 || (hi - lo) % 4)) {
-            /* EPERM from an earlier ROM piece would win; ROM lies after dev2 */
-            rc = VMMEM_EINVAL;
+        if (is_write && k == K_ROM)
+            return VMMEM_EPERM;
+        if (is_write && k == K_DEV2 && (a + i == a || a + i == DEV2)) {
+            /* the dev2 piece starts here: it must be whole aligned units */
+            uint64_t lo = a + i, hi = a + len < HOLE1 ? a + len : HOLE1;
+            if ((lo - DEV2) % 4 || (hi - lo) % 4)
+                return VMMEM_EINVAL;
         }
     }
-    return rc;
+    return VMMEM_OK;
 }
 
 static uint64_t rand_below(uint64_t n)
@@ -833,6 +896,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_read_write_boundaries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_argument_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mmio_splitting, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_partial_failures_report_progress, setup, teardown),
         cmocka_unit_test_setup_teardown(test_copy_block_overlap_every_kernel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_copy_block_errors_move_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random_against_model, setup, teardown),

@@ -9,7 +9,7 @@
  *  - removal racing a long read: a thread holding a translated pointer
  *    inside vmmem_guest_enter(), or sitting in a slow MMIO callback, keeps
  *    the region alive; vmmem_guest_remove_region() returns only after it is
- *    done.
+ *    done (also for RAM the caller mapped, which it then unmaps).
  * Run under ASan by make test-sanitize. Threads also run under qemu-user. */
 #include <pthread.h>
 #include <setjmp.h>
@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -304,6 +305,35 @@ static void test_remove_waits_for_a_section(void **state)
     gm = NULL;
 }
 
+/* The same for RAM the caller mapped: once removal returns, no access can
+ * reach it, and the caller unmaps it (ASan or a fault would show a late
+ * access). */
+static void test_remove_caller_ram_waits_for_a_section(void **state)
+{
+    (void)state;
+    skip_without_threads();
+    unsigned char *mem = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(mem != MAP_FAILED);
+    memset(mem, 0xC3, PG);
+    assert_int_equal(vmmem_guest_memory_create(&gm), VMMEM_OK);
+    vmmem_host_ram ram = { mem, -1, 0 };
+    assert_int_equal(vmmem_guest_add_host_ram(gm, 0, PG, &ram), VMMEM_OK);
+    long_reader lr = {.gpa = 0};
+    atomic_init(&lr.holding, 0);
+    atomic_init(&lr.finished, 0);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, hold_translated_pointer, &lr), 0);
+    while (!atomic_load(&lr.holding))
+        sleep_ms(1);
+    assert_int_equal(vmmem_guest_remove_region(gm, 0), VMMEM_OK);
+    assert_int_equal(atomic_load(&lr.finished), 1);
+    assert_int_equal(munmap(mem, PG), 0); /* the caller's to unmap, now safe */
+    pthread_join(t, NULL);
+    assert_int_equal(lr.content_ok, 1);
+    vmmem_guest_memory_destroy(gm);
+    gm = NULL;
+}
+
 typedef struct slow_device {
     atomic_int in_callback, callback_done;
 } slow_device;
@@ -362,6 +392,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stress_access_while_regions_change),
         cmocka_unit_test(test_remove_waits_for_a_section),
+        cmocka_unit_test(test_remove_caller_ram_waits_for_a_section),
         cmocka_unit_test(test_remove_waits_for_an_mmio_callback),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,14 +1,16 @@
 /* tests/test_guest_memory.c - the guest address space itself: every
  * validation rule of adding RAM, ROM and MMIO regions (and its error code),
  * removal, region_at, read-side sections and translation, guard pages around
- * host mappings, RAM backed by a memfd, and a huge-page attempt that skips
- * when none are configured. */
+ * host mappings, RAM backed by a memfd, a huge-page attempt that skips
+ * when none are configured, and RAM the caller mapped (validation, hand-off
+ * of its pointer, file and offset, never unmapped, dirty tracking). */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -345,6 +347,91 @@ static void write_byte(volatile unsigned char *p)
     *p = 1;
 }
 
+/* The smaps entry of the mapping holding p: its VmFlags line into flags
+ * and its THPeligible value (-1 when the kernel does not report it).
+ * Returns 0 when p is in no mapping. */
+static int smaps_of(const void *p, char *flags, size_t flags_len, int *thp_eligible)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    if (!f)
+        return 0;
+    char line[512];
+    int in = 0, found = 0;
+    *thp_eligible = -1;
+    flags[0] = 0;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+            if (in)
+                break;
+            in = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+            found |= in;
+            continue;
+        }
+        if (!in)
+            continue;
+        if (strncmp(line, "VmFlags:", 8) == 0)
+            snprintf(flags, flags_len, "%.*s", (int)(flags_len - 1), line + 8);
+        sscanf(line, "THPeligible: %d", thp_eligible);
+    }
+    fclose(f);
+    return found;
+}
+
+/* Whether the VmFlags line holds the two-letter flag. */
+static int has_vm_flag(const char *flags, const char *flag)
+{
+    for (const char *at = flags; (at = strstr(at, flag)) != NULL; at += 2)
+        if ((at == flags || at[-1] == ' ') && (at[2] == ' ' || at[2] == '\n' || at[2] == 0))
+            return 1;
+    return 0;
+}
+
+/* RAM asks for transparent huge pages by default (MADV_HUGEPAGE: "hg" in
+ * the mapping's VmFlags, THPeligible where the kernel's policy allows
+ * them), starts on a huge page boundary, and VMMEM_RAM_NO_THP turns both
+ * off. Skips where the kernel has no transparent huge pages or they are
+ * off, and under qemu-user (which ignores madvise). */
+static void test_ram_asks_for_transparent_huge_pages(void **state)
+{
+    (void)state;
+    char policy[128] = "";
+    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+    if (f) {
+        if (!fgets(policy, sizeof policy, f))
+            policy[0] = 0;
+        fclose(f);
+    }
+    if (!f || strstr(policy, "[never]") || running_under_emulator()) {
+        print_message("skipped: no transparent huge pages here (%s)\n", f ? policy : "no sysfs entry");
+        skip();
+    }
+    const uint64_t size = 8u << 20;
+    vmmem_ram_options off = { -1, 0, VMMEM_RAM_NO_THP };
+    assert_int_equal(vmmem_guest_add_ram(gm, 0, size, NULL), VMMEM_OK);
+    assert_int_equal(vmmem_guest_add_ram(gm, size, size, &off), VMMEM_OK);
+    vmmem_region_info on_info, off_info;
+    assert_int_equal(vmmem_guest_region_at(gm, 0, &on_info), VMMEM_OK);
+    assert_int_equal(vmmem_guest_region_at(gm, size, &off_info), VMMEM_OK);
+    assert_int_equal((uintptr_t)on_info.host % (2u << 20), 0);
+    char flags[512];
+    int eligible;
+    assert_true(smaps_of(on_info.host, flags, sizeof flags, &eligible));
+    print_message("default RAM: VmFlags%s", flags);
+    assert_true(has_vm_flag(flags, "hg"));
+    if (eligible >= 0)
+        assert_int_equal(eligible, 1);
+    assert_true(smaps_of(off_info.host, flags, sizeof flags, &eligible));
+    assert_false(has_vm_flag(flags, "hg"));
+    if (eligible >= 0 && strstr(policy, "[madvise]"))
+        assert_int_equal(eligible, 0);
+    /* the guest's bytes are the same either way */
+    assert_int_equal(vmmem_guest_write_le64(gm, size - 8, 42), VMMEM_OK);
+    uint64_t v;
+    assert_int_equal(vmmem_guest_read_le64(gm, size - 8, &v), VMMEM_OK);
+    assert_int_equal(v, 42);
+}
+
 static void test_host_mappings_have_guard_pages(void **state)
 {
     (void)state;
@@ -367,6 +454,153 @@ static void test_host_mappings_have_guard_pages(void **state)
     assert_true(faults(read_byte, o + PAGE));
     /* and ROM is read-only on the host as well */
     assert_true(faults(write_byte, o));
+}
+
+/* ---- RAM the caller mapped ------------------------------------------------------ */
+
+/* Whether [p, p + len) is mapped (msync() fails with ENOMEM otherwise). */
+static int host_range_is_mapped(void *p, size_t len)
+{
+    return msync(p, len, MS_ASYNC) == 0;
+}
+
+/* n pages mapped by the test (the caller), private anonymous or of fd. */
+static unsigned char *caller_map(size_t pages, int fd, off_t offset)
+{
+    void *p = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, fd >= 0 ? MAP_SHARED : MAP_PRIVATE | MAP_ANONYMOUS,
+                   fd, fd >= 0 ? offset : 0);
+    assert_true(p != MAP_FAILED);
+    return p;
+}
+
+static void test_host_ram_validation(void **state)
+{
+    (void)state;
+    unsigned char *mem = caller_map(4, -1, 0);
+    vmmem_host_ram ram = { mem, -1, 0 };
+    assert_int_equal(vmmem_guest_add_host_ram(NULL, 0, PAGE, &ram), VMMEM_EINVAL);
+    assert_int_equal(vmmem_guest_add_host_ram(gm, 0, PAGE, NULL), VMMEM_EINVAL);
+    vmmem_host_ram null_host = { NULL, -1, 0 };
+    assert_int_equal(vmmem_guest_add_host_ram(gm, 0, PAGE, &null_host), VMMEM_EINVAL);
+    vmmem_host_ram misaligned = { mem + 8, -1, 0 };
+    assert_int_equal(vmmem_guest_add_host_ram(gm, 0, PAGE, &misaligned), VMMEM_EINVAL);
+    assert_int_equal(vmmem_guest_add_host_ram(gm, 0, PAGE + 1, &ram), VMMEM_EINVAL); /* size */
+    assert_int_equal(vmmem_guest_add_host_ram(gm, 0, 0, &ram), VMMEM_EINVAL);
+    assert_int_equal(vmmem_guest_add_host_ram(gm, 8, PAGE, &ram), VMMEM_EINVAL);    /* gpa */
+    assert_int_equal(vmmem_guest_add_host_ram(gm, TOP - PAGE + 2, PAGE, &ram), VMMEM_ERANGE);
+    vmmem_host_ram bad_fd = { mem, -2, 0 }, offset_without_fd = { mem, -1, PAGE }, odd_offset = { mem, 3, 5 };
+    assert_int_equal(vmmem_guest_add_host_ram(gm, 0, PAGE, &bad_fd), VMMEM_EINVAL);
+    assert_int_equal(vmmem_guest_add_host_ram(gm, 0, PAGE, &offset_without_fd), VMMEM_EINVAL);
+    assert_int_equal(vmmem_guest_add_host_ram(gm, 0, PAGE, &odd_offset), VMMEM_EINVAL);
+    /* more than the caller mapped: the page after the mapping is not mapped */
+    assert_int_equal(munmap(mem + 3 * PAGE, PAGE), 0);
+    assert_int_equal(vmmem_guest_add_host_ram(gm, 0, 4 * PAGE, &ram), VMMEM_EINVAL);
+    /* a host range that wraps the address space */
+    vmmem_host_ram top = { (void *)(uintptr_t)(UINTPTR_MAX - PAGE + 1), -1, 0 };
+    assert_int_equal(vmmem_guest_add_host_ram(gm, 0, 2 * PAGE, &top), VMMEM_EINVAL);
+    /* overlapping guest regions, whoever mapped them */
+    assert_int_equal(vmmem_guest_add_host_ram(gm, 0, 3 * PAGE, &ram), VMMEM_OK);
+    assert_int_equal(vmmem_guest_add_ram(gm, 2 * PAGE, PAGE, NULL), VMMEM_EEXIST);
+    assert_int_equal(vmmem_guest_add_host_ram(gm, 2 * PAGE, PAGE, &ram), VMMEM_EEXIST);
+    /* inside a section: it would wait for itself */
+    vmmem_guest_enter(gm);
+    assert_int_equal(vmmem_guest_add_host_ram(gm, 16 * PAGE, PAGE, &ram), VMMEM_EBUSY);
+    vmmem_guest_exit(gm);
+    assert_int_equal(vmmem_guest_remove_region(gm, 0), VMMEM_OK);
+    assert_int_equal(munmap(mem, 3 * PAGE), 0);
+}
+
+/* Accesses land in the caller's memory; region_at hands out its pointer,
+ * file and offset; the file sees what the guest wrote. */
+static void test_host_ram_access_and_hand_off(void **state)
+{
+    (void)state;
+    int fd = memfd_create("vmmem-caller-ram", 0);
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, (off_t)(8 * PAGE)), 0);
+    unsigned char *mem = caller_map(4, fd, (off_t)(2 * PAGE));
+    vmmem_host_ram ram = { mem, fd, 2 * PAGE };
+    const vmmem_gpa base = 0x40000000u;
+    assert_int_equal(vmmem_guest_add_host_ram(gm, base, 4 * PAGE, &ram), VMMEM_OK);
+    static const char msg[] = "guest bytes";
+    assert_int_equal(vmmem_guest_write(gm, base + PAGE + 3, msg, sizeof msg), VMMEM_OK);
+    assert_memory_equal(mem + PAGE + 3, msg, sizeof msg);
+    char back[sizeof msg];
+    assert_int_equal(pread(fd, back, sizeof back, (off_t)(3 * PAGE + 3)), (ssize_t)sizeof back);
+    assert_memory_equal(back, msg, sizeof msg);
+    memcpy(mem + 2 * PAGE, "caller", 6); /* the caller writes its own memory */
+    assert_int_equal(vmmem_guest_read(gm, base + 2 * PAGE, back, 6), VMMEM_OK);
+    assert_memory_equal(back, "caller", 6);
+    vmmem_region_info info;
+    assert_int_equal(vmmem_guest_region_at(gm, base + 5, &info), VMMEM_OK);
+    assert_int_equal(info.kind, VMMEM_REGION_RAM);
+    assert_ptr_equal(info.host, mem);
+    assert_int_equal(info.fd, fd);
+    assert_int_equal(info.fd_offset, 2 * PAGE);
+    assert_true(info.caller_owned);
+    vmmem_guest_enter(gm);
+    void *p;
+    assert_int_equal(vmmem_guest_translate(gm, base + PAGE, 16, VMMEM_ACCESS_WRITE, &p), VMMEM_OK);
+    assert_ptr_equal(p, mem + PAGE);
+    vmmem_guest_exit(gm);
+    /* the library's own RAM reports its file too, and is not caller-owned */
+    vmmem_ram_options opts = { fd, 4 * PAGE, 0 };
+    assert_int_equal(vmmem_guest_add_ram(gm, 0, PAGE, &opts), VMMEM_OK);
+    assert_int_equal(vmmem_guest_region_at(gm, 0, &info), VMMEM_OK);
+    assert_int_equal(info.fd, fd);
+    assert_int_equal(info.fd_offset, 4 * PAGE);
+    assert_false(info.caller_owned);
+    assert_int_equal(vmmem_guest_add_ram(gm, PAGE, PAGE, NULL), VMMEM_OK);
+    assert_int_equal(vmmem_guest_region_at(gm, PAGE, &info), VMMEM_OK);
+    assert_int_equal(info.fd, -1);
+    assert_int_equal(vmmem_guest_remove_region(gm, base), VMMEM_OK);
+    assert_int_equal(munmap(mem, 4 * PAGE), 0);
+    close(fd);
+}
+
+/* Neither removal nor destruction unmaps the caller's memory: it stays
+ * mapped with the guest's bytes in it. */
+static void test_host_ram_never_unmapped(void **state)
+{
+    (void)state;
+    unsigned char *mem = caller_map(2, -1, 0);
+    vmmem_host_ram ram = { mem, -1, 0 };
+    assert_int_equal(vmmem_guest_add_host_ram(gm, 0, 2 * PAGE, &ram), VMMEM_OK);
+    assert_int_equal(vmmem_guest_write_le64(gm, 8, 0x1122334455667788u), VMMEM_OK);
+    assert_int_equal(vmmem_guest_remove_region(gm, 0), VMMEM_OK);
+    uint64_t v;
+    memcpy(&v, mem + 8, sizeof v); /* would fault if unmapped */
+    assert_int_equal(v, 0x1122334455667788u);
+    /* added again, and the address space destroyed with it in the map */
+    assert_int_equal(vmmem_guest_add_host_ram(gm, 0x10000, 2 * PAGE, &ram), VMMEM_OK);
+    assert_int_equal(vmmem_guest_write_u8(gm, 0x10000 + PAGE, 0x5A), VMMEM_OK);
+    vmmem_guest_memory_destroy(gm);
+    gm = NULL;
+    assert_int_equal(mem[PAGE], 0x5A);
+    mem[PAGE + 1] = 1; /* still writable: still the caller's mapping */
+    assert_true(host_range_is_mapped(mem, 2 * PAGE));
+    assert_int_equal(munmap(mem, 2 * PAGE), 0);
+    assert_int_equal(vmmem_guest_memory_create(&gm), VMMEM_OK); /* for teardown */
+}
+
+/* Dirty tracking covers the library's writes into caller RAM. */
+static void test_host_ram_dirty_tracking(void **state)
+{
+    (void)state;
+    unsigned char *mem = caller_map(4, -1, 0);
+    vmmem_host_ram ram = { mem, -1, 0 };
+    assert_int_equal(vmmem_guest_add_host_ram(gm, 0, 4 * PAGE, &ram), VMMEM_OK);
+    assert_int_equal(vmmem_guest_dirty_enable(gm, 0, 1), VMMEM_OK);
+    unsigned char buf[16] = { 1 };
+    assert_int_equal(vmmem_guest_write(gm, 2 * PAGE + 5, buf, sizeof buf), VMMEM_OK);
+    mem[3 * PAGE] = 7;                                  /* the caller's own write: its to mark */
+    assert_int_equal(vmmem_guest_mark_dirty(gm, 3 * PAGE, 1), VMMEM_OK);
+    uint64_t bits = 0;
+    assert_int_equal(vmmem_guest_dirty_fetch_and_clear(gm, 0, &bits, 1), VMMEM_OK);
+    assert_int_equal(bits, (UINT64_C(1) << (2 * PAGE / VMMEM_DIRTY_PAGE_SIZE)) |
+                               (UINT64_C(1) << (3 * PAGE / VMMEM_DIRTY_PAGE_SIZE)));
+    assert_int_equal(vmmem_guest_remove_region(gm, 0), VMMEM_OK);
+    assert_int_equal(munmap(mem, 4 * PAGE), 0);
 }
 
 static void test_lookup_many_regions(void **state)
@@ -406,8 +640,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_memfd_backed_ram, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shared_anonymous_ram, setup, teardown),
         cmocka_unit_test_setup_teardown(test_huge_page_ram, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ram_asks_for_transparent_huge_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_host_mappings_have_guard_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lookup_many_regions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_host_ram_validation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_host_ram_access_and_hand_off, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_host_ram_never_unmapped, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_host_ram_dirty_tracking, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

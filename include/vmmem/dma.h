@@ -17,11 +17,19 @@
  *    buffer of VMMEM_DMA_BOUNCE_SIZE bytes;
  *  - a list may span several adjacent regions; it is split at their edges.
  *
- * Threads: a vmmem_dma_device is immutable after creation; transfers
- * through it may run concurrently (the guard state is per thread). If the
- * region map changes while a transfer runs, the transfer may stop part-way
- * with the code of the access that failed; it never touches host memory
- * outside guest RAM. */
+ * Errors: a code of vmmem_dma_check() (or another refusal) means nothing
+ * moved; VMMEM_EPARTIAL means the list was accepted and moving had begun
+ * when an MMIO callback or a file read or write failed: the first
+ * vmmem_partial.completed bytes, in list order, have moved (see
+ * vmmem_guest_last_partial() in vmmem/guest_memory.h).
+ *
+ * Threads: a vmmem_dma_device's configuration is immutable after creation
+ * (it counts the threads inside its MMIO handlers); transfers through it may
+ * run concurrently (the guard state is per thread). A transfer checks and
+ * moves its list against the region map as it was when it started: if the
+ * map changes meanwhile, the transfer completes in the regions it checked
+ * (which stay mapped until it ends) and marks the pages it wrote dirty in
+ * them. It never touches host memory outside guest RAM. */
 #ifndef VMMEM_DMA_H
 #define VMMEM_DMA_H
 
@@ -149,8 +157,8 @@ VMMEM_API int vmmem_dma_check(vmmem_dma_device *dev, const vmmem_dma_segment *sg
  *  @param buf   the bytes to write
  *  @param len   bytes in buf: the list's total
  *  @return VMMEM_OK, a code of vmmem_dma_check() (nothing written),
- *          VMMEM_EINVAL (buf NULL), or the code of an MMIO callback that
- *          failed (the bytes before it are written). */
+ *          VMMEM_EINVAL (buf NULL), or VMMEM_EPARTIAL (an MMIO callback
+ *          failed; the bytes before it are written). */
 VMMEM_API int vmmem_dma_to_guest(vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t count,
                                  const void *buf, size_t len);
 
@@ -193,9 +201,9 @@ VMMEM_API int vmmem_dma_guest_to_guest(vmmem_dma_device *dev, const vmmem_dma_se
  *  @param file_bytes receives the number of bytes read from the file; may
  *                    be NULL
  *  @return VMMEM_OK, a code of vmmem_dma_check() (nothing written),
- *          VMMEM_EINVAL (fd < 0, offset + total past INT64_MAX), VMMEM_EIO
- *          (a read failed; errno is set; the bytes before it are written),
- *          or an MMIO callback's code. */
+ *          VMMEM_EINVAL (fd < 0, offset + total past INT64_MAX), or
+ *          VMMEM_EPARTIAL (a read failed, cause VMMEM_EIO with errno set,
+ *          or an MMIO callback failed; the bytes before it are written). */
 VMMEM_API int vmmem_dma_read_file(vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t count,
                                   int fd, uint64_t offset, uint64_t *file_bytes);
 
@@ -208,9 +216,10 @@ VMMEM_API int vmmem_dma_read_file(vmmem_dma_device *dev, const vmmem_dma_segment
  *  @param fd     the file, open for writing
  *  @param offset file offset of the first byte
  *  @return VMMEM_OK, a code of vmmem_dma_check() (nothing read or written),
- *          VMMEM_EINVAL (fd < 0, offset + total past INT64_MAX), VMMEM_EIO
- *          (a write failed or wrote nothing; errno is set, ENOSPC for the
- *          latter), or an MMIO callback's code. */
+ *          VMMEM_EINVAL (fd < 0, offset + total past INT64_MAX), or
+ *          VMMEM_EPARTIAL (a write failed or wrote nothing, cause VMMEM_EIO
+ *          with errno set, ENOSPC for the latter; or an MMIO callback
+ *          failed; the file holds the bytes before it). */
 VMMEM_API int vmmem_dma_write_file(vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t count,
                                    int fd, uint64_t offset);
 

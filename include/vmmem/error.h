@@ -2,7 +2,12 @@
  * vmmem/error.h - error codes shared by every vmmem API.
  *
  * Calls that can fail return 0 on success or one of these negative codes.
- * A call that fails has written nothing to its destination.
+ * A call that returns any code but VMMEM_EPARTIAL has refused: it has read
+ * and written nothing (no byte of its destination, no device callback).
+ * VMMEM_EPARTIAL, which no refusal returns, means the call had begun
+ * moving bytes when a device callback or a file read or write failed: the
+ * bytes before the failure have moved (libvmmem-vm reports how many, see
+ * vmmem_guest_last_partial() in vmmem/guest_memory.h).
  *
  * Every code lies below -4095, outside the range of negated errno values
  * (-1..-4095, Linux's MAX_ERRNO), so a vmmem code passed up a QEMU- or
@@ -36,11 +41,13 @@ enum vmmem_error {
     VMMEM_ENOSPC = VMMEM_ERROR_BASE - 9,     /**< a fixed-size buffer (e.g.\ a JIT code buffer) is full */
     VMMEM_EBUSY = VMMEM_ERROR_BASE - 10,     /**< re-entrant or concurrent use that the call rejects */
     VMMEM_EIO = VMMEM_ERROR_BASE - 11,       /**< a system call on a file or mapping failed (see errno) */
-    VMMEM_ENOENT = VMMEM_ERROR_BASE - 12     /**< no such object (e.g.\ removing a region that is not mapped) */
+    VMMEM_ENOENT = VMMEM_ERROR_BASE - 12,    /**< no such object (e.g.\ removing a region that is not mapped) */
+    VMMEM_EPARTIAL = VMMEM_ERROR_BASE - 13   /**< failed part-way: a device callback or a file read or write failed after the
+                                                  call had begun moving bytes (never a refusal; see above) */
 };
 
 /** The last (lowest) code: every code is in [VMMEM_ERROR_LAST, VMMEM_ERROR_BASE). */
-#define VMMEM_ERROR_LAST VMMEM_ENOENT
+#define VMMEM_ERROR_LAST VMMEM_EPARTIAL
 
 /** Returns a static, human-readable description of a vmmem error code
  *  ("unknown error" for a value that is not one). Never returns NULL.
@@ -50,7 +57,7 @@ VMMEM_API const char *vmmem_strerror(int err);
 
 /** The errno value closest in meaning to a vmmem error code, for callers
  *  whose own convention is -errno: EINVAL, ERANGE, EINVAL (overlap),
- *  ENOTSUP, EFAULT, EPERM, EEXIST, ENOMEM, ENOSPC, EBUSY, EIO, ENOENT;
+ *  ENOTSUP, EFAULT, EPERM, EEXIST, ENOMEM, ENOSPC, EBUSY, EIO, ENOENT, EIO (part-way);
  *  0 for VMMEM_OK; EINVAL for a value that is not a vmmem code.
  *  @param err a value of enum vmmem_error, or any int
  *  @return a positive errno value, or 0 */

@@ -11,6 +11,12 @@
  * entirely covered by regions is VMMEM_EFAULT, a write that touches ROM is
  * VMMEM_EPERM; in each case nothing is read from or written to the guest.
  *
+ * Errors: every code but VMMEM_EPARTIAL is a refusal: nothing was read or
+ * written and no device callback ran. VMMEM_EPARTIAL: the range was valid
+ * and moving had begun when an MMIO callback failed (or, for DMA file I/O,
+ * a read or write); the bytes before the failure have moved, and
+ * vmmem_guest_last_partial() says how many and why.
+ *
  * Threads: every call may run concurrently with every other, including
  * adding and removing regions. Accesses see the region map as it was before
  * or after a change, never a mix; a removed region is unmapped only after
@@ -50,10 +56,15 @@ enum vmmem_ram_flags {
     VMMEM_RAM_HUGEPAGES = 1u << 0, /**< back anonymous RAM with explicit huge pages (MAP_HUGETLB);
                                         not with a file (a hugetlbfs file or MFD_HUGETLB memfd is
                                         huge by itself) */
-    VMMEM_RAM_SHARED = 1u << 1     /**< MAP_SHARED (implied when a file descriptor is given) */
+    VMMEM_RAM_SHARED = 1u << 1,    /**< MAP_SHARED (implied when a file descriptor is given) */
+    VMMEM_RAM_NO_THP = 1u << 2     /**< do not ask for transparent huge pages (see below) */
 };
 
-/** How RAM is backed. NULL options: private anonymous memory. A file must
+/** How RAM is backed. NULL options: private anonymous memory. RAM the
+ *  library maps asks for transparent huge pages (madvise(MADV_HUGEPAGE), as
+ *  QEMU does; its start aligned to the huge page size when it spans one),
+ *  unless VMMEM_RAM_NO_THP or VMMEM_RAM_HUGEPAGES is given; the kernel
+ *  decides (/sys/kernel/mm/transparent_hugepage/enabled). A file must
  *  be at least fd_offset + size bytes long when added (checked) and must not
  *  shrink while mapped: the missing part would raise SIGBUS (seal a memfd
  *  with F_SEAL_SHRINK). */
@@ -68,7 +79,8 @@ typedef struct vmmem_ram_options {
  *  decides its register byte order. Accesses are split into naturally
  *  aligned pieces of at most max_access bytes and at least min_access bytes
  *  (powers of two in 1..8, min_access <= max_access). A callback returns
- *  VMMEM_OK or a negative code, which the access returns. */
+ *  VMMEM_OK or a negative code; a failing callback makes the access return
+ *  VMMEM_EPARTIAL, its code the report's cause (vmmem_guest_last_partial()). */
 typedef struct vmmem_mmio_ops {
     /** Reads `size` bytes at region offset `offset` into data. */
     int (*read)(void *opaque, uint64_t offset, void *data, unsigned size);
@@ -79,14 +91,55 @@ typedef struct vmmem_mmio_ops {
     void *opaque;        /**< passed to the callbacks */
 } vmmem_mmio_ops;
 
-/** What vmmem_guest_region_at() reports. */
+/** RAM that the caller mapped (vmmem_guest_add_host_ram()): the VMM owns
+ *  the memory (it hands it to KVM_SET_USER_MEMORY_REGION or shares it with
+ *  vhost-user backends); the library reads and writes it and never unmaps
+ *  it. */
+typedef struct vmmem_host_ram {
+    void *host;         /**< first byte: host page aligned, size bytes mapped readable and writable */
+    int fd;             /**< the file or memfd whose pages these are, or -1; reported by
+                             vmmem_guest_region_at(), never closed or duplicated */
+    uint64_t fd_offset; /**< file offset of host's first byte (page aligned; 0 when fd is -1) */
+} vmmem_host_ram;
+
+/** What vmmem_guest_region_at() reports. For a hand-off of RAM (to KVM, a
+ *  vhost-user backend's memory table), host, fd and fd_offset stay valid
+ *  until vmmem_guest_remove_region() of the region returns (for RAM the
+ *  caller mapped: as long as the caller keeps it); withdraw the hand-off
+ *  before removing the region. */
 typedef struct vmmem_region_info {
     vmmem_region_kind kind; /**< RAM, ROM or MMIO */
     vmmem_gpa base;  /**< first guest address of the region */
     uint64_t size;   /**< bytes */
     void *host;      /**< host address of base (RAM and ROM), NULL for MMIO */
     const vmmem_mmio_ops *mmio; /**< the callbacks (MMIO), NULL otherwise */
+    int fd;          /**< RAM: the file or memfd mapped at host, as given when the region was added
+                          (vmmem_ram_options.fd or vmmem_host_ram.fd; valid while the caller keeps it
+                          open), or -1 (anonymous memory, ROM, MMIO) */
+    uint64_t fd_offset; /**< file offset of host's first byte (0 when fd is -1) */
+    int caller_owned;   /**< non-zero for RAM added with vmmem_guest_add_host_ram() */
 } vmmem_region_info;
+
+/** What a call that returned VMMEM_EPARTIAL had done (vm-memory's
+ *  PartialBuffer): see vmmem_guest_last_partial(). */
+typedef struct vmmem_partial {
+    uint64_t expected;  /**< bytes the call was to move */
+    uint64_t completed; /**< bytes moved, counted from the first byte in the order the call moves them
+                             (list order for DMA; from the last byte down for a copy_block whose
+                             destination overlaps its source from above) */
+    int cause;          /**< the failing MMIO callback's code, or VMMEM_EIO for a file read or write
+                             (errno holds the system's code) */
+} vmmem_partial;
+
+/** The report of the last call on this thread that returned VMMEM_EPARTIAL
+ *  (any call of libvmmem-vm: guest accesses and DMA), like errno: read it
+ *  right after such a call. The bytes after `completed` did not move,
+ *  except that the device whose callback failed may have acted on the
+ *  access it failed.
+ *  @param out receives the report
+ *  @return VMMEM_OK; VMMEM_EINVAL (out NULL); VMMEM_ENOENT (no call on
+ *          this thread has returned VMMEM_EPARTIAL) */
+VMMEM_API int vmmem_guest_last_partial(vmmem_partial *out);
 
 /* ---- address space ------------------------------------------------------- */
 
@@ -117,6 +170,26 @@ VMMEM_API void vmmem_guest_memory_destroy(vmmem_guest_memory *gm);
  *  map or switches dirty tracking). */
 VMMEM_API int vmmem_guest_add_ram(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t size,
                                   const vmmem_ram_options *options);
+
+/** Adds RAM that the caller mapped, at [gpa, gpa + size): guest accesses
+ *  read and write ram->host directly (no guard pages of the library's own
+ *  around it). The library never unmaps it, neither on removal nor on
+ *  vmmem_guest_memory_destroy(): after vmmem_guest_remove_region() returns,
+ *  no access can still reach it, and the caller may unmap it. Dirty
+ *  tracking covers the library's writes as for any RAM; writes the caller
+ *  makes itself are its own to mark (vmmem_guest_mark_dirty()). The memory
+ *  must stay mapped, readable and writable, while the region exists.
+ *  @param gm   the address space
+ *  @param gpa  first guest address of the region (host page aligned)
+ *  @param size bytes (a non-zero multiple of the host page size)
+ *  @param ram  the caller's mapping (copied)
+ *  @return VMMEM_OK; VMMEM_EINVAL (gm, ram or ram->host NULL; gpa, size or
+ *          ram->host not page aligned; fd < -1, fd_offset not page aligned
+ *          or set without an fd; [host, host + size) wraps or is not
+ *          entirely mapped); VMMEM_ERANGE, VMMEM_EEXIST, VMMEM_ENOMEM and
+ *          VMMEM_EBUSY as for vmmem_guest_add_ram(). */
+VMMEM_API int vmmem_guest_add_host_ram(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t size,
+                                       const vmmem_host_ram *ram);
 
 /** Adds ROM at [gpa, gpa + size) holding a copy of content[0..content_len)
  *  (the rest reads as zero; content_len <= size; content may be NULL when
@@ -153,8 +226,11 @@ VMMEM_API int vmmem_guest_add_mmio(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64
  *          an MMIO callback, where it would wait for itself. */
 VMMEM_API int vmmem_guest_remove_region(vmmem_guest_memory *gm, vmmem_gpa gpa);
 
-/** Describes the region containing gpa. The host pointer may be used only
- *  as vmmem_guest_translate() allows.
+/** Describes the region containing gpa: its kind and place, its host
+ *  memory and, for RAM, the file behind it (see vmmem_region_info for how
+ *  long each stays valid). To access guest memory through the host pointer,
+ *  use vmmem_guest_translate() inside a read-side section (which also
+ *  checks the range).
  *  @param gm  the address space
  *  @param gpa any guest address
  *  @param out receives the description
@@ -206,8 +282,9 @@ VMMEM_API int vmmem_guest_translate(vmmem_guest_memory *gm, vmmem_gpa gpa, uint6
  *  @param buf receives len bytes
  *  @param len bytes to read; 0 does nothing and succeeds
  *  @return VMMEM_OK; VMMEM_EINVAL (gm or buf NULL with len > 0),
- *          VMMEM_ERANGE, VMMEM_EFAULT (a byte not covered), or an MMIO
- *          callback's code. */
+ *          VMMEM_ERANGE, VMMEM_EFAULT (a byte not covered), or
+ *          VMMEM_EPARTIAL (an MMIO callback failed: the first
+ *          vmmem_partial.completed bytes of buf hold the guest's bytes). */
 VMMEM_API int vmmem_guest_read(vmmem_guest_memory *gm, vmmem_gpa gpa, void *buf, size_t len);
 
 /** Writes buf to guest [gpa, gpa + len); VMMEM_EPERM (nothing written) if
@@ -347,9 +424,9 @@ VMMEM_API int vmmem_guest_write_be64(vmmem_guest_memory *gm, vmmem_gpa gpa, uint
  *          vmmem_byte_order); VMMEM_ERANGE (count * elem_size overflows or
  *          the guest range wraps); VMMEM_EFAULT (a byte not covered);
  *          VMMEM_EOVERLAP (values shares a byte with the host memory of
- *          the guest range, in either byte order); an MMIO callback's
- *          code. On an error found before the read (all but the MMIO
- *          codes) values is untouched. */
+ *          the guest range, in either byte order); VMMEM_EPARTIAL (an MMIO
+ *          callback failed; the content of values is then unspecified).
+ *          On a refusal (every other code) values is untouched. */
 VMMEM_API int vmmem_guest_read_array(vmmem_guest_memory *gm, vmmem_gpa gpa, void *values, size_t count,
                                      unsigned elem_size, vmmem_byte_order order);
 
@@ -365,7 +442,7 @@ VMMEM_API int vmmem_guest_read_array(vmmem_guest_memory *gm, vmmem_gpa gpa, void
  *  @return codes as for vmmem_guest_read_array(), plus VMMEM_EPERM when any
  *          byte is ROM and VMMEM_ENOMEM when a write across regions larger
  *          than 1 KiB cannot get its conversion buffer; on every error but
- *          an MMIO callback's, nothing is written. Across regions the bytes
+ *          VMMEM_EPARTIAL, nothing is written. Across regions the bytes
  *          are written as vmmem_guest_write() writes them (the same MMIO
  *          access sizes). */
 VMMEM_API int vmmem_guest_write_array(vmmem_guest_memory *gm, vmmem_gpa gpa, const void *values, size_t count,

@@ -13,8 +13,8 @@
  * still set could have its data sit in a store buffer while the fetcher
  * cleared the bit and copied the stale page: the write would be lost. The
  * fence costs one full barrier per write call, only while tracking is on. */
-#include "guest_internal.h"
 #include "guest_rcu.h"
+#include "guest_walk.h"
 
 #include <stdlib.h>
 
@@ -44,6 +44,23 @@ void dirty_mark_pages(_Atomic uint64_t *bitmap, uint64_t offset, uint64_t len)
         if ((atomic_load_explicit(&bitmap[w], memory_order_relaxed) & mask) != mask)
             atomic_fetch_or_explicit(&bitmap[w], mask, memory_order_relaxed);
     }
+}
+
+void dirty_run_flush(dirty_run *run)
+{
+    if (run->len)
+        dirty_note_write(run->region, run->offset, run->len);
+    run->len = 0;
+}
+
+void dirty_run_add(dirty_run *run, const guest_region *r, uint64_t offset, uint64_t len)
+{
+    if (run->len && run->region == r && run->offset + run->len == offset) {
+        run->len += len; /* both inside r: no overflow */
+        return;
+    }
+    dirty_run_flush(run);
+    *run = (dirty_run){ r, offset, len };
 }
 
 void dirty_free(guest_region *r)
@@ -103,6 +120,14 @@ int vmmem_guest_dirty_enable(vmmem_guest_memory *gm, vmmem_gpa region_gpa, int e
     return VMMEM_OK;
 }
 
+/* A walk visitor: marks a RAM piece (written through a translated pointer). */
+static int mark_piece(void *ctx, const guest_piece *p)
+{
+    (void)ctx;
+    dirty_note_write(p->region, p->offset, p->len);
+    return VMMEM_OK;
+}
+
 int vmmem_guest_mark_dirty(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t len)
 {
     if (len == 0)
@@ -112,19 +137,14 @@ int vmmem_guest_mark_dirty(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t len)
     vmmem_gpa last;
     if (guest_range_last(gpa, len, &last) != VMMEM_OK)
         return VMMEM_ERANGE;
-    int rc = VMMEM_OK;
     guest_rcu_read_lock();
     const guest_map *m = guest_map_current(gm);
-    size_t first;
-    rc = guest_map_check_range(m, gpa, last, VMMEM_ACCESS_READ, &first);
-    for (size_t i = first; rc == VMMEM_OK && i < m->count && m->regions[i]->base <= last; i++)
-        if (m->regions[i]->kind != VMMEM_REGION_RAM)
-            rc = VMMEM_EFAULT; /* only RAM can have been written through a translated pointer */
-    for (size_t i = first; rc == VMMEM_OK && i < m->count && m->regions[i]->base <= last; i++) {
-        const guest_region *r = m->regions[i];
-        vmmem_gpa start = gpa > r->base ? gpa : r->base, end = last < r->last ? last : r->last;
-        dirty_note_write(r, start - r->base, end - start + 1);
-    }
+    const guest_region *hint = NULL;
+    /* Only RAM can have been written through a translated pointer: the
+     * whole range is checked first, so that an error marks nothing. */
+    int rc = guest_walk(m, &hint, gpa, len, GUEST_RULE_RAM, NULL, NULL);
+    if (rc == VMMEM_OK)
+        rc = guest_walk(m, &hint, gpa, len, GUEST_RULE_RAM, mark_piece, NULL);
     guest_rcu_read_unlock();
     return rc;
 }

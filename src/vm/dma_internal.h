@@ -1,10 +1,17 @@
-/* src/vm/dma_internal.h - what dma.c and dma_file.c share: the DMA context,
- * a cursor over a scatter-gather list, and the region piece resolver. */
+/* src/vm/dma_internal.h - what dma.c, dma_file.c and the devices built on
+ * them share: the DMA context, the DMA session (an explicit object the
+ * device holds across a batch of transfers), a transfer's section and map,
+ * the list walk (the guest walk of guest_walk.h, segment by segment) and
+ * the transfers that take a session. */
 #ifndef VMMEM_DMA_INTERNAL_H
 #define VMMEM_DMA_INTERNAL_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <vmmem/dma.h>
+
+#include "guest_rcu.h"
+#include "guest_walk.h"
 
 struct vmmem_dma_device {
     vmmem_guest_memory *gm;
@@ -12,108 +19,106 @@ struct vmmem_dma_device {
     vmmem_gpa window_last;  /* (valid when has_window) */
     int has_window;
     uint64_t max_total;     /* <= SIZE_MAX */
+    /* Threads inside an MMIO handler of the device (between a successful
+     * vmmem_dma_mmio_enter() and its exit); the only mutable field. */
+    atomic_uint handlers;
 };
 
+/* Whether the calling thread's guard stack holds dev (dma.c). */
+int dma_guard_holds(const vmmem_dma_device *dev);
+
 /* Non-zero when the calling thread is handling an MMIO access of dev (see
- * vmmem_dma_mmio_enter()). */
-int dma_thread_in_mmio(const vmmem_dma_device *dev);
-
-/* A position in a list: segment i, offset off into it. Zero-length
- * segments are skipped by dma_cursor_span(). */
-typedef struct dma_cursor {
-    const vmmem_dma_segment *sg;
-    size_t count;
-    size_t i;
-    uint64_t off;
-} dma_cursor;
-
-static inline void dma_cursor_init(dma_cursor *c, const vmmem_dma_segment *sg, size_t count)
+ * vmmem_dma_mmio_enter()). While no thread is inside one of dev's
+ * handlers, one relaxed load answers: a thread that is inside one has
+ * counted itself, and sees its own count. Only otherwise is the
+ * thread-local guard stack read. */
+static inline int dma_thread_in_mmio(const vmmem_dma_device *dev)
 {
-    c->sg = sg;
-    c->count = count;
-    c->i = 0;
-    c->off = 0;
-}
-
-/* The guest address at the cursor in *gpa and the bytes left in its
- * segment (0 at the end of the list). */
-static inline uint64_t dma_cursor_span(dma_cursor *c, vmmem_gpa *gpa)
-{
-    while (c->i < c->count && c->off == c->sg[c->i].len) {
-        c->i++;
-        c->off = 0;
-    }
-    if (c->i == c->count)
+    if (atomic_load_explicit(&((vmmem_dma_device *)dev)->handlers, memory_order_relaxed) == 0)
         return 0;
-    *gpa = c->sg[c->i].addr + c->off;
-    return c->sg[c->i].len - c->off;
+    return dma_guard_holds(dev);
 }
 
-/* Moves the cursor n bytes on (n <= the span dma_cursor_span() returned). */
-static inline void dma_cursor_advance(dma_cursor *c, uint64_t n)
-{
-    c->off += n;
-}
+/* ---- sessions and a transfer's map --------------------------------------- */
 
-/* The last region a transfer resolved: consecutive segments usually lie in
- * the same region, so most pieces need no lookup. Valid only inside the
- * vmmem_guest_enter() section it was filled in (the host pointer stays
- * mapped until then). */
+/* The last region a transfer looked up, and the generation of the map it
+ * came from: consecutive segments usually lie in the same region, so most
+ * pieces need no lookup. A transfer binds the cache to the map it walks
+ * (dma_cache_bind()), which empties it when it came from another map; so
+ * every piece of a transfer, cached or not, comes from that one map. */
 typedef struct dma_region_cache {
-    vmmem_region_info info;
-    int valid;
+    uint64_t generation;        /* of the map `region` came from; 0: empty (no map has 0) */
+    const guest_region *region; /* NULL: empty */
 } dma_region_cache;
 
-/* The part of guest [gpa, gpa + len) that lies in the region holding gpa. */
-typedef struct dma_piece {
-    uint64_t len;         /* 1..len bytes */
-    vmmem_region_kind kind;
-    unsigned char *host;  /* host address of gpa (RAM, ROM); valid until vmmem_guest_exit() */
-} dma_piece;
-
-/* Fills the cache with the region holding gpa; 0 when none does. */
-int dma_region_lookup(vmmem_guest_memory *gm, dma_region_cache *cache, vmmem_gpa gpa);
-
-/* Resolves the piece at gpa of a range of len > 0 bytes (which must not
- * wrap). Returns VMMEM_OK, VMMEM_EFAULT (no region holds gpa) or
- * VMMEM_EPERM (ROM, when dir is VMMEM_DMA_TO_GUEST). Call inside
- * vmmem_guest_enter(), with a cache used only in that section. Inline: it
- * runs once or twice per segment, and a cache hit is a few compares. */
-static inline int dma_resolve_piece(vmmem_guest_memory *gm, dma_region_cache *cache, vmmem_gpa gpa,
-                                    uint64_t len, vmmem_dma_direction dir, dma_piece *piece)
+/* Empties the cache unless it was filled from m. Seeing m's generation
+ * means m is the map the region was found in: generations are unique in
+ * the process and a map is never published twice. */
+static inline void dma_cache_bind(dma_region_cache *cache, const guest_map *m)
 {
-    const vmmem_region_info *info = &cache->info;
-    if ((!cache->valid || gpa < info->base || gpa - info->base >= info->size) &&
-        !dma_region_lookup(gm, cache, gpa))
-        return VMMEM_EFAULT;
-    if (info->kind == VMMEM_REGION_ROM && dir == VMMEM_DMA_TO_GUEST)
-        return VMMEM_EPERM;
-    uint64_t offset = gpa - info->base;
-    uint64_t left_in_region = info->size - offset; /* offset < size: checked above */
-    piece->len = len < left_in_region ? len : left_in_region;
-    piece->kind = info->kind;
-    piece->host = info->host ? (unsigned char *)info->host + offset : NULL;
-    return VMMEM_OK;
+    if (cache->generation != m->generation) {
+        cache->generation = m->generation;
+        cache->region = NULL;
+    }
 }
 
-/* A read-side section that code of this library holds open on this thread
- * (a virtqueue batch): while it lasts, transfers on the same guest memory
- * run inside it instead of entering their own, and share its region cache
- * (valid for the whole section). At most one per thread; a second begin is
- * ignored (its transfers enter their own sections). */
-void dma_session_begin(vmmem_guest_memory *gm); /* call inside vmmem_guest_enter(gm) */
-void dma_session_end(vmmem_guest_memory *gm);   /* call before the matching exit */
+/* A DMA session: a read-side section of one guest memory that a device
+ * holds across a batch of transfers (a virtqueue notification's requests),
+ * and the region cache they share, as QEMU's virtqueues hold their ring
+ * caches. The transfers of a session enter no section of their own. The
+ * object is the caller's (a field of its device); the cache outlives a
+ * session and is reused by the next while the map is unchanged. Zero it
+ * before its first use. Sessions on one thread nest like sections. */
+typedef struct dma_session {
+    vmmem_guest_memory *gm; /* while active; NULL otherwise */
+    dma_region_cache cache;
+} dma_session;
 
-/* Starts a transfer's section: the session's when it is on gm (no new
- * section, its cache), else a new one with *local as the (emptied) cache.
- * Returns the cache to use; dma_transfer_exit() ends what was started. */
-dma_region_cache *dma_transfer_enter(vmmem_guest_memory *gm, dma_region_cache *local);
-void dma_transfer_exit(vmmem_guest_memory *gm, const dma_region_cache *cache, const dma_region_cache *local);
+/* Enters a read-side section of gm that lasts until dma_session_end(). Its
+ * time counts against what region changes wait for (keep it bounded). */
+void dma_session_begin(dma_session *s, vmmem_guest_memory *gm);
+void dma_session_end(dma_session *s);
 
-/* The first half of dma_check_locked(): the arguments, the guard and the
- * lengths (no wrap, total within max_total and not 0, in *total). */
-int dma_check_lengths(const vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t count,
-                      vmmem_dma_direction dir, uint64_t *total);
+/* One transfer's view: the section it runs in (the session's, or its own)
+ * and the one map it checks and moves against. */
+typedef struct dma_transfer {
+    vmmem_guest_memory *gm;
+    const guest_map *m;
+    dma_region_cache *cache;
+    dma_region_cache local; /* the cache of a transfer outside a session */
+    bool own_section;
+} dma_transfer;
+
+/* Starts a transfer on gm: inside session s when s is active on gm (NULL:
+ * none), else in a section of its own. Inline: every transfer runs it. */
+static inline void dma_transfer_begin(dma_transfer *t, vmmem_guest_memory *gm, dma_session *s)
+{
+    t->gm = gm;
+    t->own_section = !s || s->gm != gm;
+    if (t->own_section) {
+        guest_rcu_read_lock();
+        t->local = (dma_region_cache){ 0, NULL };
+        t->cache = &t->local;
+    } else {
+        t->cache = &s->cache;
+    }
+    t->m = guest_map_current(gm);
+    dma_cache_bind(t->cache, t->m);
+}
+
+static inline void dma_transfer_end(dma_transfer *t)
+{
+    if (t->own_section)
+        guest_rcu_read_unlock();
+}
+
+/* ---- the list walk ---------------------------------------------------------- */
+
+/* The walk rule of a direction. */
+static inline guest_rule dma_rule(vmmem_dma_direction dir)
+{
+    return dir == VMMEM_DMA_TO_GUEST ? GUEST_RULE_WRITE : GUEST_RULE_READ;
+}
 
 /* Whether the non-empty segment s overlaps the device's own MMIO window. */
 static inline int dma_in_own_window(const vmmem_dma_device *dev, const vmmem_dma_segment *s)
@@ -121,64 +126,59 @@ static inline int dma_in_own_window(const vmmem_dma_device *dev, const vmmem_dma
     return dev->has_window && s->addr <= dev->window_last && dev->window_first <= s->addr + (s->len - 1);
 }
 
-/* Called for each piece a walk resolves; a non-zero return stops the walk
- * and is what the walk returns. */
-typedef int (*dma_piece_visit)(void *ctx, vmmem_gpa gpa, const dma_piece *piece);
-
-/* The region half of the validation, piece by piece: in list order, each
- * non-empty segment is refused when it touches the device's own window,
- * then each of its pieces must lie in a region dir may access. visit (may
- * be NULL; a constant at each call, so this inlines to a plain loop) sees
- * every piece that passed. Returns the first check's error, visit's
- * non-zero return, or VMMEM_OK. Call inside a read-side section. */
-static inline __attribute__((always_inline)) int
-dma_walk_pieces(const vmmem_dma_device *dev, dma_region_cache *cache, const vmmem_dma_segment *sg, size_t count,
-                vmmem_dma_direction dir, dma_piece_visit visit, void *ctx)
+/* The list, segment by segment in list order: a non-empty segment that
+ * touches the device's own window is VMMEM_EPERM; otherwise the guest walk
+ * of the segment with t's map and cache, rule and visitor (NULL: none).
+ * Returns VMMEM_OK, the first problem, or visit's non-zero return. The
+ * segments' lengths must have passed dma_check_lengths() (no wrap). */
+static inline __attribute__((always_inline)) int dma_list_walk(const vmmem_dma_device *dev, dma_transfer *t,
+                                                              const vmmem_dma_segment *sg, size_t count,
+                                                              guest_rule rule, guest_piece_visit visit, void *ctx)
 {
     for (size_t i = 0; i < count; i++) {
         if (sg[i].len == 0)
             continue;
         if (dma_in_own_window(dev, &sg[i]))
             return VMMEM_EPERM;
-        vmmem_gpa gpa = sg[i].addr;
-        uint64_t left = sg[i].len;
-        while (left) {
-            dma_piece piece;
-            int rc = dma_resolve_piece(dev->gm, cache, gpa, left, dir, &piece);
-            if (rc == VMMEM_OK && visit)
-                rc = visit(ctx, gpa, &piece);
-            if (rc != VMMEM_OK)
-                return rc;
-            gpa += piece.len;
-            left -= piece.len;
-        }
+        int rc = guest_walk(t->m, &t->cache->region, sg[i].addr, sg[i].len, rule, visit, ctx);
+        if (rc != VMMEM_OK)
+            return rc;
     }
     return VMMEM_OK;
 }
 
-/* The second half: dma_walk_pieces() with no visitor (the first problem,
- * in list order, is returned). */
-int dma_check_regions(const vmmem_dma_device *dev, dma_region_cache *cache, const vmmem_dma_segment *sg,
-                      size_t count, vmmem_dma_direction dir);
+/* The arithmetic half of the validation, before any lookup: the
+ * arguments, the guard and the lengths (no wrap, total within max_total and
+ * not 0, in *total). */
+int dma_check_lengths(const vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t count,
+                      vmmem_dma_direction dir, uint64_t *total);
 
+/* vmmem_dma_check() inside transfer t: the lengths (arithmetic first: a
+ * hostile length is refused before any region lookup), then the list
+ * walk. */
+static inline int dma_check_in(vmmem_dma_device *dev, dma_transfer *t, const vmmem_dma_segment *sg, size_t count,
+                               vmmem_dma_direction dir, uint64_t *total)
+{
+    uint64_t sum;
+    int rc = dma_check_lengths(dev, sg, count, dir, &sum);
+    if (rc == VMMEM_OK)
+        rc = dma_list_walk(dev, t, sg, count, dma_rule(dir), NULL, NULL);
+    if (rc == VMMEM_OK && total)
+        *total = sum;
+    return rc;
+}
 
-/* vmmem_dma_check() for a caller already inside vmmem_guest_enter(dev->gm);
- * fills the cache for the transfer that follows in the same section. */
-int dma_check_locked(vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t count, vmmem_dma_direction dir,
-                     uint64_t *total, dma_region_cache *cache);
+/* ---- transfers in a session ---------------------------------------------------- */
 
-/* Guest RAM written through host pointers, gathered into contiguous runs
- * so that one vmmem_guest_mark_dirty() covers many adjacent pieces. */
-typedef struct dma_dirty_run {
-    vmmem_gpa start;
-    uint64_t len; /* 0: empty */
-} dma_dirty_run;
-
-/* Adds [gpa, gpa + len) to the run, marking the run dirty first when the
- * new range does not continue it. */
-void dma_dirty_add(vmmem_guest_memory *gm, dma_dirty_run *run, vmmem_gpa gpa, uint64_t len);
-
-/* Marks what the run holds dirty and empties it. */
-void dma_dirty_flush(vmmem_guest_memory *gm, dma_dirty_run *run);
+/* vmmem_dma_to_guest(), _from_guest(), _read_file() and _write_file() run
+ * in session s when it is active on dev's guest memory (NULL: none). */
+int dma_to_guest_in(dma_session *s, vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t count,
+                    const void *buf, size_t len);
+int dma_from_guest_in(dma_session *s, vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t count, void *buf,
+                      size_t len);
+int dma_read_file_in(dma_session *s, vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t count, int fd,
+                     uint64_t offset, uint64_t *file_bytes);
+int dma_write_file_in(dma_session *s, vmmem_dma_device *dev, const vmmem_dma_segment *sg, size_t count, int fd,
+                      uint64_t offset);
 
 #endif /* VMMEM_DMA_INTERNAL_H */

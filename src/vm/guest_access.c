@@ -1,10 +1,11 @@
 /* src/vm/guest_access.c - vmmem_guest_read, vmmem_guest_write and
- * vmmem_guest_copy_block: a fast path for a range inside one RAM region (one
- * lookup, the copy engine, dirty marking only when tracking is on), and a
- * general path that validates the whole range against the map and then
- * moves piece by piece across RAM, ROM and MMIO regions. */
-#include "guest_internal.h"
+ * vmmem_guest_copy_block over the walk of guest_walk.h. The walk's first
+ * piece is the fast path: a range inside one RAM region is one lookup and
+ * one call to the copy engine (dirty marking only when tracking is on).
+ * Otherwise the whole range is walked once to refuse it before anything
+ * moves, then again to move it piece by piece across RAM, ROM and MMIO. */
 #include "guest_rcu.h"
+#include "guest_walk.h"
 
 #include <vmmem/memcpy.h>
 
@@ -12,6 +13,141 @@
  * multiple of the widest MMIO access (8), so chunk edges placed at multiples
  * of it inside a device keep every device write naturally aligned. */
 #define BOUNCE_BYTES 256
+
+int guest_read_locked(const guest_map *m, vmmem_gpa gpa, uint64_t len, void *buf, guest_progress *progress)
+{
+    const guest_region *hint = NULL;
+    int rc = guest_walk(m, &hint, gpa, len, GUEST_RULE_READ, NULL, NULL);
+    if (rc != VMMEM_OK)
+        return rc;
+    guest_move mv = guest_move_start(buf, false);
+    rc = guest_walk(m, &hint, gpa, len, GUEST_RULE_READ, guest_move_to_buffer, &mv);
+    *progress = mv.progress;
+    return rc;
+}
+
+int guest_write_locked(vmmem_guest_memory *gm, const guest_map *m, vmmem_gpa gpa, uint64_t len, const void *buf,
+                       guest_progress *progress)
+{
+    const guest_region *hint = NULL;
+    int rc = guest_walk(m, &hint, gpa, len, GUEST_RULE_WRITE, NULL, NULL);
+    if (rc != VMMEM_OK)
+        return rc;
+    guest_move mv = guest_move_start(buf, guest_tracks_dirty(gm));
+    rc = guest_walk(m, &hint, gpa, len, GUEST_RULE_WRITE, guest_move_from_buffer, &mv);
+    dirty_run_flush(&mv.dirty); /* also after a failure: the pieces before it were written */
+    *progress = mv.progress;
+    return rc;
+}
+
+int vmmem_guest_read(vmmem_guest_memory *gm, vmmem_gpa gpa, void *buf, size_t len)
+{
+    if (len == 0)
+        return VMMEM_OK;
+    if (!gm || !buf)
+        return VMMEM_EINVAL;
+    vmmem_gpa last;
+    if (guest_range_last(gpa, len, &last) != VMMEM_OK)
+        return VMMEM_ERANGE;
+    guest_progress progress;
+    guest_rcu_read_lock();
+    const guest_map *m = guest_map_current(gm);
+    const guest_region *hint = NULL;
+    guest_piece p;
+    int rc = guest_piece_at(m, &hint, gpa, len, GUEST_RULE_READ, &p);
+    if (rc == VMMEM_OK && p.len == len && p.region->host)
+        vmmem_memcpy_fast(buf, guest_piece_host(&p), len);
+    else
+        rc = guest_read_locked(m, gpa, len, buf, &progress);
+    guest_rcu_read_unlock();
+    if (rc == VMMEM_EPARTIAL)
+        guest_report_partial(len, &progress);
+    return rc;
+}
+
+int vmmem_guest_write(vmmem_guest_memory *gm, vmmem_gpa gpa, const void *buf, size_t len)
+{
+    if (len == 0)
+        return VMMEM_OK;
+    if (!gm || !buf)
+        return VMMEM_EINVAL;
+    vmmem_gpa last;
+    if (guest_range_last(gpa, len, &last) != VMMEM_OK)
+        return VMMEM_ERANGE;
+    guest_progress progress;
+    guest_rcu_read_lock();
+    const guest_map *m = guest_map_current(gm);
+    const guest_region *hint = NULL;
+    guest_piece p;
+    int rc = guest_piece_at(m, &hint, gpa, len, GUEST_RULE_WRITE, &p);
+    if (rc == VMMEM_OK && p.len == len && p.region->host) { /* RAM: the rule refused ROM */
+        vmmem_memcpy_fast(guest_piece_host(&p), buf, len);
+        dirty_note_write(p.region, p.offset, len);
+    } else {
+        rc = guest_write_locked(gm, m, gpa, len, buf, &progress);
+    }
+    guest_rcu_read_unlock();
+    if (rc == VMMEM_EPARTIAL)
+        guest_report_partial(len, &progress);
+    return rc;
+}
+
+/* ---- copy_block across regions ---------------------------------------------- */
+
+/* The piece [at, at + n) of region r (inside it) checked against rule, as
+ * every piece a walk moves is. */
+static int chunk_piece(const guest_region *r, vmmem_gpa at, uint64_t n, guest_rule rule, guest_piece *p)
+{
+    *p = (guest_piece){ r, at - r->base, n };
+    return guest_piece_rule(p, rule);
+}
+
+/* Moves one chunk [dst, dst + n) <- [src, src + n) whose destination lies
+ * in region d (source in s when d is host memory); n <= BOUNCE_BYTES unless
+ * both sides are host memory. *moved gets the destination bytes written
+ * (all n, unless a device callback failed: VMMEM_EPARTIAL with *progress's
+ * cause set). */
+static int copy_chunk(const guest_map *m, const guest_region *d, const guest_region *s, vmmem_gpa dst,
+                      vmmem_gpa src, uint64_t n, guest_progress *progress, uint64_t *moved)
+{
+    guest_piece dp, sp;
+    int rc = chunk_piece(d, dst, n, GUEST_RULE_WRITE, &dp);
+    if (rc == VMMEM_OK && d->host)
+        rc = chunk_piece(s, src, n, GUEST_RULE_READ, &sp);
+    if (rc != VMMEM_OK)
+        return rc;
+    *moved = 0;
+    if (d->host && s->host) {
+        vmmem_memmove(guest_piece_host(&dp), guest_piece_host(&sp), (size_t)n);
+        dirty_note_write(d, dp.offset, n);
+        *moved = n;
+        return VMMEM_OK;
+    }
+    unsigned char bounce[BOUNCE_BYTES];
+    /* The whole chunk is read before any of it is written: overlap-safe. */
+    guest_progress read_progress = { 0, VMMEM_OK };
+    uint64_t got = 0;
+    if (d->host)
+        rc = mmio_read_range(&s->mmio, sp.offset, bounce, n, &got);
+    else
+        rc = guest_read_locked(m, src, n, bounce, &read_progress);
+    if (rc != VMMEM_OK) {
+        progress->cause = rc == VMMEM_EPARTIAL ? read_progress.cause : rc;
+        return VMMEM_EPARTIAL;
+    }
+    if (d->host) {
+        vmmem_memcpy_fast(guest_piece_host(&dp), bounce, (size_t)n);
+        dirty_note_write(d, dp.offset, n);
+        *moved = n;
+        return VMMEM_OK;
+    }
+    rc = mmio_write_range(&d->mmio, dp.offset, bounce, n, moved);
+    if (rc != VMMEM_OK) {
+        progress->cause = rc;
+        return VMMEM_EPARTIAL;
+    }
+    return VMMEM_OK;
+}
 
 /* Bytes from x to the end of r, at most cap (cap >= 1, x inside r). */
 static uint64_t room_up(const guest_region *r, vmmem_gpa x, uint64_t cap)
@@ -30,122 +166,6 @@ static uint64_t room_down(const guest_region *r, vmmem_gpa x, uint64_t cap)
 static uint64_t min_u64(uint64_t a, uint64_t b)
 {
     return a < b ? a : b;
-}
-
-int guest_read_locked(const guest_map *m, vmmem_gpa gpa, vmmem_gpa last, void *buf)
-{
-    size_t i;
-    int rc = guest_map_check_range(m, gpa, last, VMMEM_ACCESS_READ, &i);
-    if (rc != VMMEM_OK)
-        return rc;
-    unsigned char *out = buf;
-    for (vmmem_gpa at = gpa;; i++) {
-        const guest_region *r = m->regions[i];
-        vmmem_gpa piece_last = min_u64(last, r->last);
-        uint64_t n = piece_last - at + 1; /* <= len, which fits in size_t */
-        if (r->host)
-            vmmem_memcpy_fast(out, r->host + (at - r->base), (size_t)n);
-        else if ((rc = mmio_read_range(&r->mmio, at - r->base, out, n)) != VMMEM_OK)
-            return rc;
-        if (piece_last == last)
-            return VMMEM_OK;
-        out += n;
-        at = piece_last + 1;
-    }
-}
-
-int guest_write_locked(const guest_map *m, vmmem_gpa gpa, vmmem_gpa last, const void *buf)
-{
-    size_t i;
-    int rc = guest_map_check_range(m, gpa, last, VMMEM_ACCESS_WRITE, &i);
-    if (rc != VMMEM_OK)
-        return rc;
-    const unsigned char *in = buf;
-    for (vmmem_gpa at = gpa;; i++) {
-        const guest_region *r = m->regions[i];
-        vmmem_gpa piece_last = min_u64(last, r->last);
-        uint64_t n = piece_last - at + 1;
-        if (r->host) { /* RAM: the check above rejected ROM */
-            vmmem_memcpy_fast(r->host + (at - r->base), in, (size_t)n);
-            dirty_note_write(r, at - r->base, n);
-        } else if ((rc = mmio_write_range(&r->mmio, at - r->base, in, n)) != VMMEM_OK) {
-            return rc;
-        }
-        if (piece_last == last)
-            return VMMEM_OK;
-        in += n;
-        at = piece_last + 1;
-    }
-}
-
-int vmmem_guest_read(vmmem_guest_memory *gm, vmmem_gpa gpa, void *buf, size_t len)
-{
-    if (len == 0)
-        return VMMEM_OK;
-    if (!gm || !buf)
-        return VMMEM_EINVAL;
-    vmmem_gpa last;
-    if (guest_range_last(gpa, len, &last) != VMMEM_OK)
-        return VMMEM_ERANGE;
-    int rc = VMMEM_OK;
-    guest_rcu_read_lock();
-    const guest_map *m = guest_map_current(gm);
-    ptrdiff_t at = guest_map_find(m, gpa);
-    const guest_region *r = at >= 0 ? m->regions[at] : NULL;
-    if (r && last <= r->last && r->host)
-        vmmem_memcpy_fast(buf, r->host + (gpa - r->base), len);
-    else
-        rc = guest_read_locked(m, gpa, last, buf);
-    guest_rcu_read_unlock();
-    return rc;
-}
-
-int vmmem_guest_write(vmmem_guest_memory *gm, vmmem_gpa gpa, const void *buf, size_t len)
-{
-    if (len == 0)
-        return VMMEM_OK;
-    if (!gm || !buf)
-        return VMMEM_EINVAL;
-    vmmem_gpa last;
-    if (guest_range_last(gpa, len, &last) != VMMEM_OK)
-        return VMMEM_ERANGE;
-    int rc = VMMEM_OK;
-    guest_rcu_read_lock();
-    const guest_map *m = guest_map_current(gm);
-    ptrdiff_t at = guest_map_find(m, gpa);
-    const guest_region *r = at >= 0 ? m->regions[at] : NULL;
-    if (r && last <= r->last && r->kind == VMMEM_REGION_RAM) {
-        vmmem_memcpy_fast(r->host + (gpa - r->base), buf, len);
-        dirty_note_write(r, gpa - r->base, len);
-    } else {
-        rc = guest_write_locked(m, gpa, last, buf);
-    }
-    guest_rcu_read_unlock();
-    return rc;
-}
-
-/* Moves one chunk [dst, dst + n) <- [src, src + n) whose destination lies
- * in region d; n <= BOUNCE_BYTES unless both sides are host memory. */
-static int copy_chunk(const guest_map *m, const guest_region *d, const guest_region *s, vmmem_gpa dst,
-                      vmmem_gpa src, uint64_t n)
-{
-    if (d->host && s->host) {
-        vmmem_memmove(d->host + (dst - d->base), s->host + (src - s->base), (size_t)n);
-        dirty_note_write(d, dst - d->base, n);
-        return VMMEM_OK;
-    }
-    unsigned char bounce[BOUNCE_BYTES];
-    /* The whole chunk is read before any of it is written: overlap-safe. */
-    int rc = d->host ? mmio_read_range(&s->mmio, src - s->base, bounce, n)
-                     : guest_read_locked(m, src, src + (n - 1), bounce);
-    if (rc != VMMEM_OK)
-        return rc;
-    if (d->host) {
-        vmmem_memcpy_fast(d->host + (dst - d->base), bounce, (size_t)n);
-        dirty_note_write(d, dst - d->base, n);
-        return VMMEM_OK;
-    }
-    return mmio_write_range(&d->mmio, dst - d->base, bounce, n);
 }
 
 /* Length of the next chunk of a forward copy at [dst, ...), [src, ...):
@@ -182,34 +202,43 @@ static uint64_t chunk_backward(const guest_region *d, const guest_region *s, vmm
     return n;
 }
 
-/* copy_block across regions, after both ranges were validated. A
+/* copy_block across regions, after both ranges were walked and passed. A
  * destination above an overlapping source is copied from the end down,
- * otherwise from the start up: memmove semantics in guest address space. */
-static int copy_general(const guest_map *m, vmmem_gpa dst, vmmem_gpa src, uint64_t len)
+ * otherwise from the start up: memmove semantics in guest address space.
+ * Every chunk's pieces pass the rule of the walk that checked them. On
+ * VMMEM_EPARTIAL, progress->done counts the destination bytes written in
+ * the copy's direction (a chunk that failed part-way counts in a forward
+ * copy only). */
+static int copy_general(const guest_map *m, vmmem_gpa dst, vmmem_gpa src, uint64_t len, guest_progress *progress)
 {
     bool backward = dst > src && dst - src < len;
-    for (uint64_t done = 0; done < len;) {
-        uint64_t remaining = len - done, n;
+    const guest_region *dhint = NULL, *shint = NULL;
+    *progress = (guest_progress){ 0, VMMEM_OK };
+    while (progress->done < len) {
+        uint64_t remaining = len - progress->done, n, moved;
         vmmem_gpa d_at, s_at;
         const guest_region *d, *s;
-        int rc;
         if (backward) {
             vmmem_gpa d_last = dst + (remaining - 1), s_last = src + (remaining - 1);
-            d = m->regions[guest_map_find(m, d_last)];
-            s = m->regions[guest_map_find(m, s_last)];
+            d = guest_region_lookup(m, &dhint, d_last);
+            s = guest_region_lookup(m, &shint, s_last);
             n = chunk_backward(d, s, d_last, s_last, remaining);
             d_at = d_last - (n - 1);
             s_at = s_last - (n - 1);
         } else {
-            d_at = dst + done;
-            s_at = src + done;
-            d = m->regions[guest_map_find(m, d_at)];
-            s = m->regions[guest_map_find(m, s_at)];
+            d_at = dst + progress->done;
+            s_at = src + progress->done;
+            d = guest_region_lookup(m, &dhint, d_at);
+            s = guest_region_lookup(m, &shint, s_at);
             n = chunk_forward(d, s, d_at, s_at, remaining);
         }
-        if ((rc = copy_chunk(m, d, s, d_at, s_at, n)) != VMMEM_OK)
+        int rc = copy_chunk(m, d, s, d_at, s_at, n, progress, &moved);
+        if (rc != VMMEM_OK) {
+            if (!backward)
+                progress->done += moved;
             return rc;
-        done += n;
+        }
+        progress->done += n;
     }
     return VMMEM_OK;
 }
@@ -223,23 +252,29 @@ int vmmem_guest_copy_block(vmmem_guest_memory *gm, vmmem_gpa dst, vmmem_gpa src,
     vmmem_gpa dst_last, src_last;
     if (guest_range_last(dst, len, &dst_last) != VMMEM_OK || guest_range_last(src, len, &src_last) != VMMEM_OK)
         return VMMEM_ERANGE;
-    int rc = VMMEM_OK;
+    guest_progress progress;
     guest_rcu_read_lock();
     const guest_map *m = guest_map_current(gm);
-    ptrdiff_t d_at = guest_map_find(m, dst), s_at = guest_map_find(m, src);
-    const guest_region *d = d_at >= 0 ? m->regions[d_at] : NULL;
-    const guest_region *s = s_at >= 0 ? m->regions[s_at] : NULL;
-    if (d && s && dst_last <= d->last && src_last <= s->last && d->kind == VMMEM_REGION_RAM && s->host) {
-        vmmem_memmove(d->host + (dst - d->base), s->host + (src - s->base), (size_t)len);
-        dirty_note_write(d, dst - d->base, len);
+    const guest_region *dhint = NULL, *shint = NULL;
+    guest_piece dp = { NULL, 0, 0 }, sp = dp; /* set on VMMEM_OK (GCC 12 cannot tell) */
+    int drc = guest_piece_at(m, &dhint, dst, len, GUEST_RULE_WRITE, &dp);
+    int src_rc = guest_piece_at(m, &shint, src, len, GUEST_RULE_READ, &sp);
+    int rc;
+    if (drc == VMMEM_OK && src_rc == VMMEM_OK && dp.len == len && sp.len == len &&
+        dp.region->kind == VMMEM_REGION_RAM && sp.region->host) {
+        vmmem_memmove(guest_piece_host(&dp), guest_piece_host(&sp), (size_t)len);
+        dirty_note_write(dp.region, dp.offset, len);
+        rc = VMMEM_OK;
     } else {
-        size_t first;
-        rc = guest_map_check_range(m, src, src_last, VMMEM_ACCESS_READ, &first);
+        /* the source first: its problem is reported before the destination's */
+        rc = guest_walk(m, &shint, src, len, GUEST_RULE_READ, NULL, NULL);
         if (rc == VMMEM_OK)
-            rc = guest_map_check_range(m, dst, dst_last, VMMEM_ACCESS_WRITE, &first);
+            rc = guest_walk(m, &dhint, dst, len, GUEST_RULE_WRITE, NULL, NULL);
         if (rc == VMMEM_OK)
-            rc = copy_general(m, dst, src, len);
+            rc = copy_general(m, dst, src, len, &progress);
     }
     guest_rcu_read_unlock();
+    if (rc == VMMEM_EPARTIAL)
+        guest_report_partial(len, &progress);
     return rc;
 }

@@ -51,22 +51,30 @@ int host_map_ram(host_mapping *hm, uint64_t size, const vmmem_ram_options *optio
  * makes them read-only. VMMEM_OK, VMMEM_ENOMEM or VMMEM_EIO. */
 int host_map_rom(host_mapping *hm, uint64_t size, const void *content, size_t content_len);
 
-/* Unmaps the whole reservation. */
+/* Unmaps the whole reservation (nothing when hm is empty). */
 void host_unmap(host_mapping *hm);
+
+/* Whether every page of [p, p + size) is mapped (p page aligned, size > 0):
+ * false also when the range wraps. */
+bool host_range_mapped(const void *p, uint64_t size);
 
 /* ---- regions and the map (guest_memory.c) ------------------------------ */
 
 typedef struct guest_region {
+    /* What every access reads, first (one cache line with dirty). */
     vmmem_region_kind kind;
     vmmem_gpa base;
     vmmem_gpa last;      /* base + size - 1: never wraps (checked when added) */
-    uint64_t size;
     unsigned char *host; /* RAM and ROM: host address of base; NULL for MMIO */
-    host_mapping mapping;
-    vmmem_mmio_ops mmio; /* MMIO only */
     /* Dirty bitmap (RAM only): one bit per VMMEM_DIRTY_PAGE_SIZE bytes,
      * NULL while tracking is off. */
     _Atomic(_Atomic uint64_t *) dirty;
+    uint64_t size;
+    host_mapping mapping; /* the library's own mapping; empty for caller-owned RAM */
+    int fd;               /* RAM: the file behind host as the caller gave it, or -1 */
+    uint64_t fd_offset;
+    bool caller_owned;    /* RAM the caller mapped: never unmapped here */
+    vmmem_mmio_ops mmio;  /* MMIO only */
 } guest_region;
 
 typedef struct guest_map {
@@ -81,7 +89,8 @@ struct vmmem_guest_memory {
     atomic_uint tracked_regions; /* RAM regions with dirty tracking on (changed under writer_lock) */
 };
 
-/* The current map; call inside a read-side section (or under writer_lock). */
+/* The current map; call inside a read-side section (or under writer_lock). A
+ * call walks the map it read once, for its check and its move. */
 static inline const guest_map *guest_map_current(vmmem_guest_memory *gm)
 {
     return atomic_load_explicit(&gm->map, memory_order_acquire);
@@ -97,8 +106,9 @@ static inline uint64_t guest_map_generation(vmmem_guest_memory *gm)
     return guest_map_current(gm)->generation;
 }
 
-/* Index of the region containing gpa, or -1 (binary search, O(log n)). */
-static inline ptrdiff_t guest_map_find(const guest_map *m, vmmem_gpa gpa)
+/* How many regions of m start at or below gpa (binary search, O(log n)):
+ * the region containing gpa, if any, is the last of them. */
+static inline size_t guest_map_upper(const guest_map *m, vmmem_gpa gpa)
 {
     size_t lo = 0, hi = m->count; /* invariant: regions[< lo] start <= gpa, regions[>= hi] start > gpa */
     while (lo < hi) {
@@ -108,9 +118,24 @@ static inline ptrdiff_t guest_map_find(const guest_map *m, vmmem_gpa gpa)
         else
             hi = mid;
     }
-    if (lo == 0 || m->regions[lo - 1]->last < gpa)
+    return lo;
+}
+
+/* Index of the region containing gpa, or -1. */
+static inline ptrdiff_t guest_map_find(const guest_map *m, vmmem_gpa gpa)
+{
+    size_t n = guest_map_upper(m, gpa);
+    if (n == 0 || m->regions[n - 1]->last < gpa)
         return -1;
-    return (ptrdiff_t)(lo - 1);
+    return (ptrdiff_t)(n - 1);
+}
+
+/* The region containing gpa, or NULL. */
+static inline const guest_region *guest_map_region(const guest_map *m, vmmem_gpa gpa)
+{
+    size_t n = guest_map_upper(m, gpa);
+    const guest_region *r = n ? m->regions[n - 1] : NULL;
+    return r && r->last >= gpa ? r : NULL;
 }
 
 /* The last address of [gpa, gpa + len) in *last; len > 0. VMMEM_OK, or
@@ -122,24 +147,6 @@ static inline int guest_range_last(vmmem_gpa gpa, uint64_t len, vmmem_gpa *last)
     *last = gpa + (len - 1);
     return VMMEM_OK;
 }
-
-/* vmmem_guest_region_at() for a caller inside a read-side section (no
- * nested section): VMMEM_OK or VMMEM_EFAULT. */
-int guest_region_info_locked(vmmem_guest_memory *gm, vmmem_gpa gpa, vmmem_region_info *out);
-
-/* Checks that every byte of [gpa, last] is covered by regions of m and, for
- * VMMEM_ACCESS_WRITE, that none is ROM and each MMIO piece can be written
- * (see mmio_write_possible). Sets *first to the index of the region holding
- * gpa. VMMEM_OK, VMMEM_EFAULT, VMMEM_EPERM or VMMEM_EINVAL. */
-int guest_map_check_range(const guest_map *m, vmmem_gpa gpa, vmmem_gpa last, unsigned access,
-                          size_t *first);
-
-/* ---- access with the read lock held (guest_access.c) ------------------- */
-
-/* Read and write of [gpa, last] through map m, any regions; validate the
- * whole range first, then move piece by piece. */
-int guest_read_locked(const guest_map *m, vmmem_gpa gpa, vmmem_gpa last, void *buf);
-int guest_write_locked(const guest_map *m, vmmem_gpa gpa, vmmem_gpa last, const void *buf);
 
 /* ---- MMIO splitting (mmio_split.c) -------------------------------------- */
 
@@ -154,12 +161,15 @@ bool mmio_write_possible(const vmmem_mmio_ops *ops, uint64_t offset, uint64_t le
 
 /* Reads device bytes [offset, offset + len) into out: naturally aligned
  * pieces; a part narrower than min_access is read as the whole aligned
- * min_access unit and the needed bytes kept. Returns a callback's code. */
-int mmio_read_range(const vmmem_mmio_ops *ops, uint64_t offset, unsigned char *out, uint64_t len);
+ * min_access unit and the needed bytes kept. Returns VMMEM_OK or the code of
+ * the callback that failed, with *done the bytes of out filled before it. */
+int mmio_read_range(const vmmem_mmio_ops *ops, uint64_t offset, unsigned char *out, uint64_t len, uint64_t *done);
 
 /* Writes in[0..len) to device bytes [offset, offset + len), which
- * mmio_write_possible() accepted. Returns a callback's code. */
-int mmio_write_range(const vmmem_mmio_ops *ops, uint64_t offset, const unsigned char *in, uint64_t len);
+ * mmio_write_possible() accepted. Returns VMMEM_OK or the code of the
+ * callback that failed, with *done the bytes written before it. */
+int mmio_write_range(const vmmem_mmio_ops *ops, uint64_t offset, const unsigned char *in, uint64_t len,
+                     uint64_t *done);
 
 /* ---- dirty tracking (dirty.c) ------------------------------------------- */
 
@@ -195,6 +205,25 @@ static inline void guest_note_dirty_range(vmmem_guest_memory *gm, vmmem_gpa gpa,
     if (guest_tracks_dirty(gm))
         vmmem_guest_mark_dirty(gm, gpa, len);
 }
+
+/* Bytes written into one region, gathered so that adjacent pieces (of a
+ * scatter-gather list) are marked with one dirty_note_write(). A run never
+ * spans two regions: each range is marked in the region it was written in,
+ * whatever the current map holds by then. */
+typedef struct dirty_run {
+    const guest_region *region; /* NULL: empty */
+    uint64_t offset;            /* region offset of the run's first byte */
+    uint64_t len;
+} dirty_run;
+
+#define DIRTY_RUN_EMPTY ((dirty_run){ NULL, 0, 0 })
+
+/* Adds region bytes [offset, offset + len), already written, to the run;
+ * marks the run first when the range does not continue it in r. */
+void dirty_run_add(dirty_run *run, const guest_region *r, uint64_t offset, uint64_t len);
+
+/* Marks what the run holds and empties it. */
+void dirty_run_flush(dirty_run *run);
 
 /* Frees a region's bitmap (the region is unreachable; no grace period left). */
 void dirty_free(guest_region *r);

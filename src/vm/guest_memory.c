@@ -1,8 +1,8 @@
 /* src/vm/guest_memory.c - the guest physical address space: creating and
  * destroying it, adding and removing regions (copy, modify, publish, wait for
  * a grace period), lookup, read-side sections and translation. */
-#include "guest_internal.h"
 #include "guest_rcu.h"
+#include "guest_walk.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +123,7 @@ static guest_region *region_new(vmmem_region_kind kind, vmmem_gpa gpa, vmmem_gpa
         r->base = gpa;
         r->last = last;
         r->size = size;
+        r->fd = -1;
         atomic_init(&r->dirty, NULL);
     }
     return r;
@@ -137,7 +138,7 @@ static int insert_or_free(vmmem_guest_memory *gm, guest_region *r)
     return rc;
 }
 
-#define KNOWN_RAM_FLAGS (VMMEM_RAM_HUGEPAGES | VMMEM_RAM_SHARED)
+#define KNOWN_RAM_FLAGS (VMMEM_RAM_HUGEPAGES | VMMEM_RAM_SHARED | VMMEM_RAM_NO_THP)
 
 int vmmem_guest_add_ram(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t size, const vmmem_ram_options *options)
 {
@@ -164,6 +165,34 @@ int vmmem_guest_add_ram(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t size, co
         return rc;
     }
     r->host = r->mapping.data;
+    if (options && options->fd >= 0) {
+        r->fd = options->fd;
+        r->fd_offset = options->fd_offset;
+    }
+    return insert_or_free(gm, r);
+}
+
+int vmmem_guest_add_host_ram(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t size, const vmmem_host_ram *ram)
+{
+    vmmem_gpa last;
+    int rc = check_region_range(gm, gpa, size, &last);
+    if (rc != VMMEM_OK)
+        return rc;
+    const size_t page = host_page_size();
+    if (!ram || !ram->host || (uintptr_t)ram->host % page != 0 || ram->fd < -1 ||
+        ram->fd_offset % page != 0 || (ram->fd < 0 && ram->fd_offset != 0))
+        return VMMEM_EINVAL;
+    if ((rc = check_host_region(gpa, size, page)) != VMMEM_OK)
+        return rc;
+    if (!host_range_mapped(ram->host, size))
+        return VMMEM_EINVAL;
+    guest_region *r = region_new(VMMEM_REGION_RAM, gpa, last, size);
+    if (!r)
+        return VMMEM_ENOMEM;
+    r->host = ram->host;
+    r->fd = ram->fd;
+    r->fd_offset = ram->fd_offset;
+    r->caller_owned = true; /* r->mapping stays empty: nothing of ours to unmap */
     return insert_or_free(gm, r);
 }
 
@@ -234,58 +263,26 @@ int vmmem_guest_remove_region(vmmem_guest_memory *gm, vmmem_gpa gpa)
     return VMMEM_OK;
 }
 
-int guest_region_info_locked(vmmem_guest_memory *gm, vmmem_gpa gpa, vmmem_region_info *out)
-{
-    const guest_map *m = guest_map_current(gm);
-    ptrdiff_t at = guest_map_find(m, gpa);
-    if (at < 0)
-        return VMMEM_EFAULT;
-    const guest_region *r = m->regions[at];
-    out->kind = r->kind;
-    out->base = r->base;
-    out->size = r->size;
-    out->host = r->host;
-    out->mmio = r->kind == VMMEM_REGION_MMIO ? &r->mmio : NULL;
-    return VMMEM_OK;
-}
-
 int vmmem_guest_region_at(vmmem_guest_memory *gm, vmmem_gpa gpa, vmmem_region_info *out)
 {
     if (!gm || !out)
         return VMMEM_EINVAL;
     guest_rcu_read_lock();
-    int rc = guest_region_info_locked(gm, gpa, out);
-    guest_rcu_read_unlock();
-    return rc;
-}
-
-int guest_map_check_range(const guest_map *m, vmmem_gpa gpa, vmmem_gpa last, unsigned access, size_t *first)
-{
+    const guest_map *m = guest_map_current(gm);
     ptrdiff_t at = guest_map_find(m, gpa);
-    if (at < 0)
-        return VMMEM_EFAULT;
-    *first = (size_t)at;
-    int rc = VMMEM_OK;
-    for (size_t i = (size_t)at;; i++) {
-        const guest_region *r = m->regions[i];
-        vmmem_gpa piece_last = last < r->last ? last : r->last;
-        if (access == VMMEM_ACCESS_WRITE) {
-            /* A hole found later wins over EPERM/EINVAL: report the worst
-             * problem of the range, not the first piece's. */
-            if (r->kind == VMMEM_REGION_ROM && rc == VMMEM_OK)
-                rc = VMMEM_EPERM;
-            else if (r->kind == VMMEM_REGION_MMIO && rc == VMMEM_OK) {
-                vmmem_gpa start = gpa > r->base ? gpa : r->base;
-                if (!mmio_write_possible(&r->mmio, start - r->base, piece_last - start + 1))
-                    rc = VMMEM_EINVAL;
-            }
-        }
-        if (piece_last == last)
-            return rc;
-        /* The next byte must begin the next region: no hole between. */
-        if (i + 1 == m->count || m->regions[i + 1]->base != r->last + 1)
-            return VMMEM_EFAULT;
+    if (at >= 0) {
+        const guest_region *r = m->regions[at];
+        out->kind = r->kind;
+        out->base = r->base;
+        out->size = r->size;
+        out->host = r->host;
+        out->mmio = r->kind == VMMEM_REGION_MMIO ? &r->mmio : NULL;
+        out->fd = r->fd;
+        out->fd_offset = r->fd_offset;
+        out->caller_owned = r->caller_owned;
     }
+    guest_rcu_read_unlock();
+    return at >= 0 ? VMMEM_OK : VMMEM_EFAULT;
 }
 
 void vmmem_guest_enter(vmmem_guest_memory *gm)
@@ -311,14 +308,16 @@ int vmmem_guest_translate(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t len, u
     if (!guest_rcu_reading())
         return VMMEM_EINVAL;
     const guest_map *m = guest_map_current(gm);
-    ptrdiff_t at = guest_map_find(m, gpa);
-    if (at < 0)
+    const guest_region *hint = NULL;
+    guest_piece p;
+    int rc = guest_piece_at(m, &hint, gpa, len, access == VMMEM_ACCESS_WRITE ? GUEST_RULE_WRITE : GUEST_RULE_READ,
+                            &p);
+    /* one RAM (or, to read, ROM) region: a pointer cannot reach a device
+     * or cross into another mapping */
+    if (rc == VMMEM_EFAULT || p.len != len || !p.region->host)
         return VMMEM_EFAULT;
-    const guest_region *r = m->regions[at];
-    if (last > r->last || r->kind == VMMEM_REGION_MMIO)
-        return VMMEM_EFAULT;
-    if (access == VMMEM_ACCESS_WRITE && r->kind == VMMEM_REGION_ROM)
-        return VMMEM_EPERM;
-    *host = r->host + (gpa - r->base);
+    if (rc != VMMEM_OK)
+        return rc; /* VMMEM_EPERM: write intent on ROM */
+    *host = guest_piece_host(&p);
     return VMMEM_OK;
 }

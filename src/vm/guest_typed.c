@@ -6,8 +6,8 @@
  * byte path. Arrays inside one region are one byte-swapping copy (or plain
  * copy) on the host pointer; across regions they are converted in a buffer
  * and moved by the checked path. */
-#include "guest_internal.h"
 #include "guest_rcu.h"
+#include "guest_walk.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -48,12 +48,14 @@ static int load_image(vmmem_guest_memory *gm, vmmem_gpa gpa, unsigned size, uint
     vmmem_gpa last;
     if (guest_range_last(gpa, size, &last) != VMMEM_OK)
         return VMMEM_ERANGE;
-    int rc = VMMEM_OK;
+    guest_progress progress;
     guest_rcu_read_lock();
     const guest_map *m = guest_map_current(gm);
-    ptrdiff_t at = guest_map_find(m, gpa);
-    const guest_region *r = at >= 0 ? m->regions[at] : NULL;
-    const unsigned char *p = r && r->host && last <= r->last ? r->host + (gpa - r->base) : NULL;
+    const guest_region *hint = NULL;
+    guest_piece piece;
+    int rc = guest_piece_at(m, &hint, gpa, size, GUEST_RULE_READ, &piece);
+    const unsigned char *p = rc == VMMEM_OK && piece.len == size && piece.region->host ? guest_piece_host(&piece)
+                                                                                         : NULL;
     if (p && (uintptr_t)p % size == 0) {
         switch (size) {
         case 1: *image = __atomic_load_n(p, __ATOMIC_RELAXED); break;
@@ -68,7 +70,7 @@ static int load_image(vmmem_guest_memory *gm, vmmem_gpa gpa, unsigned size, uint
         uint16_t v16;
         uint32_t v32;
         uint64_t v64;
-        rc = guest_read_locked(m, gpa, last, bytes);
+        rc = guest_read_locked(m, gpa, size, bytes, &progress);
         if (rc == VMMEM_OK)
             switch (size) {
             case 1: memcpy(&v8, bytes, 1); *image = v8; break;
@@ -78,6 +80,8 @@ static int load_image(vmmem_guest_memory *gm, vmmem_gpa gpa, unsigned size, uint
             }
     }
     guest_rcu_read_unlock();
+    if (rc == VMMEM_EPARTIAL)
+        guest_report_partial(size, &progress);
     return rc;
 }
 
@@ -88,12 +92,15 @@ static int store_image(vmmem_guest_memory *gm, vmmem_gpa gpa, unsigned size, uin
     vmmem_gpa last;
     if (guest_range_last(gpa, size, &last) != VMMEM_OK)
         return VMMEM_ERANGE;
-    int rc = VMMEM_OK;
+    guest_progress progress;
     guest_rcu_read_lock();
     const guest_map *m = guest_map_current(gm);
-    ptrdiff_t at = guest_map_find(m, gpa);
-    const guest_region *r = at >= 0 ? m->regions[at] : NULL;
-    unsigned char *p = r && r->kind == VMMEM_REGION_RAM && last <= r->last ? r->host + (gpa - r->base) : NULL;
+    const guest_region *hint = NULL;
+    guest_piece piece;
+    int rc = guest_piece_at(m, &hint, gpa, size, GUEST_RULE_WRITE, &piece);
+    unsigned char *p = rc == VMMEM_OK && piece.len == size ? piece.region->host : NULL; /* RAM: no ROM passes */
+    if (p)
+        p += piece.offset;
     if (p && (uintptr_t)p % size == 0) {
         switch (size) {
         case 1: __atomic_store_n(p, (uint8_t)image, __ATOMIC_RELAXED); break;
@@ -101,7 +108,7 @@ static int store_image(vmmem_guest_memory *gm, vmmem_gpa gpa, unsigned size, uin
         case 4: __atomic_store_n((uint32_t *)(void *)p, (uint32_t)image, __ATOMIC_RELAXED); break;
         default: __atomic_store_n((uint64_t *)(void *)p, image, __ATOMIC_RELAXED); break;
         }
-        dirty_note_write(r, gpa - r->base, size);
+        dirty_note_write(piece.region, piece.offset, size);
     } else {
         unsigned char bytes[8];
         uint8_t v8 = (uint8_t)image;
@@ -113,9 +120,11 @@ static int store_image(vmmem_guest_memory *gm, vmmem_gpa gpa, unsigned size, uin
         case 4: memcpy(bytes, &v32, 4); break;
         default: memcpy(bytes, &image, 8); break;
         }
-        rc = guest_write_locked(m, gpa, last, bytes);
+        rc = guest_write_locked(gm, m, gpa, size, bytes, &progress);
     }
     guest_rcu_read_unlock();
+    if (rc == VMMEM_EPARTIAL)
+        guest_report_partial(size, &progress);
     return rc;
 }
 
@@ -184,21 +193,32 @@ static int host_ranges_overlap(const void *a, size_t len, const void *b, uint64_
     return x < y ? y - x < len : x - y < blen;
 }
 
-/* Non-zero when the caller's buffer [values, values + len) shares a byte
- * with the host memory of guest [gpa, last] (regions from index first on,
- * the range already checked as covered). */
-static int values_overlap_guest(const guest_map *m, size_t first, vmmem_gpa gpa, vmmem_gpa last, const void *values,
-                                size_t len)
+/* The caller's buffer, for the overlap walk. */
+typedef struct host_buffer {
+    const void *p;
+    size_t len;
+} host_buffer;
+
+/* A walk visitor: VMMEM_EOVERLAP when the buffer shares a byte with the
+ * host memory of a piece. */
+static int piece_overlaps_buffer(void *ctx, const guest_piece *p)
 {
-    for (size_t i = first; i < m->count && m->regions[i]->base <= last; i++) {
-        const guest_region *r = m->regions[i];
-        if (!r->host)
-            continue;
-        vmmem_gpa lo = gpa > r->base ? gpa : r->base, hi = last < r->last ? last : r->last;
-        if (host_ranges_overlap(values, len, r->host + (lo - r->base), hi - lo + 1))
-            return 1;
-    }
-    return 0;
+    const host_buffer *b = ctx;
+    if (p->region->host && host_ranges_overlap(b->p, b->len, guest_piece_host(p), p->len))
+        return VMMEM_EOVERLAP;
+    return VMMEM_OK;
+}
+
+/* The check of an array call across regions: the walk with `rule`, and
+ * then the caller's buffer against the host memory of every piece. */
+static int check_array_range(const guest_map *m, vmmem_gpa gpa, size_t len, guest_rule rule, const void *values)
+{
+    const guest_region *hint = NULL;
+    host_buffer b = { values, len };
+    int rc = guest_walk(m, &hint, gpa, len, rule, NULL, NULL);
+    if (rc == VMMEM_OK)
+        rc = guest_walk(m, &hint, gpa, len, rule, piece_overlaps_buffer, &b);
+    return rc;
 }
 
 int vmmem_guest_read_array(vmmem_guest_memory *gm, vmmem_gpa gpa, void *values, size_t count, unsigned elem_size,
@@ -210,27 +230,28 @@ int vmmem_guest_read_array(vmmem_guest_memory *gm, vmmem_gpa gpa, void *values, 
         return rc;
     const int swap = order != VMMEM_HOST_ORDER;
     const size_t len = count * elem_size;
+    guest_progress progress;
     guest_rcu_read_lock();
     const guest_map *m = guest_map_current(gm);
-    ptrdiff_t at = guest_map_find(m, gpa);
-    const guest_region *r = at >= 0 ? m->regions[at] : NULL;
-    if (r && last <= r->last && r->host) {
-        const unsigned char *from = r->host + (gpa - r->base);
+    const guest_region *hint = NULL;
+    guest_piece p;
+    rc = guest_piece_at(m, &hint, gpa, len, GUEST_RULE_READ, &p);
+    if (rc == VMMEM_OK && p.len == len && p.region->host) {
+        const unsigned char *from = guest_piece_host(&p);
         rc = host_ranges_overlap(values, len, from, len) ? VMMEM_EOVERLAP
                                                           : convert_elements(values, from, count, elem_size, swap);
     } else {
         /* Several regions or MMIO: the whole range checked, then the bytes
          * in guest order into values, then swapped there. */
-        size_t first;
-        rc = guest_map_check_range(m, gpa, last, VMMEM_ACCESS_READ, &first);
-        if (rc == VMMEM_OK && values_overlap_guest(m, first, gpa, last, values, len))
-            rc = VMMEM_EOVERLAP;
+        rc = check_array_range(m, gpa, len, GUEST_RULE_READ, values);
         if (rc == VMMEM_OK)
-            rc = guest_read_locked(m, gpa, last, values);
+            rc = guest_read_locked(m, gpa, len, values, &progress);
         if (rc == VMMEM_OK)
             rc = convert_elements(values, values, count, elem_size, swap);
     }
     guest_rcu_read_unlock();
+    if (rc == VMMEM_EPARTIAL)
+        guest_report_partial(len, &progress);
     return rc;
 }
 
@@ -243,25 +264,24 @@ int vmmem_guest_write_array(vmmem_guest_memory *gm, vmmem_gpa gpa, const void *v
         return rc;
     const int swap = order != VMMEM_HOST_ORDER;
     const size_t len = count * elem_size;
+    guest_progress progress;
     guest_rcu_read_lock();
     const guest_map *m = guest_map_current(gm);
-    ptrdiff_t at = guest_map_find(m, gpa);
-    const guest_region *r = at >= 0 ? m->regions[at] : NULL;
-    if (r && last <= r->last && r->kind == VMMEM_REGION_RAM) {
-        unsigned char *to = r->host + (gpa - r->base);
+    const guest_region *hint = NULL;
+    guest_piece p;
+    rc = guest_piece_at(m, &hint, gpa, len, GUEST_RULE_WRITE, &p);
+    if (rc == VMMEM_OK && p.len == len && p.region->kind == VMMEM_REGION_RAM) {
+        unsigned char *to = guest_piece_host(&p);
         rc = host_ranges_overlap(values, len, to, len) ? VMMEM_EOVERLAP
                                                         : convert_elements(to, values, count, elem_size, swap);
         if (rc == VMMEM_OK)
-            dirty_note_write(r, gpa - r->base, len);
+            dirty_note_write(p.region, p.offset, len);
     } else {
         /* Several regions or MMIO: the whole range checked, the elements
          * converted into one buffer (on the stack when small), then written
          * as vmmem_guest_write() would write it: the same pieces, the same
          * MMIO access sizes. */
-        size_t first;
-        rc = guest_map_check_range(m, gpa, last, VMMEM_ACCESS_WRITE, &first);
-        if (rc == VMMEM_OK && values_overlap_guest(m, first, gpa, last, values, len))
-            rc = VMMEM_EOVERLAP;
+        rc = check_array_range(m, gpa, len, GUEST_RULE_WRITE, values);
         unsigned char stack_buf[ARRAY_STACK_BYTES];
         unsigned char *converted = len <= sizeof stack_buf ? stack_buf : NULL;
         if (rc == VMMEM_OK && !converted && !(converted = malloc(len)))
@@ -269,10 +289,12 @@ int vmmem_guest_write_array(vmmem_guest_memory *gm, vmmem_gpa gpa, const void *v
         if (rc == VMMEM_OK)
             rc = convert_elements(converted, values, count, elem_size, swap);
         if (rc == VMMEM_OK)
-            rc = guest_write_locked(m, gpa, last, converted);
+            rc = guest_write_locked(gm, m, gpa, len, converted, &progress);
         if (converted != stack_buf)
             free(converted);
     }
     guest_rcu_read_unlock();
+    if (rc == VMMEM_EPARTIAL)
+        guest_report_partial(len, &progress);
     return rc;
 }

@@ -1,5 +1,6 @@
 /* src/vm/host_mapping.c - host memory behind RAM and ROM regions: anonymous,
- * file/memfd-backed or huge-page mmaps placed between guard pages. */
+ * file/memfd-backed or huge-page mmaps placed between guard pages, and the
+ * check that memory the caller mapped is mapped. */
 #include "guest_internal.h"
 
 #include <errno.h>
@@ -37,23 +38,38 @@ static int errno_code(int err)
     return err == ENOMEM ? VMMEM_ENOMEM : VMMEM_EIO;
 }
 
-/* Reserves size bytes between guard areas of `guard` bytes each, the data
- * start aligned to `guard` (a power of two: a page, or a huge page so that
- * a MAP_HUGETLB mapping can be placed there). */
-static int reserve(host_mapping *hm, size_t size, size_t guard)
+/* Reserves size bytes between guard areas of at least `guard` bytes each,
+ * the data start aligned to `align` (powers of two, align >= guard: a
+ * page; a huge page, so that a MAP_HUGETLB mapping can be placed there or
+ * transparent huge pages can back it from its first byte). */
+static int reserve(host_mapping *hm, size_t size, size_t guard, size_t align)
 {
-    if (size > SIZE_MAX - 3 * guard)
+    if (size > SIZE_MAX - 2 * guard - align)
         return VMMEM_ENOMEM;
-    /* One extra guard's worth of slack lets the data start be aligned. */
-    hm->reserve_len = size + 3 * guard;
+    /* align's worth of slack lets the data start be aligned. */
+    hm->reserve_len = size + 2 * guard + align;
     hm->reserve = mmap(NULL, hm->reserve_len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (hm->reserve == MAP_FAILED) {
         hm->reserve = NULL;
         return errno_code(errno);
     }
-    uintptr_t start = ((uintptr_t)hm->reserve + guard + guard - 1) & ~(uintptr_t)(guard - 1);
+    uintptr_t start = ((uintptr_t)hm->reserve + guard + align - 1) & ~(uintptr_t)(align - 1);
     hm->data = (unsigned char *)start;
     return VMMEM_OK;
+}
+
+/* The transparent huge page size (PMD size), or 0 when the kernel has no
+ * transparent huge pages. */
+static size_t thp_size(void)
+{
+    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", "r");
+    if (!f)
+        return 0;
+    unsigned long bytes = 0;
+    if (fscanf(f, "%lu", &bytes) != 1 || (bytes & (bytes - 1)) != 0)
+        bytes = 0;
+    fclose(f);
+    return (size_t)bytes;
 }
 
 static int file_covers(int fd, uint64_t offset, uint64_t size)
@@ -80,18 +96,23 @@ int host_map_ram(host_mapping *hm, uint64_t size, const vmmem_ram_options *optio
         if (rc != VMMEM_OK)
             return rc;
     }
-    size_t guard = host_page_size();
+    size_t guard = host_page_size(), align = guard, thp = 0;
     int map_flags = MAP_FIXED;
     if (flags & VMMEM_RAM_HUGEPAGES) {
         int rc = host_huge_page_size(&guard);
         if (rc != VMMEM_OK)
             return rc;
+        align = guard;
         map_flags |= MAP_HUGETLB;
+    } else if (!(flags & VMMEM_RAM_NO_THP)) {
+        thp = thp_size();
+        if (thp > align && size >= thp)
+            align = thp; /* a huge page can start at the first byte */
     }
     map_flags |= (fd >= 0 || (flags & VMMEM_RAM_SHARED)) ? MAP_SHARED : MAP_PRIVATE;
     if (fd < 0)
         map_flags |= MAP_ANONYMOUS;
-    int rc = reserve(hm, (size_t)size, guard);
+    int rc = reserve(hm, (size_t)size, guard, align);
     if (rc != VMMEM_OK)
         return rc;
     void *p = mmap(hm->data, (size_t)size, PROT_READ | PROT_WRITE, map_flags, fd,
@@ -101,6 +122,11 @@ int host_map_ram(host_mapping *hm, uint64_t size, const vmmem_ram_options *optio
         host_unmap(hm);
         return rc;
     }
+    /* Transparent huge pages, as QEMU asks for guest RAM: fewer TLB misses
+     * for a guest's scattered accesses. Advice only: where the kernel has
+     * none (or refuses it for this mapping) nothing changes. */
+    if (thp)
+        (void)madvise(hm->data, (size_t)size, MADV_HUGEPAGE);
     return VMMEM_OK;
 }
 
@@ -108,7 +134,7 @@ int host_map_rom(host_mapping *hm, uint64_t size, const void *content, size_t co
 {
     if (size > SIZE_MAX)
         return VMMEM_ENOMEM;
-    int rc = reserve(hm, (size_t)size, host_page_size());
+    int rc = reserve(hm, (size_t)size, host_page_size(), host_page_size());
     if (rc != VMMEM_OK)
         return rc;
     void *p = mmap(hm->data, (size_t)size, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -133,4 +159,13 @@ void host_unmap(host_mapping *hm)
         munmap(hm->reserve, hm->reserve_len);
     hm->reserve = NULL;
     hm->data = NULL;
+}
+
+bool host_range_mapped(const void *p, uint64_t size)
+{
+    if (size > UINTPTR_MAX - (uintptr_t)p + 1 || size > SIZE_MAX)
+        return false;
+    /* msync() validates the range (ENOMEM for an unmapped page) and, with
+     * MS_ASYNC, writes nothing back: no vector as mincore() needs. */
+    return msync((void *)(uintptr_t)p, (size_t)size, MS_ASYNC) == 0;
 }

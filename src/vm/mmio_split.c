@@ -44,9 +44,10 @@ static unsigned piece_size(const vmmem_mmio_ops *ops, uint64_t offset, uint64_t 
     return size;
 }
 
-int mmio_read_range(const vmmem_mmio_ops *ops, uint64_t offset, unsigned char *out, uint64_t len)
+int mmio_read_range(const vmmem_mmio_ops *ops, uint64_t offset, unsigned char *out, uint64_t len, uint64_t *done)
 {
     const uint64_t min = ops->min_access;
+    *done = 0;
     while (len > 0) {
         int rc;
         uint64_t head = offset % min;
@@ -60,6 +61,7 @@ int mmio_read_range(const vmmem_mmio_ops *ops, uint64_t offset, unsigned char *o
             out += take;
             offset += take;
             len -= take;
+            *done += take;
             continue;
         }
         unsigned size = piece_size(ops, offset, len - len % min);
@@ -68,12 +70,15 @@ int mmio_read_range(const vmmem_mmio_ops *ops, uint64_t offset, unsigned char *o
         out += size;
         offset += size;
         len -= size;
+        *done += size;
     }
     return VMMEM_OK;
 }
 
-int mmio_write_range(const vmmem_mmio_ops *ops, uint64_t offset, const unsigned char *in, uint64_t len)
+int mmio_write_range(const vmmem_mmio_ops *ops, uint64_t offset, const unsigned char *in, uint64_t len,
+                     uint64_t *done)
 {
+    *done = 0;
     while (len > 0) {
         unsigned size = piece_size(ops, offset, len);
         int rc = ops->write(ops->opaque, offset, in, size);
@@ -82,6 +87,7 @@ int mmio_write_range(const vmmem_mmio_ops *ops, uint64_t offset, const unsigned 
         in += size;
         offset += size;
         len -= size;
+        *done += size;
     }
     return VMMEM_OK;
 }

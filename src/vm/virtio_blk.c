@@ -11,6 +11,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "dma_internal.h"
+
 struct vmmem_virtio_blk {
     vmmem_dma_device *dma;
     vmmem_virtq *vq;
@@ -18,6 +20,7 @@ struct vmmem_virtio_blk {
     uint64_t capacity; /* sectors */
     unsigned char id[VMMEM_VIRTIO_BLK_ID_BYTES];
     int busy;              /* a vmmem_virtio_blk_process() is running (atomic) */
+    dma_session session;   /* a process() call's transfers: one section, one region cache */
     vmmem_virtq_chain chain; /* the request being served (big: kept off the stack) */
 };
 
@@ -138,7 +141,7 @@ IO_PATH static uint8_t serve(vmmem_virtio_blk *blk, vmmem_virtq_chain *c, vmmem_
         uint32_t type, reserved;
         uint64_t sector;
     } header;
-    if (vmmem_dma_from_guest(blk->dma, header_sg, header_count, &header, sizeof header) != VMMEM_OK)
+    if (dma_from_guest_in(&blk->session, blk->dma, header_sg, header_count, &header, sizeof header) != VMMEM_OK)
         return VMMEM_VIRTIO_BLK_S_IOERR;
     uint32_t type = le32toh(header.type);
     uint64_t sector = le64toh(header.sector);
@@ -147,7 +150,7 @@ IO_PATH static uint8_t serve(vmmem_virtio_blk *blk, vmmem_virtq_chain *c, vmmem_
     case VMMEM_VIRTIO_BLK_T_IN:
         if (!in_range(blk, sector, in_bytes))
             return VMMEM_VIRTIO_BLK_S_IOERR;
-        if (vmmem_dma_read_file(blk->dma, in, in_count, blk->fd, offset, NULL) != VMMEM_OK)
+        if (dma_read_file_in(&blk->session, blk->dma, in, in_count, blk->fd, offset, NULL) != VMMEM_OK)
             return VMMEM_VIRTIO_BLK_S_IOERR;
         /* The used length is 32 bits; a larger request (max_total above
          * 4 GiB) reports the most it can. */
@@ -158,7 +161,7 @@ IO_PATH static uint8_t serve(vmmem_virtio_blk *blk, vmmem_virtq_chain *c, vmmem_
         if (!in_range(blk, sector, data_bytes))
             return VMMEM_VIRTIO_BLK_S_IOERR;
         size_t first = list_skip(out, out_count, VMMEM_VIRTIO_BLK_HEADER_SIZE);
-        if (vmmem_dma_write_file(blk->dma, out + first, out_count - first, blk->fd, offset) != VMMEM_OK)
+        if (dma_write_file_in(&blk->session, blk->dma, out + first, out_count - first, blk->fd, offset) != VMMEM_OK)
             return VMMEM_VIRTIO_BLK_S_IOERR;
         return VMMEM_VIRTIO_BLK_S_OK;
     }
@@ -170,7 +173,7 @@ IO_PATH static uint8_t serve(vmmem_virtio_blk *blk, vmmem_virtq_chain *c, vmmem_
         uint64_t n = in_bytes < VMMEM_VIRTIO_BLK_ID_BYTES ? in_bytes : VMMEM_VIRTIO_BLK_ID_BYTES;
         vmmem_dma_segment id_sg[PREFIX_MAX_SEGMENTS];
         size_t id_count = list_prefix(in, n, id_sg);
-        if (vmmem_dma_to_guest(blk->dma, id_sg, id_count, blk->id, (size_t)n) != VMMEM_OK)
+        if (dma_to_guest_in(&blk->session, blk->dma, id_sg, id_count, blk->id, (size_t)n) != VMMEM_OK)
             return VMMEM_VIRTIO_BLK_S_IOERR;
         *written = (uint32_t)n;
         return VMMEM_VIRTIO_BLK_S_OK;
@@ -204,7 +207,7 @@ IO_PATH static int answer(vmmem_virtio_blk *blk)
     uint64_t in_bytes = list_bytes(in, last);
     uint32_t written = 0;
     uint8_t status = serve(blk, c, in, last, in_bytes, &written);
-    int rc = vmmem_dma_to_guest(blk->dma, &status_sg, 1, &status, 1);
+    int rc = dma_to_guest_in(&blk->session, blk->dma, &status_sg, 1, &status, 1);
     if (rc != VMMEM_OK) {
         vmmem_virtq_mark_broken(blk->vq);
         return rc;
@@ -224,6 +227,7 @@ int vmmem_virtio_blk_process(vmmem_virtio_blk *blk, unsigned *completed)
     /* One batch: the rings are translated once, and the read-side
      * sections of each transfer nest in the batch's. */
     int rc = vmmem_virtq_begin(blk->vq);
+    dma_session_begin(&blk->session, vmmem_dma_device_memory(blk->dma));
     for (unsigned i = 0; rc == VMMEM_OK && i < vmmem_virtq_size(blk->vq); i++) {
         rc = vmmem_virtq_pop(blk->vq, &blk->chain);
         if (rc <= 0)
@@ -233,6 +237,7 @@ int vmmem_virtio_blk_process(vmmem_virtio_blk *blk, unsigned *completed)
             break;
         done++;
     }
+    dma_session_end(&blk->session);
     vmmem_virtq_end(blk->vq);
     __atomic_store_n(&blk->busy, 0, __ATOMIC_RELEASE);
     if (completed)

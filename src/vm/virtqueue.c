@@ -240,7 +240,6 @@ int vmmem_virtq_begin(vmmem_virtq *vq)
         vq->rings_generation = generation;
     }
     vq->in_batch = 1;
-    dma_session_begin(vq->gm); /* the batch's transfers share its section */
     return VMMEM_OK;
 }
 
@@ -248,7 +247,6 @@ void vmmem_virtq_end(vmmem_virtq *vq)
 {
     if (vq && vq->in_batch) {
         vq->in_batch = 0;
-        dma_session_end(vq->gm);
         vmmem_guest_exit(vq->gm);
     }
 }

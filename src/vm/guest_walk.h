@@ -1,0 +1,204 @@
+/* src/vm/guest_walk.h - the one walk over a guest range, which every access
+ * of libvmmem-vm folds over: validation and the move of read, write,
+ * copy_block, the typed accessors and arrays, dirty marking, translation and
+ * every DMA transfer (dma_internal.h walks a list with it, segment by
+ * segment). A range is cut into pieces, one per region it crosses, and each
+ * piece must pass the rule of the access (guest_piece_rule()). A call walks
+ * its range twice against the same map: once with no visitor, to refuse the
+ * range before anything moves, then with the visitor that moves each piece.
+ * Both walks cut the same pieces and apply the same rule, so the check can
+ * never disagree with the access it guards.
+ *
+ * Error precedence: the first problem in address order (for a list, in
+ * list order): a byte outside every region is VMMEM_EFAULT, a piece the
+ * rule refuses is the rule's code. */
+#ifndef VMMEM_SRC_VM_GUEST_WALK_H
+#define VMMEM_SRC_VM_GUEST_WALK_H
+
+#include "guest_internal.h"
+
+#include <vmmem/memcpy.h>
+
+/* What an access does to the bytes of its range, and so which regions it
+ * may touch. */
+typedef enum guest_rule {
+    GUEST_RULE_READ,  /* RAM, ROM, MMIO (device reads are widened to whole units) */
+    GUEST_RULE_WRITE, /* RAM; MMIO in whole, aligned units of the device's smallest access; no ROM */
+    GUEST_RULE_RAM    /* RAM only: bytes written through a translated pointer (dirty marking) */
+} guest_rule;
+
+/* The part of a range that lies in one region. */
+typedef struct guest_piece {
+    const guest_region *region;
+    uint64_t offset; /* region offset of the piece's first byte */
+    uint64_t len;    /* >= 1 */
+} guest_piece;
+
+/* Host address of a RAM or ROM piece's first byte. */
+static inline unsigned char *guest_piece_host(const guest_piece *p)
+{
+    return p->region->host + p->offset;
+}
+
+/* The rule applied to one piece: VMMEM_OK, VMMEM_EPERM (a write into ROM),
+ * VMMEM_EINVAL (a device write the device cannot take: see
+ * mmio_write_possible()) or VMMEM_EFAULT (not RAM, for GUEST_RULE_RAM). */
+static inline int guest_piece_rule(const guest_piece *p, guest_rule rule)
+{
+    const guest_region *r = p->region;
+    switch (rule) {
+    case GUEST_RULE_READ:
+        return VMMEM_OK;
+    case GUEST_RULE_WRITE:
+        if (r->kind == VMMEM_REGION_RAM)
+            return VMMEM_OK;
+        if (r->kind == VMMEM_REGION_ROM)
+            return VMMEM_EPERM;
+        return mmio_write_possible(&r->mmio, p->offset, p->len) ? VMMEM_OK : VMMEM_EINVAL;
+    default:
+        return r->kind == VMMEM_REGION_RAM ? VMMEM_OK : VMMEM_EFAULT;
+    }
+}
+
+/* The region of m holding gpa, through *hint (the region the caller's last
+ * lookup in m found, or NULL; updated): consecutive pieces usually lie in
+ * the same region. NULL when no region holds gpa. */
+static inline const guest_region *guest_region_lookup(const guest_map *m, const guest_region **hint, vmmem_gpa gpa)
+{
+    const guest_region *r = *hint;
+    if (r && gpa >= r->base && gpa <= r->last)
+        return r;
+    r = guest_map_region(m, gpa);
+    if (r)
+        *hint = r;
+    return r;
+}
+
+/* The piece at gpa of a range of len > 0 bytes from gpa (no wrap), in map m
+ * (*hint as for guest_region_lookup()), checked against rule: VMMEM_OK with
+ * *p set, VMMEM_EFAULT (no region holds gpa) or the rule's code. */
+static inline int guest_piece_at(const guest_map *m, const guest_region **hint, vmmem_gpa gpa, uint64_t len,
+                                 guest_rule rule, guest_piece *p)
+{
+    const guest_region *r = guest_region_lookup(m, hint, gpa);
+    if (!r)
+        return VMMEM_EFAULT;
+    uint64_t after = r->last - gpa; /* bytes of the region after gpa: below 2^64 - 1 */
+    p->region = r;
+    p->offset = gpa - r->base;
+    p->len = len - 1 < after ? len : after + 1;
+    return guest_piece_rule(p, rule);
+}
+
+/* Called for each piece a walk passes; a non-zero return stops the walk and
+ * is what the walk returns. */
+typedef int (*guest_piece_visit)(void *ctx, const guest_piece *p);
+
+/* The walk: [gpa, gpa + len) of map m (len > 0, no wrap: the caller checked
+ * with guest_range_last()) piece by piece in address order, each checked
+ * against rule; visit (NULL for none) sees every piece that passed. Returns
+ * VMMEM_OK, the first problem (VMMEM_EFAULT or the rule's code) or visit's
+ * non-zero return. Call inside a read-side section in which m was current.
+ * Always inlined: visit is a constant at every call, so each walk compiles
+ * to a plain loop around its visitor. */
+static inline __attribute__((always_inline)) int guest_walk(const guest_map *m, const guest_region **hint,
+                                                           vmmem_gpa gpa, uint64_t len, guest_rule rule,
+                                                           guest_piece_visit visit, void *ctx)
+{
+    while (len) {
+        guest_piece p;
+        int rc = guest_piece_at(m, hint, gpa, len, rule, &p);
+        if (rc == VMMEM_OK && visit)
+            rc = visit(ctx, &p);
+        if (rc != VMMEM_OK)
+            return rc;
+        gpa += p.len; /* wraps to 0 only after the range's last piece */
+        len -= p.len;
+    }
+    return VMMEM_OK;
+}
+
+/* How far a move got before it failed part-way. */
+typedef struct guest_progress {
+    uint64_t done; /* bytes moved, from the start of the move */
+    int cause;     /* the MMIO callback's code, or VMMEM_EIO (file I/O) */
+} guest_progress;
+
+/* Records a part-way failure (VMMEM_EPARTIAL) of a call that was to move
+ * `expected` bytes, for vmmem_guest_last_partial() (partial.c). */
+void guest_report_partial(uint64_t expected, const guest_progress *progress);
+
+/* ---- moves between a caller's buffer and the pieces of a walk ---------- */
+
+/* A move's state: the caller's buffer, how much of it has moved, and the
+ * RAM written (when track: see guest_tracks_dirty()), marked dirty by
+ * dirty_run_flush() once the walk is over. */
+typedef struct guest_move {
+    unsigned char *buf;
+    guest_progress progress;
+    dirty_run dirty;
+    bool track;
+} guest_move;
+
+static inline guest_move guest_move_start(const void *buf, bool track)
+{
+    return (guest_move){ (unsigned char *)(uintptr_t)buf, { 0, VMMEM_OK }, DIRTY_RUN_EMPTY, track };
+}
+
+/* Ends a piece's move: VMMEM_OK, or VMMEM_EPARTIAL after `got` more bytes
+ * when a device callback failed with rc. */
+static inline int guest_move_piece_done(guest_move *mv, uint64_t len, uint64_t got, int rc)
+{
+    if (rc != VMMEM_OK) {
+        mv->progress.done += got;
+        mv->progress.cause = rc;
+        return VMMEM_EPARTIAL;
+    }
+    mv->progress.done += len;
+    return VMMEM_OK;
+}
+
+/* Walk visitors (ctx: a guest_move): a piece into the buffer (a read) or
+ * out of it into guest memory (a write; the rule refused ROM). Inline, so
+ * each walk that uses one compiles to one loop. */
+static inline int guest_move_to_buffer(void *ctx, const guest_piece *p)
+{
+    guest_move *mv = ctx;
+    unsigned char *out = mv->buf + mv->progress.done;
+    uint64_t got = p->len;
+    int rc = VMMEM_OK;
+    if (p->region->host)
+        vmmem_memcpy_fast(out, guest_piece_host(p), (size_t)p->len);
+    else
+        rc = mmio_read_range(&p->region->mmio, p->offset, out, p->len, &got);
+    return guest_move_piece_done(mv, p->len, got, rc);
+}
+
+static inline int guest_move_from_buffer(void *ctx, const guest_piece *p)
+{
+    guest_move *mv = ctx;
+    const unsigned char *in = mv->buf + mv->progress.done;
+    uint64_t got = p->len;
+    int rc = VMMEM_OK;
+    if (p->region->host) {
+        vmmem_memcpy_fast(guest_piece_host(p), in, (size_t)p->len);
+        if (mv->track)
+            dirty_run_add(&mv->dirty, p->region, p->offset, p->len);
+    } else {
+        rc = mmio_write_range(&p->region->mmio, p->offset, in, p->len, &got);
+    }
+    return guest_move_piece_done(mv, p->len, got, rc);
+}
+
+/* ---- moves over the walk (guest_access.c) ------------------------------ */
+
+/* Reads [gpa, gpa + len) of m into buf, or writes buf there (marking the
+ * RAM pieces dirty): the whole range checked first (a refusal moves
+ * nothing), then moved piece by piece. VMMEM_OK, a refusal, or
+ * VMMEM_EPARTIAL with *progress filled. Call inside a read-side section of
+ * gm in which m was current. */
+int guest_read_locked(const guest_map *m, vmmem_gpa gpa, uint64_t len, void *buf, guest_progress *progress);
+int guest_write_locked(vmmem_guest_memory *gm, const guest_map *m, vmmem_gpa gpa, uint64_t len, const void *buf,
+                       guest_progress *progress);
+
+#endif /* VMMEM_SRC_VM_GUEST_WALK_H */
