@@ -340,6 +340,18 @@ static void test_partial_failures_report_progress(void **state)
     assert_int_equal(vmmem_guest_copy_block(gm, DEV1, RAM_A + 0x100, 300), VMMEM_EPARTIAL);
     expect_partial(300, 256 + 24);
     assert_memory_equal(dev1.mem, host_a + 0x100, 256 + 24);
+    /* a backward copy_block inside the device (destination above an
+     * overlapping source): one chunk read whole (8 reads of 8), then written
+     * from its end down; the third write fails: the top 16 bytes moved, the
+     * rest of the destination did not */
+    unsigned char before[0x60];
+    memcpy(before, dev1.mem, sizeof before);
+    dev1.fail_after = dev1.count + 8 + 2;
+    assert_int_equal(vmmem_guest_copy_block(gm, DEV1 + 0x10, DEV1, 0x40), VMMEM_EPARTIAL);
+    expect_partial(0x40, 16);
+    assert_memory_equal(dev1.mem, before, 0x40);
+    assert_memory_equal(dev1.mem + 0x40, before + 0x30, 16);
+    assert_memory_equal(dev1.mem + 0x50, before + 0x50, 0x10);
     /* a typed value split into 1@1, 2@2, 4@4, 1@8: fails at the third */
     dev1.fail_after = dev1.count + 2;
     assert_int_equal(vmmem_guest_write_le64(gm, DEV1 + 1, 0x1122334455667788u), VMMEM_EPARTIAL);

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -142,7 +143,8 @@ static void test_add_rom_validation_and_content(void **state)
     assert_int_equal(info.kind, VMMEM_REGION_ROM);
     assert_int_equal(info.size, 2 * PAGE);
     assert_non_null(info.host);
-    assert_null(info.mmio);
+    assert_null(info.mmio.read);
+    assert_null(info.mmio.write);
 }
 
 static void test_add_mmio_validation(void **state)
@@ -173,8 +175,8 @@ static void test_add_mmio_validation(void **state)
     assert_int_equal(info.base, 0x1003);
     assert_int_equal(info.size, 12);
     assert_null(info.host);
-    assert_non_null(info.mmio);
-    assert_int_equal(info.mmio->min_access, 4);
+    assert_non_null(info.mmio.read);
+    assert_int_equal(info.mmio.min_access, 4);
     assert_int_equal(vmmem_guest_region_at(gm, 0x100f, &info), VMMEM_EFAULT); /* first byte after */
     assert_int_equal(vmmem_guest_region_at(gm, 0x1002, &info), VMMEM_EFAULT); /* last byte before */
 }
@@ -306,6 +308,40 @@ static void test_huge_page_ram(void **state)
     uint64_t v;
     assert_int_equal(vmmem_guest_read_le64(gm, huge - 8, &v), VMMEM_OK);
     assert_int_equal(v, 42);
+}
+
+/* A hugetlbfs memfd is mapped at its own page size: a size or an offset
+ * that is not a multiple of it is refused before anything is mapped (no
+ * huge page needs to be free for that). */
+static void test_hugetlb_file_ram(void **state)
+{
+    (void)state;
+    int fd = memfd_create("vmmem-hugetlb", MFD_HUGETLB);
+    if (fd < 0) {
+        print_message("skipped: no MFD_HUGETLB memfd (%s)\n", strerror(errno));
+        skip();
+    }
+    uint64_t huge = 2u << 20; /* the default hugetlbfs page on x86_64 and arm64 (4 KiB granule) */
+    if (ftruncate(fd, (off_t)(2 * huge)) != 0) {
+        close(fd);
+        print_message("skipped: cannot size a hugetlbfs file (%s)\n", strerror(errno));
+        skip();
+    }
+    vmmem_ram_options opts = { fd, 0, 0 };
+    assert_int_equal(vmmem_guest_add_ram(gm, 0, PAGE, &opts), VMMEM_EINVAL);
+    opts.fd_offset = PAGE;
+    assert_int_equal(vmmem_guest_add_ram(gm, 0, huge, &opts), VMMEM_EINVAL);
+    opts.fd_offset = 0;
+    opts.flags = VMMEM_RAM_NO_THP;
+    int rc = vmmem_guest_add_ram(gm, 0, huge, &opts);
+    if (rc == VMMEM_OK) {
+        assert_int_equal(vmmem_guest_write_le64(gm, huge - 8, 7), VMMEM_OK);
+        assert_int_equal(vmmem_guest_remove_region(gm, 0), VMMEM_OK);
+    } else {
+        /* mapping a huge page needs one free: none configured here */
+        assert_int_equal(rc, VMMEM_ENOMEM);
+    }
+    close(fd);
 }
 
 /* Exit code of a child whose probe faulted, as the guard pages promise. */
@@ -495,6 +531,12 @@ static void test_host_ram_validation(void **state)
     /* more than the caller mapped: the page after the mapping is not mapped */
     assert_int_equal(munmap(mem + 3 * PAGE, PAGE), 0);
     assert_int_equal(vmmem_guest_add_host_ram(gm, 0, 4 * PAGE, &ram), VMMEM_EINVAL);
+    /* mapped, but not readable and writable: a guest write would fault */
+    assert_int_equal(mprotect(mem + 2 * PAGE, PAGE, PROT_READ), 0);
+    assert_int_equal(vmmem_guest_add_host_ram(gm, 0, 3 * PAGE, &ram), VMMEM_EINVAL);
+    assert_int_equal(mprotect(mem + 2 * PAGE, PAGE, PROT_NONE), 0);
+    assert_int_equal(vmmem_guest_add_host_ram(gm, 0, 3 * PAGE, &ram), VMMEM_EINVAL);
+    assert_int_equal(mprotect(mem + 2 * PAGE, PAGE, PROT_READ | PROT_WRITE), 0);
     /* a host range that wraps the address space */
     vmmem_host_ram top = { (void *)(uintptr_t)(UINTPTR_MAX - PAGE + 1), -1, 0 };
     assert_int_equal(vmmem_guest_add_host_ram(gm, 0, 2 * PAGE, &top), VMMEM_EINVAL);
@@ -640,6 +682,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_memfd_backed_ram, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shared_anonymous_ram, setup, teardown),
         cmocka_unit_test_setup_teardown(test_huge_page_ram, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hugetlb_file_ram, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ram_asks_for_transparent_huge_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_host_mappings_have_guard_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lookup_many_regions, setup, teardown),

@@ -137,7 +137,10 @@ VMMEM_API void vmmem_dma_mmio_exit(vmmem_dma_device *dev);
  *  @param total receives the list's total length in bytes; may be NULL
  *  @return VMMEM_OK or the first rule broken:
  *  @retval VMMEM_EINVAL dev or sg NULL, count 0, dir invalid, the total is
- *                       0, or count > VMMEM_DMA_MAX_SEGMENTS
+ *                       0, count > VMMEM_DMA_MAX_SEGMENTS, or (for
+ *                       VMMEM_DMA_TO_GUEST) the part of a segment in an
+ *                       MMIO region is narrower than the device's
+ *                       min_access or not aligned to it
  *  @retval VMMEM_EBUSY  this thread is handling an MMIO access of dev
  *  @retval VMMEM_ERANGE a segment wraps past 2^64, or the total exceeds the
  *                       device's max_total
@@ -150,7 +153,9 @@ VMMEM_API int vmmem_dma_check(vmmem_dma_device *dev, const vmmem_dma_segment *sg
 /* ---- transfers ------------------------------------------------------------------ */
 
 /** Copies buf[0..len) into the guest segments in list order. len must equal
- *  the list's total (else VMMEM_ERANGE).
+ *  the list's total (else VMMEM_ERANGE). The list is the caller's and must
+ *  not change during the call (if it does, the move stops where it no
+ *  longer fits: VMMEM_EPARTIAL, cause VMMEM_ERANGE).
  *  @param dev   the DMA context
  *  @param sg    the destination segments
  *  @param count number of segments

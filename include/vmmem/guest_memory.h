@@ -55,7 +55,8 @@ typedef enum vmmem_region_kind {
 enum vmmem_ram_flags {
     VMMEM_RAM_HUGEPAGES = 1u << 0, /**< back anonymous RAM with explicit huge pages (MAP_HUGETLB);
                                         not with a file (a hugetlbfs file or MFD_HUGETLB memfd is
-                                        huge by itself) */
+                                        huge by itself: mapped at its own page size, to which size
+                                        and fd_offset must then be multiples, else VMMEM_EINVAL) */
     VMMEM_RAM_SHARED = 1u << 1,    /**< MAP_SHARED (implied when a file descriptor is given) */
     VMMEM_RAM_NO_THP = 1u << 2     /**< do not ask for transparent huge pages (see below) */
 };
@@ -112,7 +113,8 @@ typedef struct vmmem_region_info {
     vmmem_gpa base;  /**< first guest address of the region */
     uint64_t size;   /**< bytes */
     void *host;      /**< host address of base (RAM and ROM), NULL for MMIO */
-    const vmmem_mmio_ops *mmio; /**< the callbacks (MMIO), NULL otherwise */
+    vmmem_mmio_ops mmio; /**< a copy of the callbacks (MMIO), all zero otherwise; calling them after
+                              the region's removal is the caller's to make safe */
     int fd;          /**< RAM: the file or memfd mapped at host, as given when the region was added
                           (vmmem_ram_options.fd or vmmem_host_ram.fd; valid while the caller keeps it
                           open), or -1 (anonymous memory, ROM, MMIO) */
@@ -186,8 +188,9 @@ VMMEM_API int vmmem_guest_add_ram(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_
  *  @return VMMEM_OK; VMMEM_EINVAL (gm, ram or ram->host NULL; gpa, size or
  *          ram->host not page aligned; fd < -1, fd_offset not page aligned
  *          or set without an fd; [host, host + size) wraps or is not
- *          entirely mapped); VMMEM_ERANGE, VMMEM_EEXIST, VMMEM_ENOMEM and
- *          VMMEM_EBUSY as for vmmem_guest_add_ram(). */
+ *          entirely mapped readable and writable, per /proc/self/maps);
+ *          VMMEM_ERANGE, VMMEM_EEXIST, VMMEM_ENOMEM and VMMEM_EBUSY as for
+ *          vmmem_guest_add_ram(). */
 VMMEM_API int vmmem_guest_add_host_ram(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t size,
                                        const vmmem_host_ram *ram);
 
@@ -293,7 +296,10 @@ VMMEM_API int vmmem_guest_read(vmmem_guest_memory *gm, vmmem_gpa gpa, void *buf,
  *  @param gpa first guest address to write
  *  @param buf len bytes to write
  *  @param len bytes to write; 0 does nothing and succeeds
- *  @return codes as for vmmem_guest_read(), plus VMMEM_EPERM. */
+ *  @return codes as for vmmem_guest_read(), plus VMMEM_EPERM, and
+ *          VMMEM_EINVAL when the part of the range in an MMIO region is
+ *          narrower than the device's min_access or not aligned to it
+ *          (nothing written). */
 VMMEM_API int vmmem_guest_write(vmmem_guest_memory *gm, vmmem_gpa gpa, const void *buf, size_t len);
 
 /** Copies guest [src, src + len) to [dst, dst + len) with memmove semantics

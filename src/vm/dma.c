@@ -82,11 +82,13 @@ void dma_session_begin(dma_session *s, vmmem_guest_memory *gm)
 {
     guest_rcu_read_lock();
     s->gm = gm;
+    s->active = true;
 }
 
 void dma_session_end(dma_session *s)
 {
-    if (s->gm) {
+    if (s->active) {
+        s->active = false;
         s->gm = NULL;
         guest_rcu_read_unlock();
     }

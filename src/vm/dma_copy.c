@@ -20,7 +20,7 @@ static int copy_with_buffer(dma_session *s, vmmem_dma_device *dev, const vmmem_d
         rc = VMMEM_EINVAL;
     if (rc == VMMEM_OK && total != len)
         rc = VMMEM_ERANGE;
-    guest_move mv = guest_move_start(buf, dir == VMMEM_DMA_TO_GUEST && guest_tracks_dirty(dev->gm));
+    guest_move mv = guest_move_start(buf, len, dir == VMMEM_DMA_TO_GUEST && guest_tracks_dirty(dev->gm));
     if (rc == VMMEM_OK && dir == VMMEM_DMA_TO_GUEST)
         rc = dma_list_walk(dev, &t, sg, count, GUEST_RULE_WRITE, guest_move_from_buffer, &mv);
     else if (rc == VMMEM_OK)
@@ -79,13 +79,16 @@ typedef struct g2g {
 } g2g;
 
 /* The next piece of the source list, at most `most` bytes (> 0; the list
- * holds that many more). */
+ * was checked to hold that many more; VMMEM_ERANGE if the caller changed
+ * it during the call and it no longer does). */
 static int next_source_piece(g2g *c, uint64_t most, guest_piece *p)
 {
-    while (c->src_off == c->src[c->src_i].len) {
+    while (c->src_i < c->src_count && c->src_off >= c->src[c->src_i].len) {
         c->src_i++;
         c->src_off = 0;
     }
+    if (c->src_i == c->src_count)
+        return VMMEM_ERANGE;
     const vmmem_dma_segment *s = &c->src[c->src_i];
     uint64_t span = s->len - c->src_off;
     int rc = guest_piece_at(c->t->m, &c->src_cache.region, s->addr + c->src_off, span < most ? span : most,
@@ -103,8 +106,12 @@ static int read_source(g2g *c, unsigned char *out, uint64_t n, uint64_t *got)
     for (*got = 0; *got < n;) {
         guest_piece sp;
         int rc = next_source_piece(c, n - *got, &sp);
-        if (rc != VMMEM_OK)
-            return rc; /* not reached: the list was checked against this map */
+        if (rc != VMMEM_OK) {
+            /* only if the caller changed the list during the call: it was
+             * checked against this map */
+            c->progress.cause = rc;
+            return VMMEM_EPARTIAL;
+        }
         if (sp.region->host) {
             vmmem_memmove(out + *got, guest_piece_host(&sp), (size_t)sp.len);
         } else {
@@ -133,8 +140,11 @@ static int copy_destination_piece(void *ctx, const guest_piece *dp)
     uint64_t got;
     if (dp->region->host) {
         rc = read_source(c, guest_piece_host(dp), dp->len, &got);
-        if (c->track) /* also after a failure: part may have landed */
-            dirty_run_add(&c->dirty, dp->region, dp->offset, got);
+        /* Also after a failure: part may have landed, and a device read
+         * callback that failed may have written into the RAM past `got`
+         * (it reads straight into it): the whole piece is marked then. */
+        if (c->track)
+            dirty_run_add(&c->dirty, dp->region, dp->offset, rc == VMMEM_OK ? got : dp->len);
         c->progress.done += got;
         return rc;
     }

@@ -70,7 +70,8 @@ static inline void dma_cache_bind(dma_region_cache *cache, const guest_map *m)
  * session and is reused by the next while the map is unchanged. Zero it
  * before its first use. Sessions on one thread nest like sections. */
 typedef struct dma_session {
-    vmmem_guest_memory *gm; /* while active; NULL otherwise */
+    vmmem_guest_memory *gm; /* the address space it was begun on */
+    bool active;            /* between dma_session_begin() and _end() */
     dma_region_cache cache;
 } dma_session;
 
@@ -94,7 +95,7 @@ typedef struct dma_transfer {
 static inline void dma_transfer_begin(dma_transfer *t, vmmem_guest_memory *gm, dma_session *s)
 {
     t->gm = gm;
-    t->own_section = !s || s->gm != gm;
+    t->own_section = !s || !s->active || s->gm != gm;
     if (t->own_section) {
         guest_rcu_read_lock();
         t->local = (dma_region_cache){ 0, NULL };

@@ -20,7 +20,7 @@ int guest_read_locked(const guest_map *m, vmmem_gpa gpa, uint64_t len, void *buf
     int rc = guest_walk(m, &hint, gpa, len, GUEST_RULE_READ, NULL, NULL);
     if (rc != VMMEM_OK)
         return rc;
-    guest_move mv = guest_move_start(buf, false);
+    guest_move mv = guest_move_start(buf, len, false);
     rc = guest_walk(m, &hint, gpa, len, GUEST_RULE_READ, guest_move_to_buffer, &mv);
     *progress = mv.progress;
     return rc;
@@ -33,7 +33,7 @@ int guest_write_locked(vmmem_guest_memory *gm, const guest_map *m, vmmem_gpa gpa
     int rc = guest_walk(m, &hint, gpa, len, GUEST_RULE_WRITE, NULL, NULL);
     if (rc != VMMEM_OK)
         return rc;
-    guest_move mv = guest_move_start(buf, guest_tracks_dirty(gm));
+    guest_move mv = guest_move_start(buf, len, guest_tracks_dirty(gm));
     rc = guest_walk(m, &hint, gpa, len, GUEST_RULE_WRITE, guest_move_from_buffer, &mv);
     dirty_run_flush(&mv.dirty); /* also after a failure: the pieces before it were written */
     *progress = mv.progress;
@@ -106,17 +106,18 @@ static int chunk_piece(const guest_region *r, vmmem_gpa at, uint64_t n, guest_ru
  * in region d (source in s when d is host memory); n <= BOUNCE_BYTES unless
  * both sides are host memory. *moved gets the destination bytes written
  * (all n, unless a device callback failed: VMMEM_EPARTIAL with *progress's
- * cause set). */
+ * cause set); a device is written in the copy's direction (backward: from
+ * the chunk's end down), so the bytes moved are next to those before. */
 static int copy_chunk(const guest_map *m, const guest_region *d, const guest_region *s, vmmem_gpa dst,
-                      vmmem_gpa src, uint64_t n, guest_progress *progress, uint64_t *moved)
+                      vmmem_gpa src, uint64_t n, bool backward, guest_progress *progress, uint64_t *moved)
 {
     guest_piece dp, sp;
+    *moved = 0;
     int rc = chunk_piece(d, dst, n, GUEST_RULE_WRITE, &dp);
     if (rc == VMMEM_OK && d->host)
         rc = chunk_piece(s, src, n, GUEST_RULE_READ, &sp);
     if (rc != VMMEM_OK)
         return rc;
-    *moved = 0;
     if (d->host && s->host) {
         vmmem_memmove(guest_piece_host(&dp), guest_piece_host(&sp), (size_t)n);
         dirty_note_write(d, dp.offset, n);
@@ -141,7 +142,8 @@ static int copy_chunk(const guest_map *m, const guest_region *d, const guest_reg
         *moved = n;
         return VMMEM_OK;
     }
-    rc = mmio_write_range(&d->mmio, dp.offset, bounce, n, moved);
+    rc = backward ? mmio_write_range_down(&d->mmio, dp.offset, bounce, n, moved)
+                  : mmio_write_range(&d->mmio, dp.offset, bounce, n, moved);
     if (rc != VMMEM_OK) {
         progress->cause = rc;
         return VMMEM_EPARTIAL;
@@ -207,8 +209,8 @@ static uint64_t chunk_backward(const guest_region *d, const guest_region *s, vmm
  * otherwise from the start up: memmove semantics in guest address space.
  * Every chunk's pieces pass the rule of the walk that checked them. On
  * VMMEM_EPARTIAL, progress->done counts the destination bytes written in
- * the copy's direction (a chunk that failed part-way counts in a forward
- * copy only). */
+ * the copy's direction, one run from the start (forward) or the end
+ * (backward) of the destination. */
 static int copy_general(const guest_map *m, vmmem_gpa dst, vmmem_gpa src, uint64_t len, guest_progress *progress)
 {
     bool backward = dst > src && dst - src < len;
@@ -232,10 +234,9 @@ static int copy_general(const guest_map *m, vmmem_gpa dst, vmmem_gpa src, uint64
             s = guest_region_lookup(m, &shint, s_at);
             n = chunk_forward(d, s, d_at, s_at, remaining);
         }
-        int rc = copy_chunk(m, d, s, d_at, s_at, n, progress, &moved);
+        int rc = copy_chunk(m, d, s, d_at, s_at, n, backward, progress, &moved);
         if (rc != VMMEM_OK) {
-            if (!backward)
-                progress->done += moved;
+            progress->done += moved;
             return rc;
         }
         progress->done += n;

@@ -54,9 +54,10 @@ int host_map_rom(host_mapping *hm, uint64_t size, const void *content, size_t co
 /* Unmaps the whole reservation (nothing when hm is empty). */
 void host_unmap(host_mapping *hm);
 
-/* Whether every page of [p, p + size) is mapped (p page aligned, size > 0):
- * false also when the range wraps. */
-bool host_range_mapped(const void *p, uint64_t size);
+/* Whether every page of [p, p + size) is mapped readable and writable (p
+ * page aligned; /proc/self/maps; where it cannot be read, mapped at all):
+ * false also when size is 0 or the range wraps. */
+bool host_range_read_write(const void *p, uint64_t size);
 
 /* ---- regions and the map (guest_memory.c) ------------------------------ */
 
@@ -170,6 +171,12 @@ int mmio_read_range(const vmmem_mmio_ops *ops, uint64_t offset, unsigned char *o
  * callback that failed, with *done the bytes written before it. */
 int mmio_write_range(const vmmem_mmio_ops *ops, uint64_t offset, const unsigned char *in, uint64_t len,
                      uint64_t *done);
+
+/* The same from the last byte down (a backward copy_block): *done counts
+ * the bytes written at the end of the range, [offset + len - *done, offset
+ * + len), so that what moved is always one run next to what is left. */
+int mmio_write_range_down(const vmmem_mmio_ops *ops, uint64_t offset, const unsigned char *in, uint64_t len,
+                          uint64_t *done);
 
 /* ---- dirty tracking (dirty.c) ------------------------------------------- */
 

@@ -184,7 +184,7 @@ int vmmem_guest_add_host_ram(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t siz
         return VMMEM_EINVAL;
     if ((rc = check_host_region(gpa, size, page)) != VMMEM_OK)
         return rc;
-    if (!host_range_mapped(ram->host, size))
+    if (!host_range_read_write(ram->host, size))
         return VMMEM_EINVAL;
     guest_region *r = region_new(VMMEM_REGION_RAM, gpa, last, size);
     if (!r)
@@ -276,7 +276,7 @@ int vmmem_guest_region_at(vmmem_guest_memory *gm, vmmem_gpa gpa, vmmem_region_in
         out->base = r->base;
         out->size = r->size;
         out->host = r->host;
-        out->mmio = r->kind == VMMEM_REGION_MMIO ? &r->mmio : NULL;
+        out->mmio = r->kind == VMMEM_REGION_MMIO ? r->mmio : (vmmem_mmio_ops){ 0 };
         out->fd = r->fd;
         out->fd_offset = r->fd_offset;
         out->caller_owned = r->caller_owned;

@@ -130,19 +130,32 @@ void guest_report_partial(uint64_t expected, const guest_progress *progress);
 
 /* ---- moves between a caller's buffer and the pieces of a walk ---------- */
 
-/* A move's state: the caller's buffer, how much of it has moved, and the
- * RAM written (when track: see guest_tracks_dirty()), marked dirty by
- * dirty_run_flush() once the walk is over. */
+/* A move's state: the caller's buffer and its length, how much of it has
+ * moved, and the RAM written (when track: see guest_tracks_dirty()),
+ * marked dirty by dirty_run_flush() once the walk is over. */
 typedef struct guest_move {
     unsigned char *buf;
+    uint64_t len;
     guest_progress progress;
     dirty_run dirty;
     bool track;
 } guest_move;
 
-static inline guest_move guest_move_start(const void *buf, bool track)
+static inline guest_move guest_move_start(const void *buf, uint64_t len, bool track)
 {
-    return (guest_move){ (unsigned char *)(uintptr_t)buf, { 0, VMMEM_OK }, DIRTY_RUN_EMPTY, track };
+    return (guest_move){ (unsigned char *)(uintptr_t)buf, len, { 0, VMMEM_OK }, DIRTY_RUN_EMPTY, track };
+}
+
+/* Whether the piece fits in what is left of the buffer. The walk that moves
+ * was checked to total the buffer's length, so it always does, unless the
+ * caller changed a DMA list during the call: then the move stops there
+ * (VMMEM_EPARTIAL, cause VMMEM_ERANGE) instead of running off the buffer. */
+static inline bool guest_move_fits(guest_move *mv, const guest_piece *p)
+{
+    if (p->len <= mv->len - mv->progress.done)
+        return true;
+    mv->progress.cause = VMMEM_ERANGE;
+    return false;
 }
 
 /* Ends a piece's move: VMMEM_OK, or VMMEM_EPARTIAL after `got` more bytes
@@ -164,6 +177,8 @@ static inline int guest_move_piece_done(guest_move *mv, uint64_t len, uint64_t g
 static inline int guest_move_to_buffer(void *ctx, const guest_piece *p)
 {
     guest_move *mv = ctx;
+    if (!guest_move_fits(mv, p))
+        return VMMEM_EPARTIAL;
     unsigned char *out = mv->buf + mv->progress.done;
     uint64_t got = p->len;
     int rc = VMMEM_OK;
@@ -177,6 +192,8 @@ static inline int guest_move_to_buffer(void *ctx, const guest_piece *p)
 static inline int guest_move_from_buffer(void *ctx, const guest_piece *p)
 {
     guest_move *mv = ctx;
+    if (!guest_move_fits(mv, p))
+        return VMMEM_EPARTIAL;
     const unsigned char *in = mv->buf + mv->progress.done;
     uint64_t got = p->len;
     int rc = VMMEM_OK;

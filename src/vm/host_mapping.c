@@ -1,13 +1,15 @@
 /* src/vm/host_mapping.c - host memory behind RAM and ROM regions: anonymous,
  * file/memfd-backed or huge-page mmaps placed between guard pages, and the
- * check that memory the caller mapped is mapped. */
+ * check that memory the caller mapped is mapped readable and writable. */
 #include "guest_internal.h"
 
 #include <errno.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 size_t host_page_size(void)
@@ -85,6 +87,16 @@ static int file_covers(int fd, uint64_t offset, uint64_t size)
     return VMMEM_OK;
 }
 
+/* The page size of a hugetlbfs file (a file there or an MFD_HUGETLB memfd,
+ * which can only be mapped at multiples of it), or 0 for any other file. */
+static size_t file_huge_page(int fd)
+{
+    struct statfs fs;
+    if (fstatfs(fd, &fs) != 0 || (unsigned long)fs.f_type != HUGETLBFS_MAGIC || fs.f_bsize <= 0)
+        return 0;
+    return (size_t)fs.f_bsize;
+}
+
 int host_map_ram(host_mapping *hm, uint64_t size, const vmmem_ram_options *options)
 {
     int fd = options ? options->fd : -1;
@@ -96,9 +108,14 @@ int host_map_ram(host_mapping *hm, uint64_t size, const vmmem_ram_options *optio
         if (rc != VMMEM_OK)
             return rc;
     }
-    size_t guard = host_page_size(), align = guard, thp = 0;
+    size_t guard = host_page_size(), align = guard, thp = 0, file_page = fd >= 0 ? file_huge_page(fd) : 0;
     int map_flags = MAP_FIXED;
-    if (flags & VMMEM_RAM_HUGEPAGES) {
+    if (file_page) {
+        /* huge by itself: placed, sized and offset in its own pages */
+        if (size % file_page != 0 || options->fd_offset % file_page != 0)
+            return VMMEM_EINVAL;
+        guard = align = file_page;
+    } else if (flags & VMMEM_RAM_HUGEPAGES) {
         int rc = host_huge_page_size(&guard);
         if (rc != VMMEM_OK)
             return rc;
@@ -161,11 +178,44 @@ void host_unmap(host_mapping *hm)
     hm->data = NULL;
 }
 
-bool host_range_mapped(const void *p, uint64_t size)
+/* Whether /proc/self/maps shows [at, last] mapped readable and writable:
+ * 1 yes, 0 no, -1 the file cannot be read (a sandbox without /proc). */
+static int maps_say_read_write(uintptr_t at, uintptr_t last)
 {
-    if (size > UINTPTR_MAX - (uintptr_t)p + 1 || size > SIZE_MAX)
+    FILE *f = fopen("/proc/self/maps", "re");
+    if (!f)
+        return -1;
+    int verdict = 0;
+    char line[256];
+    bool line_start = true;
+    while (fgets(line, sizeof line, f)) {
+        bool starts_line = line_start;
+        line_start = strchr(line, '\n') != NULL; /* a long path continues the line */
+        unsigned long start, end;
+        char perms[5];
+        if (!starts_line || sscanf(line, "%lx-%lx %4s", &start, &end, perms) != 3 || end <= at)
+            continue;
+        if (start > at || perms[0] != 'r' || perms[1] != 'w')
+            break; /* a hole, or a page the library could not read or write */
+        if (end - 1 >= last) {
+            verdict = 1;
+            break;
+        }
+        at = end; /* the next mapping must continue the range */
+    }
+    fclose(f);
+    return verdict;
+}
+
+bool host_range_read_write(const void *p, uint64_t size)
+{
+    if (size == 0 || size > SIZE_MAX || size - 1 > UINTPTR_MAX - (uintptr_t)p)
         return false;
-    /* msync() validates the range (ENOMEM for an unmapped page) and, with
-     * MS_ASYNC, writes nothing back: no vector as mincore() needs. */
-    return msync((void *)(uintptr_t)p, (size_t)size, MS_ASYNC) == 0;
+    uintptr_t at = (uintptr_t)p, last = at + (uintptr_t)(size - 1);
+    int verdict = maps_say_read_write(at, last);
+    if (verdict >= 0)
+        return verdict == 1;
+    /* Without /proc: mapped at least. msync() validates the range (ENOMEM
+     * for an unmapped page) and, with MS_ASYNC, writes nothing back. */
+    return msync((void *)at, (size_t)size, MS_ASYNC) == 0;
 }

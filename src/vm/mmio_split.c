@@ -91,3 +91,19 @@ int mmio_write_range(const vmmem_mmio_ops *ops, uint64_t offset, const unsigned 
     }
     return VMMEM_OK;
 }
+
+int mmio_write_range_down(const vmmem_mmio_ops *ops, uint64_t offset, const unsigned char *in, uint64_t len,
+                          uint64_t *done)
+{
+    *done = 0;
+    while (len > 0) {
+        /* the piece that ends at offset + len: a size dividing that end */
+        unsigned size = piece_size(ops, offset + len, len);
+        int rc = ops->write(ops->opaque, offset + len - size, in + len - size, size);
+        if (rc != VMMEM_OK)
+            return rc;
+        len -= size;
+        *done += size;
+    }
+    return VMMEM_OK;
+}

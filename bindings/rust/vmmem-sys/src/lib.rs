@@ -138,7 +138,10 @@ mod guest {
         pub base: vmmem_gpa,
         pub size: u64,
         pub host: *mut c_void,
-        pub mmio: *const vmmem_mmio_ops,
+        pub mmio: vmmem_mmio_ops,
+        pub fd: c_int,
+        pub fd_offset: u64,
+        pub caller_owned: c_int,
     }
 
     extern "C" {

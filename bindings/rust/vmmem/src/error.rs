@@ -77,6 +77,9 @@ error_codes! {
     Io = VMMEM_EIO,
     /// `VMMEM_ENOENT`: no such object (e.g. no region starts there).
     NotFound = VMMEM_ENOENT,
+    /// `VMMEM_EPARTIAL`: failed part-way (a device callback or file I/O
+    /// failed after bytes had moved); never a refusal.
+    Partial = VMMEM_EPARTIAL,
 }
 
 impl fmt::Display for ErrorCode {
