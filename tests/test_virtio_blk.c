@@ -610,6 +610,51 @@ static void test_bad_header_gets_ioerr(void **state)
     assert_int_equal(rd8(STATUS + 2), VMMEM_VIRTIO_BLK_S_IOERR);
 }
 
+/* A device-readable descriptor that wraps past 2^64 is refused as a whole
+ * (IOERR, nothing written to the image), although the header lies below
+ * 2^64 and dropping it would leave data that starts at guest address 0
+ * (issue 18 defect 7: {2^64 - 16, 528} was served as header + {0, 512}).
+ * RAM ends at 2^64 here, and RAM at 0 holds the canary the device would
+ * have written to the image. */
+static void test_out_data_wrapping_past_2_64_refused(void **state)
+{
+    (void)state;
+    const vmmem_gpa top = UINT64_MAX - 0xFFFFu;
+    assert_int_equal(vmmem_guest_add_ram(gm, top, 0x10000u, NULL), VMMEM_OK);
+    const vmmem_gpa header = UINT64_MAX - 15u;
+    wr32(header, VMMEM_VIRTIO_BLK_T_OUT);
+    wr32(header + 4, 0);
+    wr64(header + 8, 7);
+    assert_int_equal(vmmem_guest_write_u8(gm, STATUS, STATUS_UNSET), VMMEM_OK);
+    put_desc(DESC, 0, header, 16 + 512, VMMEM_VIRTQ_DESC_F_NEXT, 1);
+    put_desc(DESC, 1, STATUS, 1, VMMEM_VIRTQ_DESC_F_WRITE, 0);
+    post(0);
+    kick_expect(1);
+    expect_used(0, 1);
+    assert_int_equal(rd8(STATUS), VMMEM_VIRTIO_BLK_S_IOERR);
+    unsigned char *back = malloc(IMAGE_BYTES);
+    assert_non_null(back);
+    assert_int_equal(pread(fileno(image), back, IMAGE_BYTES, 0), (ssize_t)IMAGE_BYTES);
+    assert_memory_equal(back, image_copy, IMAGE_BYTES);
+    free(back);
+    /* the same wrap in a device-writable data descriptor of an IN request
+     * (the status in a descriptor of its own): IOERR, RAM at 0 untouched */
+    wr32(header, VMMEM_VIRTIO_BLK_T_IN);
+    put_desc(DESC, 2, HEADERS, 16, VMMEM_VIRTQ_DESC_F_NEXT, 3);
+    wr32(HEADERS, VMMEM_VIRTIO_BLK_T_IN);
+    wr32(HEADERS + 4, 0);
+    wr64(HEADERS + 8, 7);
+    put_desc(DESC, 3, UINT64_MAX - 511u, 1024, VMMEM_VIRTQ_DESC_F_WRITE | VMMEM_VIRTQ_DESC_F_NEXT, 4);
+    put_desc(DESC, 4, STATUS + 1, 1, VMMEM_VIRTQ_DESC_F_WRITE, 0);
+    assert_int_equal(vmmem_guest_write_u8(gm, STATUS + 1, STATUS_UNSET), VMMEM_OK);
+    post(2);
+    kick_expect(1);
+    expect_used(2, 1);
+    assert_int_equal(rd8(STATUS + 1), VMMEM_VIRTIO_BLK_S_IOERR);
+    assert_int_equal(rd8(0), FILL);
+    assert_int_equal(rd8(511), FILL);
+}
+
 /* ---- hostile queues: the queue is marked broken ------------------------------------------ */
 
 /* Kicks and expects the queue broken, no used element published, and every
@@ -891,6 +936,7 @@ int main(void)
         T(test_flush_and_get_id),
         T(test_bad_requests_get_ioerr),
         T(test_bad_header_gets_ioerr),
+        T(test_out_data_wrapping_past_2_64_refused),
         T(test_descriptor_loop),
         T(test_self_loop_and_long_chain),
         T(test_index_out_of_range),

@@ -99,8 +99,21 @@ static size_t list_prefix(const vmmem_dma_segment *sg, uint64_t bytes, vmmem_dma
     return n;
 }
 
+/* Whether a segment of the list wraps past 2^64. Checked on the chain as
+ * popped, before a prefix is cut off or a segment trimmed: trimming a
+ * wrapping segment could leave a range that no longer wraps ({2^64 - 16,
+ * 528} less a 16-byte header is {0, 512}). */
+static int list_wraps(const vmmem_dma_segment *sg, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (sg[i].len && sg[i].addr + (sg[i].len - 1) < sg[i].addr)
+            return 1;
+    return 0;
+}
+
 /* Drops the first `bytes` bytes of the list in place (the list holds at
- * least that many); returns the index of the first segment left. */
+ * least that many, and no segment wraps: list_wraps()); returns the index
+ * of the first segment left. */
 static size_t list_skip(vmmem_dma_segment *sg, size_t count, uint64_t bytes)
 {
     size_t i = 0;
@@ -108,7 +121,7 @@ static size_t list_skip(vmmem_dma_segment *sg, size_t count, uint64_t bytes)
         bytes -= sg[i].len;
         i++;
     }
-    if (bytes) { /* inside segment i; a wrapping segment is refused later by the DMA check */
+    if (bytes) { /* inside segment i */
         sg[i].addr += bytes;
         sg[i].len -= bytes;
     }
@@ -134,6 +147,10 @@ IO_PATH static uint8_t serve(vmmem_virtio_blk *blk, vmmem_virtq_chain *c, vmmem_
     size_t out_count = c->readable;
     uint64_t out_bytes = list_bytes(out, out_count);
     if (out_bytes < VMMEM_VIRTIO_BLK_HEADER_SIZE)
+        return VMMEM_VIRTIO_BLK_S_IOERR;
+    /* Validated whole before any part is cut off (the header, the ID's
+     * prefix): nothing moves for a buffer that wraps. */
+    if (list_wraps(out, out_count) || list_wraps(in, in_count))
         return VMMEM_VIRTIO_BLK_S_IOERR;
     vmmem_dma_segment header_sg[PREFIX_MAX_SEGMENTS];
     size_t header_count = list_prefix(out, VMMEM_VIRTIO_BLK_HEADER_SIZE, header_sg);
