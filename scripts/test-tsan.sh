@@ -23,4 +23,4 @@ cd "$build"
 export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 die_after_fork=0"
 export VMMEM_TEST_MAX_SIZE=$((4 << 20)) # TSan checks every access: keep copies small
 ctest --output-on-failure -j"$(nproc)" \
-  -R '^(test_guest_concurrency|test_guest_dirty|test_guest_access|test_guest_memory|test_parallel|test_dispatch|test_startup|test_dma|test_dma_dirty|test_virtio_blk)$'
+  -R '^(test_guest_concurrency|test_guest_dirty|test_guest_access|test_guest_memory|test_parallel|test_dispatch|test_startup|test_dma|test_dma_dirty|test_virtio_blk|test_virtio_blk_control)$'

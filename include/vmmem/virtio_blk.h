@@ -97,6 +97,9 @@ VMMEM_API vmmem_virtq *vmmem_virtio_blk_queue(const vmmem_virtio_blk *blk);
  *  the queue's size per call so that one call's work is bounded: call again
  *  when *completed equals vmmem_virtq_size(). Each request's data moves,
  *  then its status byte is written, then its used element is published.
+ *  Each request is served in a read-side section of its own, so a region
+ *  change or vmmem_guest_dirty_enable() on another thread waits for at
+ *  most the request being served.
  *  Must not be called from the device's MMIO callbacks (the re-entrancy
  *  guard refuses it: VMMEM_EBUSY); record the notification and call it
  *  after the access returns.

@@ -241,21 +241,26 @@ int vmmem_virtio_blk_process(vmmem_virtio_blk *blk, unsigned *completed)
         return VMMEM_EINVAL;
     if (__atomic_exchange_n(&blk->busy, 1, __ATOMIC_ACQUIRE))
         return VMMEM_EBUSY;
-    /* One batch: the rings are translated once, and the read-side
-     * sections of each transfer nest in the batch's. */
-    int rc = vmmem_virtq_begin(blk->vq);
-    dma_session_begin(&blk->session, vmmem_dma_device_memory(blk->dma));
-    for (unsigned i = 0; rc == VMMEM_OK && i < vmmem_virtq_size(blk->vq); i++) {
-        rc = vmmem_virtq_pop(blk->vq, &blk->chain);
-        if (rc <= 0)
-            break;
-        rc = answer(blk);
+    /* One batch, and one read-side section, per request: a region change
+     * or vmmem_guest_dirty_enable() waits for at most the request being
+     * served, never for a queue's worth (each up to max_total bytes of
+     * file I/O). The rings' host addresses and the session's region cache
+     * are kept from one request to the next while the map is unchanged, so
+     * a request costs one section entry, not a lookup. */
+    int rc = VMMEM_OK;
+    for (unsigned i = 0; i < vmmem_virtq_size(blk->vq); i++) {
+        rc = vmmem_virtq_begin(blk->vq);
         if (rc != VMMEM_OK)
+            break;
+        dma_session_begin(&blk->session, vmmem_dma_device_memory(blk->dma));
+        int popped = vmmem_virtq_pop(blk->vq, &blk->chain);
+        rc = popped > 0 ? answer(blk) : popped;
+        dma_session_end(&blk->session);
+        vmmem_virtq_end(blk->vq);
+        if (popped <= 0 || rc != VMMEM_OK)
             break;
         done++;
     }
-    dma_session_end(&blk->session);
-    vmmem_virtq_end(blk->vq);
     __atomic_store_n(&blk->busy, 0, __ATOMIC_RELEASE);
     if (completed)
         *completed = done;
