@@ -522,6 +522,47 @@ static void test_flush_and_get_id(void **state)
     assert_int_equal(vmmem_virtio_blk_capacity(blk), IMAGE_BYTES / SECTOR);
 }
 
+/* The device only reads the descriptor table, the available ring and
+ * indirect tables, so they may lie in ROM (guest_once.h): an indirect table
+ * placed in ROM serves a read. */
+static void test_indirect_table_in_rom(void **state)
+{
+    (void)state;
+    const vmmem_gpa rom_table = ROM + 0x100000u;
+    unsigned char table[48];
+    const struct {
+        uint64_t addr;
+        uint32_t len;
+        uint16_t flags, next;
+    } d[3] = {
+        { HEADERS, 16, VMMEM_VIRTQ_DESC_F_NEXT, 1 },
+        { DATA, 512, VMMEM_VIRTQ_DESC_F_WRITE | VMMEM_VIRTQ_DESC_F_NEXT, 2 },
+        { STATUS, 1, VMMEM_VIRTQ_DESC_F_WRITE, 0 },
+    };
+    for (int i = 0; i < 3; i++) { /* little-endian, as the guest lays it out */
+        for (int b = 0; b < 8; b++)
+            table[16 * i + b] = (unsigned char)(d[i].addr >> (8 * b));
+        for (int b = 0; b < 4; b++)
+            table[16 * i + 8 + b] = (unsigned char)(d[i].len >> (8 * b));
+        table[16 * i + 12] = (unsigned char)d[i].flags;
+        table[16 * i + 13] = 0;
+        table[16 * i + 14] = (unsigned char)d[i].next;
+        table[16 * i + 15] = 0;
+    }
+    assert_int_equal(vmmem_guest_add_rom(gm, rom_table, 0x1000u, table, sizeof table), VMMEM_OK);
+    wr32(HEADERS, VMMEM_VIRTIO_BLK_T_IN);
+    wr32(HEADERS + 4, 0);
+    wr64(HEADERS + 8, 11);
+    put_desc(DESC, 0, rom_table, sizeof table, VMMEM_VIRTQ_DESC_F_INDIRECT, 0);
+    post(0);
+    kick_expect(1);
+    expect_used(0, 513);
+    assert_int_equal(rd8(STATUS), VMMEM_VIRTIO_BLK_S_OK);
+    unsigned char got[512];
+    assert_int_equal(vmmem_guest_read(gm, DATA, got, sizeof got), VMMEM_OK);
+    assert_memory_equal(got, image_copy + 11 * SECTOR, sizeof got);
+}
+
 /* ---- requests answered with an error status ----------------------------------------- */
 
 /* Posts r, kicks, and expects `status` with nothing written to its data
@@ -934,6 +975,7 @@ int main(void)
         T(test_any_layout),
         T(test_pop_merges_contiguous_descriptors),
         T(test_flush_and_get_id),
+        T(test_indirect_table_in_rom),
         T(test_bad_requests_get_ioerr),
         T(test_bad_header_gets_ioerr),
         T(test_out_data_wrapping_past_2_64_refused),

@@ -10,10 +10,13 @@
  * le32 len, le16 flags, le16 next}, 16-byte aligned; available ring {le16
  * flags, le16 idx, le16 ring[size]}, 2-byte aligned; used ring {le16 flags,
  * le16 idx, {le32 id, le32 len} ring[size]}, 4-byte aligned. The rings are
- * read and written through translated pointers and must lie in guest RAM
- * (never MMIO, so a ring access cannot call back into a device).
+ * read and written through translated pointers, never MMIO (so a ring access
+ * cannot call back into a device): the descriptor table, the available ring
+ * and indirect tables in RAM or ROM (the device only reads them), the used
+ * ring in RAM.
  *
- * Hostile queues: each descriptor is read once into a private copy, every
+ * Hostile queues: each guest-controlled field (descriptor, ring index and
+ * entry) is read once, with an atomic load, into a private copy, every
  * walk is bounded, and a malformed queue (an index out of range, a loop or
  * a chain longer than the queue, a bad indirect table, a device-readable
  * descriptor after a device-writable one, a ring outside RAM) marks the
@@ -80,7 +83,7 @@ typedef struct vmmem_virtq_chain {
  *  @param out    receives the queue
  *  @return VMMEM_OK; VMMEM_EINVAL (NULL argument, size not a power of two
  *          in range, a ring misaligned); VMMEM_ERANGE (a ring wraps past
- *          2^64); VMMEM_EFAULT (a ring is not entirely in one RAM region;
+ *          2^64); VMMEM_EFAULT (a ring is not entirely in one RAM or ROM region;
  *          the used ring must be writable RAM); VMMEM_EPERM (the used ring
  *          is in ROM); VMMEM_ENOMEM. */
 VMMEM_API int vmmem_virtq_create(vmmem_dma_device *dma, const vmmem_virtq_config *config, vmmem_virtq **out);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "dma_internal.h"
+#include "guest_once.h"
 
 struct vmmem_virtio_blk {
     vmmem_dma_device *dma;
@@ -128,6 +129,61 @@ static size_t list_skip(vmmem_dma_segment *sg, size_t count, uint64_t bytes)
     return i;
 }
 
+/* Walk visitors (ctx: a guest_move) for the few bytes the device decides
+ * on or publishes: RAM and ROM pieces read once or stored with single
+ * stores (guest_once.h), device pieces through their callbacks. */
+static int read_once_piece(void *ctx, const guest_piece *p)
+{
+    guest_move *mv = ctx;
+    unsigned char *out = mv->buf + mv->progress.done;
+    uint64_t got = p->len;
+    int rc = VMMEM_OK;
+    if (p->region->host)
+        guest_once_copy(out, guest_piece_host(p), (size_t)p->len);
+    else
+        rc = mmio_read_range(&p->region->mmio, p->offset, out, p->len, &got);
+    return guest_move_piece_done(mv, p->len, got, rc);
+}
+
+static int store_once_piece(void *ctx, const guest_piece *p)
+{
+    guest_move *mv = ctx;
+    const unsigned char *in = mv->buf + mv->progress.done;
+    uint64_t got = p->len;
+    int rc = VMMEM_OK;
+    if (p->region->host) {
+        guest_once_store(guest_piece_host(p), in, (size_t)p->len);
+        if (mv->track)
+            dirty_run_add(&mv->dirty, p->region, p->offset, p->len);
+    } else {
+        rc = mmio_write_range(&p->region->mmio, p->offset, in, p->len, &got);
+    }
+    return guest_move_piece_done(mv, p->len, got, rc);
+}
+
+/* vmmem_dma_from_guest() / _to_guest() of a few bytes (the header, the
+ * status, the ID) in the device's session, each guest byte read once or
+ * stored once: the whole list validated first (nothing moves on a
+ * refusal), then moved against the same map. */
+static int move_once(vmmem_virtio_blk *blk, const vmmem_dma_segment *sg, size_t count, void *buf, size_t len,
+                     vmmem_dma_direction dir)
+{
+    dma_transfer t;
+    dma_transfer_begin(&t, blk->dma->gm, &blk->session);
+    uint64_t total;
+    int rc = dma_check_in(blk->dma, &t, sg, count, dir, &total);
+    if (rc == VMMEM_OK && total != len)
+        rc = VMMEM_ERANGE;
+    guest_move mv = guest_move_start(buf, dir == VMMEM_DMA_TO_GUEST && guest_tracks_dirty(blk->dma->gm));
+    if (rc == VMMEM_OK && dir == VMMEM_DMA_TO_GUEST)
+        rc = dma_list_walk(blk->dma, &t, sg, count, GUEST_RULE_WRITE, store_once_piece, &mv);
+    else if (rc == VMMEM_OK)
+        rc = dma_list_walk(blk->dma, &t, sg, count, GUEST_RULE_READ, read_once_piece, &mv);
+    dirty_run_flush(&mv.dirty);
+    dma_transfer_end(&t);
+    return rc;
+}
+
 /* The sectors [sector, sector + bytes / 512) lie inside the image and bytes
  * is a non-zero multiple of a sector. */
 static int in_range(const vmmem_virtio_blk *blk, uint64_t sector, uint64_t bytes)
@@ -157,8 +213,8 @@ IO_PATH static uint8_t serve(vmmem_virtio_blk *blk, vmmem_virtq_chain *c, vmmem_
     struct {
         uint32_t type, reserved;
         uint64_t sector;
-    } header;
-    if (dma_from_guest_in(&blk->session, blk->dma, header_sg, header_count, &header, sizeof header) != VMMEM_OK)
+    } header; /* the guest's header, read once (guest_once.h) */
+    if (move_once(blk, header_sg, header_count, &header, sizeof header, VMMEM_DMA_FROM_GUEST) != VMMEM_OK)
         return VMMEM_VIRTIO_BLK_S_IOERR;
     uint32_t type = le32toh(header.type);
     uint64_t sector = le64toh(header.sector);
@@ -190,7 +246,7 @@ IO_PATH static uint8_t serve(vmmem_virtio_blk *blk, vmmem_virtq_chain *c, vmmem_
         uint64_t n = in_bytes < VMMEM_VIRTIO_BLK_ID_BYTES ? in_bytes : VMMEM_VIRTIO_BLK_ID_BYTES;
         vmmem_dma_segment id_sg[PREFIX_MAX_SEGMENTS];
         size_t id_count = list_prefix(in, n, id_sg);
-        if (dma_to_guest_in(&blk->session, blk->dma, id_sg, id_count, blk->id, (size_t)n) != VMMEM_OK)
+        if (move_once(blk, id_sg, id_count, blk->id, (size_t)n, VMMEM_DMA_TO_GUEST) != VMMEM_OK)
             return VMMEM_VIRTIO_BLK_S_IOERR;
         *written = (uint32_t)n;
         return VMMEM_VIRTIO_BLK_S_OK;
@@ -224,7 +280,7 @@ IO_PATH static int answer(vmmem_virtio_blk *blk)
     uint64_t in_bytes = list_bytes(in, last);
     uint32_t written = 0;
     uint8_t status = serve(blk, c, in, last, in_bytes, &written);
-    int rc = dma_to_guest_in(&blk->session, blk->dma, &status_sg, 1, &status, 1);
+    int rc = move_once(blk, &status_sg, 1, &status, 1, VMMEM_DMA_TO_GUEST);
     if (rc != VMMEM_OK) {
         vmmem_virtq_mark_broken(blk->vq);
         return rc;

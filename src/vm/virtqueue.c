@@ -8,6 +8,7 @@
 
 #include "dma_internal.h"
 #include "guest_internal.h"
+#include "guest_once.h"
 
 /* Ring layout (virtio 1.x 2.7.6 and 2.7.8): a 4-byte header {flags, idx}
  * then the entries. The optional event-index fields are not used. */
@@ -37,7 +38,7 @@ struct vmmem_virtq {
     unsigned char *desc_host, *avail_host, *used_host;
 };
 
-/* A descriptor as read, once, from guest memory. */
+/* A descriptor as read, once, from guest memory (guest_once.h). */
 typedef struct desc {
     uint64_t addr;
     uint32_t len;
@@ -136,7 +137,7 @@ static desc read_desc(const unsigned char *table, uint16_t index)
         uint32_t len;
         uint16_t flags, next;
     } raw;
-    memcpy(&raw, table + (size_t)index * VMMEM_VIRTQ_DESC_SIZE, sizeof raw);
+    guest_once_copy(&raw, table + (size_t)index * VMMEM_VIRTQ_DESC_SIZE, sizeof raw);
     return (desc){ le64toh(raw.addr), le32toh(raw.len), le16toh(raw.flags), le16toh(raw.next) };
 }
 
@@ -266,8 +267,9 @@ int vmmem_virtq_pop(vmmem_virtq *vq, vmmem_virtq_chain *chain)
     if (rc != VMMEM_OK)
         goto out;
     /* Acquire: the ring entry and descriptors the driver wrote before it
-     * published this index are visible after the load. */
-    uint16_t avail_idx = le16toh(__atomic_load_n((uint16_t *)(avail + RING_IDX_OFFSET), __ATOMIC_ACQUIRE));
+     * published this index are visible after the load. Each ring field is
+     * read once (guest_once.h). */
+    uint16_t avail_idx = guest_once_le16_acquire(avail + RING_IDX_OFFSET);
     uint16_t pending = (uint16_t)(avail_idx - vq->last_avail);
     if (pending == 0) {
         rc = 0;
@@ -278,9 +280,7 @@ int vmmem_virtq_pop(vmmem_virtq *vq, vmmem_virtq_chain *chain)
         goto out;
     }
     uint16_t slot = vq->last_avail & (uint16_t)(size - 1);
-    uint16_t head;
-    memcpy(&head, avail + RING_HEADER + (size_t)slot * AVAIL_ENTRY, sizeof head);
-    head = le16toh(head);
+    uint16_t head = guest_once_le16(avail + RING_HEADER + (size_t)slot * AVAIL_ENTRY);
     if (head >= size) {
         rc = VMMEM_EINVAL;
         goto out;
@@ -310,9 +310,9 @@ int vmmem_virtq_push(vmmem_virtq *vq, uint16_t head, uint32_t written)
     int rc = map_rings(vq, NULL, NULL, &used);
     if (rc == VMMEM_OK) {
         uint16_t slot = vq->used_idx & (uint16_t)(size - 1);
-        uint32_t elem[2] = { htole32(head), htole32(written) };
         uint64_t elem_offset = RING_HEADER + (uint64_t)slot * USED_ENTRY;
-        memcpy(used + elem_offset, elem, sizeof elem);
+        guest_once_store_le32(used + elem_offset, head); /* single stores (guest_once.h) */
+        guest_once_store_le32(used + elem_offset + 4, written);
         vq->used_idx++;
         /* Release: the element and the data written before it are visible
          * to a driver that sees the new index; one aligned 16-bit store
