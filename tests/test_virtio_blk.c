@@ -698,16 +698,22 @@ static void test_out_data_wrapping_past_2_64_refused(void **state)
 
 /* ---- hostile queues: the queue is marked broken ------------------------------------------ */
 
-/* Kicks and expects the queue broken, no used element published, and every
- * later kick refused too. */
-static void expect_broken(void)
+/* Kicks and expects the queue broken for `reason`, no used element
+ * published, and every later kick refused too (the reason kept). */
+static void expect_broken(vmmem_virtq_error reason)
 {
     unsigned done = 99;
+    vmmem_virtq *vq = vmmem_virtio_blk_queue(blk);
+    assert_int_equal(vmmem_virtq_error_reason(vq), VMMEM_VIRTQ_ERR_NONE);
     assert_int_equal(vmmem_virtio_blk_process(blk, &done), VMMEM_EINVAL);
     assert_int_equal(done, 0);
-    assert_true(vmmem_virtq_is_broken(vmmem_virtio_blk_queue(blk)));
+    assert_true(vmmem_virtq_is_broken(vq));
+    if (vmmem_virtq_error_reason(vq) != reason)
+        fail_msg("broken for \"%s\", expected \"%s\"", vmmem_virtq_reason_str(vmmem_virtq_error_reason(vq)),
+                 vmmem_virtq_reason_str(reason));
     expect_used_idx_unchanged();
     assert_int_equal(vmmem_virtio_blk_process(blk, &done), VMMEM_EINVAL);
+    assert_int_equal(vmmem_virtq_error_reason(vq), reason);
     expect_used_idx_unchanged();
 }
 
@@ -727,7 +733,7 @@ static void test_descriptor_loop(void **state)
     valid_read_at(0, DESC);
     put_desc(DESC, 2, STATUS, 1, VMMEM_VIRTQ_DESC_F_WRITE | VMMEM_VIRTQ_DESC_F_NEXT, 1); /* 2 -> 1 -> 2 */
     post(0);
-    expect_broken();
+    expect_broken(VMMEM_VIRTQ_ERR_CHAIN_LOOP);
     assert_int_equal(rd8(DATA), FILL);
 }
 
@@ -741,7 +747,7 @@ static void test_self_loop_and_long_chain(void **state)
         put_desc(DESC, i, DATA + i * 512u, 512, VMMEM_VIRTQ_DESC_F_WRITE | VMMEM_VIRTQ_DESC_F_NEXT,
                  (uint16_t)((i + 1) % QSIZE));
     post(0);
-    expect_broken();
+    expect_broken(VMMEM_VIRTQ_ERR_CHAIN_LOOP);
 }
 
 static void test_index_out_of_range(void **state)
@@ -752,7 +758,7 @@ static void test_index_out_of_range(void **state)
     valid_read_at(0, INDIRECT);
     put_desc(DESC, QSIZE, INDIRECT, 48, VMMEM_VIRTQ_DESC_F_INDIRECT, 0);
     post(QSIZE);
-    expect_broken();
+    expect_broken(VMMEM_VIRTQ_ERR_HEAD_RANGE);
 }
 
 static void test_next_out_of_range(void **state)
@@ -763,7 +769,7 @@ static void test_next_out_of_range(void **state)
     put_desc(DESC, 1, DATA, 512, VMMEM_VIRTQ_DESC_F_WRITE | VMMEM_VIRTQ_DESC_F_NEXT, QSIZE);
     put_desc(DESC, QSIZE, STATUS, 1, VMMEM_VIRTQ_DESC_F_WRITE, 0);
     post(0);
-    expect_broken();
+    expect_broken(VMMEM_VIRTQ_ERR_NEXT_RANGE);
 }
 
 static void test_avail_index_jump(void **state)
@@ -772,7 +778,7 @@ static void test_avail_index_jump(void **state)
     valid_read_at(0, DESC);
     wr16(AVAIL + 4, 0);
     wr16(AVAIL + 2, QSIZE + 1); /* more chains than the queue holds */
-    expect_broken();
+    expect_broken(VMMEM_VIRTQ_ERR_AVAIL_IDX_JUMP);
 }
 
 static void test_readable_after_writable(void **state)
@@ -782,7 +788,7 @@ static void test_readable_after_writable(void **state)
     put_desc(DESC, 2, STATUS, 1, VMMEM_VIRTQ_DESC_F_NEXT, 3); /* status readable, then... */
     put_desc(DESC, 3, STATUS + 1, 1, VMMEM_VIRTQ_DESC_F_WRITE, 0);
     post(0);
-    expect_broken();
+    expect_broken(VMMEM_VIRTQ_ERR_READABLE_AFTER_WRITABLE);
 }
 
 static void test_no_status_byte(void **state)
@@ -792,7 +798,7 @@ static void test_no_status_byte(void **state)
     put_desc(DESC, 0, HEADERS, 16, VMMEM_VIRTQ_DESC_F_NEXT, 1);
     put_desc(DESC, 1, STATUS, 1, 0, 0);
     post(0);
-    expect_broken();
+    expect_broken(VMMEM_VIRTQ_ERR_NO_STATUS);
 }
 
 static void test_status_outside_ram(void **state)
@@ -801,7 +807,7 @@ static void test_status_outside_ram(void **state)
     valid_read_at(0, DESC);
     put_desc(DESC, 2, 0x7000000u, 1, VMMEM_VIRTQ_DESC_F_WRITE, 0);
     post(0);
-    expect_broken();
+    expect_broken(VMMEM_VIRTQ_ERR_STATUS_UNWRITABLE);
 }
 
 static void test_status_in_rom(void **state)
@@ -810,7 +816,7 @@ static void test_status_in_rom(void **state)
     valid_read_at(0, DESC);
     put_desc(DESC, 2, ROM, 1, VMMEM_VIRTQ_DESC_F_WRITE, 0);
     post(0);
-    expect_broken();
+    expect_broken(VMMEM_VIRTQ_ERR_STATUS_UNWRITABLE);
 }
 
 static void test_status_wraps(void **state)
@@ -819,7 +825,7 @@ static void test_status_wraps(void **state)
     valid_read_at(0, DESC);
     put_desc(DESC, 2, UINT64_MAX - 1, 4, VMMEM_VIRTQ_DESC_F_WRITE, 0); /* last byte at 1 */
     post(0);
-    expect_broken();
+    expect_broken(VMMEM_VIRTQ_ERR_STATUS_UNWRITABLE);
     assert_int_equal(rd8(1), FILL);
 }
 
@@ -830,13 +836,17 @@ static void test_bad_indirect_tables(void **state)
         uint64_t addr;
         uint32_t len;
         uint16_t flags;
+        vmmem_virtq_error reason;
     } cases[] = {
-        { INDIRECT, 0, VMMEM_VIRTQ_DESC_F_INDIRECT },                                  /* empty */
-        { INDIRECT, 40, VMMEM_VIRTQ_DESC_F_INDIRECT },                                 /* not whole entries */
-        { INDIRECT, (VMMEM_VIRTQ_MAX_SIZE + 1) * 16, VMMEM_VIRTQ_DESC_F_INDIRECT },    /* too big */
-        { 0x7000000u, 48, VMMEM_VIRTQ_DESC_F_INDIRECT },                               /* outside RAM */
-        { DEV_MMIO, 48, VMMEM_VIRTQ_DESC_F_INDIRECT },                                 /* in MMIO */
-        { INDIRECT, 48, VMMEM_VIRTQ_DESC_F_INDIRECT | VMMEM_VIRTQ_DESC_F_NEXT },       /* with NEXT */
+        { INDIRECT, 0, VMMEM_VIRTQ_DESC_F_INDIRECT, VMMEM_VIRTQ_ERR_INDIRECT_SIZE },        /* empty */
+        { INDIRECT, 40, VMMEM_VIRTQ_DESC_F_INDIRECT, VMMEM_VIRTQ_ERR_INDIRECT_SIZE },       /* not whole entries */
+        { INDIRECT, (VMMEM_VIRTQ_MAX_SIZE + 1) * 16, VMMEM_VIRTQ_DESC_F_INDIRECT,
+          VMMEM_VIRTQ_ERR_INDIRECT_SIZE },                                                  /* too big */
+        { 0x7000000u, 48, VMMEM_VIRTQ_DESC_F_INDIRECT, VMMEM_VIRTQ_ERR_INDIRECT_MEMORY },   /* outside RAM */
+        { DEV_MMIO, 48, VMMEM_VIRTQ_DESC_F_INDIRECT, VMMEM_VIRTQ_ERR_INDIRECT_MEMORY },     /* in MMIO */
+        { UINT64_MAX - 15, 48, VMMEM_VIRTQ_DESC_F_INDIRECT, VMMEM_VIRTQ_ERR_INDIRECT_MEMORY }, /* wraps */
+        { INDIRECT, 48, VMMEM_VIRTQ_DESC_F_INDIRECT | VMMEM_VIRTQ_DESC_F_NEXT,
+          VMMEM_VIRTQ_ERR_INDIRECT_NEXT },                                                  /* with NEXT */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         teardown(state);
@@ -844,7 +854,7 @@ static void test_bad_indirect_tables(void **state)
         valid_read_at(0, INDIRECT);
         put_desc(DESC, 0, cases[i].addr, cases[i].len, cases[i].flags, 1);
         post(0);
-        expect_broken();
+        expect_broken(cases[i].reason);
         assert_int_equal(rd8(DATA), FILL);
     }
     /* nested: the indirect table's first entry is itself indirect */
@@ -854,7 +864,7 @@ static void test_bad_indirect_tables(void **state)
     valid_read_at(0, INDIRECT + 0x4000);
     put_desc(DESC, 0, INDIRECT, 16, VMMEM_VIRTQ_DESC_F_INDIRECT, 0);
     post(0);
-    expect_broken();
+    expect_broken(VMMEM_VIRTQ_ERR_INDIRECT_NESTED);
     /* a loop inside an indirect table */
     teardown(state);
     assert_int_equal(setup(state), 0);
@@ -862,7 +872,7 @@ static void test_bad_indirect_tables(void **state)
     put_desc(INDIRECT, 2, STATUS, 1, VMMEM_VIRTQ_DESC_F_WRITE | VMMEM_VIRTQ_DESC_F_NEXT, 1);
     put_desc(DESC, 0, INDIRECT, 48, VMMEM_VIRTQ_DESC_F_INDIRECT, 0);
     post(0);
-    expect_broken();
+    expect_broken(VMMEM_VIRTQ_ERR_CHAIN_LOOP);
     /* next past the indirect table's end (the table has 3 entries) */
     teardown(state);
     assert_int_equal(setup(state), 0);
@@ -870,7 +880,7 @@ static void test_bad_indirect_tables(void **state)
     put_desc(INDIRECT, 1, DATA, 512, VMMEM_VIRTQ_DESC_F_WRITE | VMMEM_VIRTQ_DESC_F_NEXT, 3);
     put_desc(DESC, 0, INDIRECT, 48, VMMEM_VIRTQ_DESC_F_INDIRECT, 0);
     post(0);
-    expect_broken();
+    expect_broken(VMMEM_VIRTQ_ERR_NEXT_RANGE);
     /* an indirect descriptor that is not the head */
     teardown(state);
     assert_int_equal(setup(state), 0);
@@ -878,7 +888,7 @@ static void test_bad_indirect_tables(void **state)
     put_desc(DESC, 0, HEADERS, 16, VMMEM_VIRTQ_DESC_F_NEXT, 1);
     put_desc(DESC, 1, INDIRECT, 48, VMMEM_VIRTQ_DESC_F_INDIRECT, 0);
     post(0);
-    expect_broken();
+    expect_broken(VMMEM_VIRTQ_ERR_INDIRECT_NOT_HEAD);
 }
 
 static void test_requests_before_the_fault_are_answered(void **state)
@@ -894,6 +904,64 @@ static void test_requests_before_the_fault_are_answered(void **state)
     expect_used(head, 4097);
     assert_int_equal(rd8(STATUS), VMMEM_VIRTIO_BLK_S_OK);
     expect_used_idx_unchanged();
+    assert_int_equal(vmmem_virtq_error_reason(vmmem_virtio_blk_queue(blk)), VMMEM_VIRTQ_ERR_HEAD_RANGE);
+}
+
+/* The RAM under the rings removed between two kicks: the ring is no
+ * longer RAM, the queue breaks and says so. */
+static void test_ring_no_longer_ram(void **state)
+{
+    (void)state;
+    assert_int_equal(vmmem_guest_remove_region(gm, 0), VMMEM_OK);
+    unsigned done = 99;
+    assert_int_equal(vmmem_virtio_blk_process(blk, &done), VMMEM_EINVAL);
+    assert_int_equal(done, 0);
+    assert_int_equal(vmmem_virtq_error_reason(vmmem_virtio_blk_queue(blk)), VMMEM_VIRTQ_ERR_RING_MEMORY);
+}
+
+/* A broken queue answers nothing until the device is reset; after the
+ * reset (the driver re-initialising its rings from index 0) it serves
+ * again, and the reason is cleared. */
+static void test_reset_after_broken(void **state)
+{
+    (void)state;
+    valid_read_at(0, DESC);
+    wr16(AVAIL + 2, QSIZE + 1);
+    expect_broken(VMMEM_VIRTQ_ERR_AVAIL_IDX_JUMP);
+    assert_int_equal(vmmem_virtio_blk_reset(NULL), VMMEM_EINVAL);
+    assert_int_equal(vmmem_virtio_blk_reset(blk), VMMEM_OK);
+    vmmem_virtq *vq = vmmem_virtio_blk_queue(blk);
+    assert_false(vmmem_virtq_is_broken(vq));
+    assert_int_equal(vmmem_virtq_error_reason(vq), VMMEM_VIRTQ_ERR_NONE);
+    avail_idx = used_seen = 0; /* the driver's re-initialised rings */
+    wr16(AVAIL + 2, 0);
+    wr16(USED + 2, 0);
+    post(0);
+    kick_expect(1);
+    expect_used(0, 513);
+    assert_int_equal(rd8(STATUS), VMMEM_VIRTIO_BLK_S_OK);
+}
+
+/* Every reason has its own description; a value that is none has one too. */
+static void test_reason_strings(void **state)
+{
+    (void)state;
+    const char *unknown = vmmem_virtq_reason_str(-1);
+    assert_non_null(unknown);
+    assert_ptr_equal(vmmem_virtq_reason_str(VMMEM_VIRTQ_ERR_DEVICE + 1), unknown);
+    for (int a = VMMEM_VIRTQ_ERR_NONE; a <= VMMEM_VIRTQ_ERR_DEVICE; a++) {
+        assert_true(vmmem_virtq_reason_str(a) != unknown);
+        for (int b = VMMEM_VIRTQ_ERR_NONE; b < a; b++)
+            assert_string_not_equal(vmmem_virtq_reason_str(a), vmmem_virtq_reason_str(b));
+    }
+    /* a device's own reason is kept; NONE is taken as DEVICE */
+    vmmem_virtq *vq = vmmem_virtio_blk_queue(blk);
+    vmmem_virtq_mark_broken_for(vq, VMMEM_VIRTQ_ERR_NONE);
+    assert_int_equal(vmmem_virtq_error_reason(vq), VMMEM_VIRTQ_ERR_DEVICE);
+    vmmem_virtq_mark_broken_for(vq, VMMEM_VIRTQ_ERR_NO_STATUS);
+    assert_int_equal(vmmem_virtq_error_reason(vq), VMMEM_VIRTQ_ERR_DEVICE); /* the first reason stays */
+    assert_int_equal(vmmem_virtq_error_reason(NULL), VMMEM_VIRTQ_ERR_DEVICE);
+    assert_int_equal(vmmem_virtq_reset(NULL), VMMEM_EINVAL);
 }
 
 /* ---- setup errors and the re-entrancy guard ---------------------------------------------------- */
@@ -991,6 +1059,9 @@ int main(void)
         T(test_status_wraps),
         T(test_bad_indirect_tables),
         T(test_requests_before_the_fault_are_answered),
+        T(test_ring_no_longer_ram),
+        T(test_reset_after_broken),
+        T(test_reason_strings),
         T(test_create_arguments),
         T(test_processing_inside_mmio_handler_refused),
     };

@@ -76,6 +76,17 @@ vmmem_virtq *vmmem_virtio_blk_queue(const vmmem_virtio_blk *blk)
     return blk ? blk->vq : NULL;
 }
 
+int vmmem_virtio_blk_reset(vmmem_virtio_blk *blk)
+{
+    if (!blk)
+        return VMMEM_EINVAL;
+    if (__atomic_exchange_n(&blk->busy, 1, __ATOMIC_ACQUIRE))
+        return VMMEM_EBUSY;
+    int rc = vmmem_virtq_reset(blk->vq);
+    __atomic_store_n(&blk->busy, 0, __ATOMIC_RELEASE);
+    return rc;
+}
+
 static uint64_t list_bytes(const vmmem_dma_segment *sg, size_t count)
 {
     uint64_t sum = 0; /* at most VMMEM_VIRTQ_MAX_SIZE lengths of 32 bits: no overflow */
@@ -268,12 +279,12 @@ IO_PATH static int answer(vmmem_virtio_blk *blk)
     while (last > 0 && in[last - 1].len == 0)
         last--;
     if (last == 0) {
-        vmmem_virtq_mark_broken(blk->vq);
+        vmmem_virtq_mark_broken_for(blk->vq, VMMEM_VIRTQ_ERR_NO_STATUS);
         return VMMEM_EINVAL; /* nowhere to put the status */
     }
     vmmem_dma_segment status_sg = { in[last - 1].addr + (in[last - 1].len - 1), 1 };
     if (status_sg.addr < in[last - 1].addr) {
-        vmmem_virtq_mark_broken(blk->vq);
+        vmmem_virtq_mark_broken_for(blk->vq, VMMEM_VIRTQ_ERR_STATUS_UNWRITABLE);
         return VMMEM_ERANGE; /* the status segment wraps past 2^64 */
     }
     in[last - 1].len--;
@@ -282,7 +293,7 @@ IO_PATH static int answer(vmmem_virtio_blk *blk)
     uint8_t status = serve(blk, c, in, last, in_bytes, &written);
     int rc = move_once(blk, &status_sg, 1, &status, 1, VMMEM_DMA_TO_GUEST);
     if (rc != VMMEM_OK) {
-        vmmem_virtq_mark_broken(blk->vq);
+        vmmem_virtq_mark_broken_for(blk->vq, VMMEM_VIRTQ_ERR_STATUS_UNWRITABLE);
         return rc;
     }
     return vmmem_virtq_push(blk->vq, c->head, written + 1);
