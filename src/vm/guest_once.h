@@ -34,10 +34,17 @@
 #include <stdint.h>
 
 #ifdef VMMEM_GUEST_READ_HOOK
-/* Defined by the fuzz target: called with the host range about to be read
- * (after == 0) and just read (after == 1). */
-void vmmem_fuzz_guest_read_hook(const void *host, size_t len, int after);
-#define GUEST_READ_HOOK(p, n, after) vmmem_fuzz_guest_read_hook((p), (n), (after))
+/* Defined by fuzz/fuzz_double_fetch.c (weak: NULL in the other fuzz
+ * targets): called with the host range about to be read (after == 0) and
+ * just read (after == 1). */
+__attribute__((weak)) void vmmem_fuzz_guest_read_hook(const void *host, size_t len, int after);
+static inline void guest_read_hook(const void *host, size_t len, int after)
+{
+    void (*hook)(const void *, size_t, int) = vmmem_fuzz_guest_read_hook;
+    if (hook)
+        hook(host, len, after);
+}
+#define GUEST_READ_HOOK(p, n, after) guest_read_hook((p), (n), (after))
 #else
 #define GUEST_READ_HOOK(p, n, after) ((void)0)
 #endif
