@@ -47,6 +47,8 @@
 #define SECTOR VMMEM_VIRTIO_BLK_SECTOR_SIZE
 #define GATE_SIZE (QSIZE * SECTOR)
 #define IMAGE_BYTES (64u * SECTOR)
+_Static_assert(3 * QUEUED <= QSIZE, "QUEUED chains of 3 descriptors fit the table");
+_Static_assert(QUEUED <= IMAGE_BYTES / SECTOR, "request k reads sector k");
 /* Bounds on the waits (a deadlock fails the test instead of hanging it);
  * a passing run never reaches them. */
 #define WAIT_STEP_NS 100000L

@@ -29,7 +29,8 @@
  *
  * Bounded by iterations AND time: VMMEM_RACE_SECONDS (default 3) and
  * VMMEM_RACE_CALLS (default 100000 process() calls that found work: an
- * empty ring does not count), whichever ends first;
+ * empty ring does not count), whichever ends first; VMMEM_RACE_SEED
+ * repeats the guest's choices of a printed run (not its timing);
  * `make soak` runs it for minutes. Prints the requests served, the
  * mutations the device survived, the queue resets and the time taken. */
 #define _GNU_SOURCE
@@ -71,6 +72,13 @@
 #define IMAGE_BYTES (2048u * 512u)
 #define CANARY 0xC5
 #define GUARD_PAGES 4u
+
+_Static_assert(4 * SLOTS <= QSIZE, "each slot owns 4 descriptors of the table");
+_Static_assert(USED_END <= INDIRECT, "the used ring ends before the indirect tables");
+_Static_assert(INDIRECT + INDIRECT_TABLES * INDIRECT_ENTRIES * 16u <= HEADERS, "indirect tables end before the headers");
+_Static_assert(HEADERS + 16u * SLOTS <= ARENA, "headers end before the arena");
+_Static_assert(ARENA + SLOTS * 0x4000u <= ARENA_END, "each slot's buffers lie in the arena");
+_Static_assert(REACH_END <= RAM_SIZE && INDIRECT + MAX_SHORT_LEN <= REACH_END, "canaries lie beyond every buffer");
 
 #define DEFAULT_SECONDS 3.0
 #define PROGRESS_SECONDS 30.0 /* a progress line this often (soak runs) */
@@ -335,10 +343,10 @@ static void setup(void)
 
 int main(void)
 {
-    const char *s = getenv("VMMEM_RACE_SECONDS"), *c = getenv("VMMEM_RACE_CALLS");
+    const char *s = getenv("VMMEM_RACE_SECONDS"), *c = getenv("VMMEM_RACE_CALLS"), *sd = getenv("VMMEM_RACE_SEED");
     double seconds = s ? atof(s) : DEFAULT_SECONDS;
     unsigned long max_calls = c ? strtoul(c, NULL, 0) : DEFAULT_CALLS;
-    uint64_t seed = (uint64_t)time(NULL) * 2654435761u | 1;
+    uint64_t seed = sd ? strtoull(sd, NULL, 0) | 1 : (uint64_t)time(NULL) * 2654435761u | 1; /* xorshift: never 0 */
     printf("test_virtio_race: seed %llu, up to %.0f s and %lu calls that find work\n", (unsigned long long)seed, seconds,
            max_calls);
     fflush(stdout);
