@@ -123,8 +123,9 @@ VMMEM_API void vmmem_virtq_destroy(vmmem_virtq *vq);
  *  @return 1 (a chain), 0 (the ring is empty), VMMEM_EBUSY (this thread is
  *          handling an MMIO access of the device: nothing read, the queue is
  *          unchanged), VMMEM_EINVAL (NULL argument, or the queue is or has
- *          just become broken), VMMEM_EFAULT or VMMEM_EPERM (a ring or
- *          indirect table is not in RAM: the queue is now broken). */
+ *          just become broken: vmmem_virtq_error_reason() says why),
+ *          VMMEM_EFAULT or VMMEM_EPERM (a ring or
+ *          indirect table is not in RAM or ROM: the queue is now broken). */
 VMMEM_API int vmmem_virtq_pop(vmmem_virtq *vq, vmmem_virtq_chain *chain);
 
 /** Publishes a used element {head, written} (written: bytes the device
