@@ -3,17 +3,22 @@
  * rewriting descriptors (address, length, flags, next) of the table and of
  * indirect tables, the available ring and index, and the requests'
  * headers, as another vCPU of a hostile guest can. Whatever it does:
- *  - the device never touches host memory outside guest RAM: the RAM is
- *    this test's own mapping (vmmem_guest_add_host_ram()) between PROT_NONE
- *    guard pages, and the ROM and MMIO regions' bytes are checked, so a
- *    stray access faults or shows;
- *  - it never writes outside the buffers the guest can name: every address
- *    the guest writes into a descriptor lies below REACH_END together with
- *    every length it writes below 4 GiB (huge lengths run out of every
- *    region), and the canaries above REACH_END and around the used ring stay
- *    intact; used elements name a head inside the table, and after a call
- *    that kept the queue working the used index equals the requests
- *    answered since the last reset;
+ *  - the device never touches host memory outside guest memory: each RAM
+ *    region is this test's own mapping (vmmem_guest_add_host_ram()) with a
+ *    canary page on each side (read-write host memory that is no guest
+ *    memory: a stray write, even one the kernel makes for preadv(), shows
+ *    there) and PROT_NONE guard pages beyond (a stray access faults); the
+ *    ROM's bytes are checked and the device's own MMIO window must never
+ *    be called;
+ *  - it never writes a used element or a status byte outside guest
+ *    buffers: inside guest RAM every byte is a buffer the guest can name
+ *    (it can point an indirect table at its own data, or at bytes it
+ *    round-tripped through the disk image), so the used ring lies in a RAM
+ *    region of its own at USED_GPA, an address that no value the guest
+ *    writes can form (see USED_GPA): only the device writes there, its
+ *    bytes after the ring stay canaries, after a call that kept the queue
+ *    working the used index equals the requests answered since the last
+ *    reset, and every element names a head inside the table;
  *  - every call returns (bounded work; a hang fails by CTest's timeout), a
  *    broken queue names a reason, and a reset makes it serve again.
  * The guest thread writes guest memory with relaxed atomic stores and the
@@ -53,16 +58,21 @@
 #define QSIZE 64u
 #define DESC 0x0000u        /* QSIZE * 16 = 1 KiB */
 #define AVAIL 0x1000u
-#define USED 0x2000u
-#define USED_END (USED + 4u + 8u * QSIZE)
+/* The used ring, in a one-page RAM region of its own: the bytes 5A 5A at
+ * positions 4-5 of its address, with 00 after them, occur in no value the
+ * guest writes (only an arena address has two random bytes, at positions
+ * 0-1, and its byte 2 is 1..7), so no descriptor, however composed from
+ * guest bytes, names it. */
+#define USED_GPA UINT64_C(0x5A5A00001000)
+#define USED_PAGE 0x1000u
+#define USED_BYTES (4u + 8u * QSIZE)
 #define INDIRECT 0x3000u    /* INDIRECT_TABLES tables of INDIRECT_ENTRIES */
 #define INDIRECT_TABLES 8u
 #define INDIRECT_ENTRIES 16u
 #define HEADERS 0x4000u     /* 16 bytes per slot */
 #define ARENA 0x10000u      /* data and status buffers */
-#define ARENA_END 0x78000u  /* no address the guest writes is at or above this */
-#define MAX_SHORT_LEN 0x8000u /* nor any length below 4 GiB above this */
-#define REACH_END (ARENA_END + MAX_SHORT_LEN) /* so no buffer reaches past here */
+#define ARENA_END 0x78000u  /* data addresses the guest writes lie below this */
+#define MAX_SHORT_LEN 0x8000u
 #define ROM 0x200000u
 #define ROM_SIZE 0x1000u
 #define OWN_MMIO 0x300000u  /* the device's own registers: DMA there is refused */
@@ -74,11 +84,12 @@
 #define GUARD_PAGES 4u
 
 _Static_assert(4 * SLOTS <= QSIZE, "each slot owns 4 descriptors of the table");
-_Static_assert(USED_END <= INDIRECT, "the used ring ends before the indirect tables");
+_Static_assert(USED_BYTES <= USED_PAGE, "the used ring fits its page");
+_Static_assert(AVAIL + 4u + 2u * QSIZE <= INDIRECT, "the available ring ends before the indirect tables");
 _Static_assert(INDIRECT + INDIRECT_TABLES * INDIRECT_ENTRIES * 16u <= HEADERS, "indirect tables end before the headers");
 _Static_assert(HEADERS + 16u * SLOTS <= ARENA, "headers end before the arena");
 _Static_assert(ARENA + SLOTS * 0x4000u <= ARENA_END, "each slot's buffers lie in the arena");
-_Static_assert(REACH_END <= RAM_SIZE && INDIRECT + MAX_SHORT_LEN <= REACH_END, "canaries lie beyond every buffer");
+_Static_assert(ARENA_END + MAX_SHORT_LEN <= RAM_SIZE, "plausible buffers end inside RAM");
 
 #define DEFAULT_SECONDS 3.0
 #define PROGRESS_SECONDS 30.0 /* a progress line this often (soak runs) */
@@ -87,9 +98,18 @@ _Static_assert(REACH_END <= RAM_SIZE && INDIRECT + MAX_SHORT_LEN <= REACH_END, "
 static vmmem_guest_memory *gm;
 static vmmem_dma_device *dma;
 static vmmem_virtio_blk *blk;
-static unsigned char *ram;      /* host address of guest 0 */
-static unsigned char *reserve;  /* the mapping with its guard pages */
-static size_t reserve_len;
+/* A RAM region's host mapping: guard pages, a canary page, the region, a
+ * canary page, guard pages. */
+typedef struct guarded {
+    unsigned char *reserve; /* the whole mapping */
+    size_t reserve_len;
+    unsigned char *ram;     /* the region's first byte */
+    size_t size;
+} guarded;
+
+static guarded main_ram, used_ram;
+static unsigned char *ram;  /* host address of guest 0 */
+static unsigned char *used; /* host address of USED_GPA */
 static atomic_int stop;
 static atomic_ulong mutations;
 
@@ -135,7 +155,8 @@ static void store16(uint32_t gpa, uint16_t v) { __atomic_store_n((uint16_t *)(ra
 static void store32(uint32_t gpa, uint32_t v) { __atomic_store_n((uint32_t *)(ram + gpa), htole32(v), __ATOMIC_RELAXED); }
 static void store64(uint32_t gpa, uint64_t v) { __atomic_store_n((uint64_t *)(ram + gpa), htole64(v), __ATOMIC_RELAXED); }
 static uint16_t load16(uint32_t gpa) { return le16toh(__atomic_load_n((uint16_t *)(ram + gpa), __ATOMIC_RELAXED)); }
-static uint32_t load32(uint32_t gpa) { return le32toh(__atomic_load_n((uint32_t *)(ram + gpa), __ATOMIC_RELAXED)); }
+static uint16_t used_idx_now(void) { return le16toh(__atomic_load_n((uint16_t *)(used + 2), __ATOMIC_RELAXED)); }
+static uint32_t used_id(uint16_t i) { return le32toh(__atomic_load_n((uint32_t *)(used + 4 + 8u * (i % QSIZE)), __ATOMIC_RELAXED)); }
 
 static uint64_t next_random(uint64_t *s)
 {
@@ -160,12 +181,13 @@ static void repair_slot(unsigned s, uint64_t *rng)
 {
     static const uint32_t types[] = { VMMEM_VIRTIO_BLK_T_IN, VMMEM_VIRTIO_BLK_T_OUT, VMMEM_VIRTIO_BLK_T_GET_ID };
     uint32_t header = HEADERS + 16u * s;
-    store32(header, types[next_random(rng) % 3]);
+    uint32_t type = types[next_random(rng) % 3];
+    store32(header, type);
     store32(header + 4, 0);
     store64(header + 8, next_random(rng) % (IMAGE_BYTES / 512 - 8));
     uint32_t data = ARENA + s * 0x4000u;
     uint16_t w = VMMEM_VIRTQ_DESC_F_WRITE, n = VMMEM_VIRTQ_DESC_F_NEXT;
-    int out = load32(header) == VMMEM_VIRTIO_BLK_T_OUT;
+    int out = type == VMMEM_VIRTIO_BLK_T_OUT;
     uint32_t table = DESC;
     unsigned base = 4 * s;
     if (s % 2 && s / 2 < INDIRECT_TABLES) {
@@ -188,7 +210,7 @@ static uint64_t pick_addr(uint64_t *rng)
     case 1: return ROM + next_random(rng) % ROM_SIZE;
     case 2: return OWN_MMIO + next_random(rng) % MMIO_SIZE;
     case 3: return UINT64_MAX - next_random(rng) % 64; /* wraps with most lengths */
-    case 4: return HEADERS + 16u * (next_random(rng) % SLOTS);
+    case 4: return HEADERS + 16u * (next_random(rng) % SLOTS); /* with case 5: bytes [xx 3x-4x 00 ...] */
     case 5: return INDIRECT + 16u * (next_random(rng) % (INDIRECT_TABLES * INDIRECT_ENTRIES));
     default: return ARENA + next_random(rng) % (ARENA_END - ARENA);
     }
@@ -211,7 +233,7 @@ static uint32_t pick_len(uint64_t *rng)
 static void mutate(uint64_t *rng)
 {
     if (next_random(rng) % CORRUPT_ONE_IN != 0) {
-        uint16_t used = load16(USED + 2);
+        uint16_t used = used_idx_now();
         uint16_t avail = load16(AVAIL + 2);
         if ((uint16_t)(avail - used) >= QSIZE / 2) {
             sched_yield(); /* the device is behind: let it run */
@@ -247,10 +269,15 @@ static void mutate(uint64_t *rng)
     case 7: { /* a request header */
         uint32_t h = HEADERS + 16u * (uint32_t)(next_random(rng) % SLOTS);
         static const uint32_t types[] = { 0, 1, 4, 8, 99 };
+        /* past the end, overflowing sector * 512 (no random 64-bit value:
+         * see USED_GPA) */
+        static const uint64_t hostile_sectors[] = { UINT64_MAX, UINT64_MAX / 256, UINT64_C(1) << 63,
+                                                    IMAGE_BYTES / 512 };
         if (next_random(rng) % 2)
             store32(h, types[next_random(rng) % 5]);
         else
-            store64(h + 8, next_random(rng) % 3 ? next_random(rng) % (IMAGE_BYTES / 512) : next_random(rng));
+            store64(h + 8, next_random(rng) % 3 ? next_random(rng) % (IMAGE_BYTES / 512 + 8)
+                                                : hostile_sectors[next_random(rng) % 4]);
         break;
     }
     case 8: /* an available ring entry: a slot's head, or any index */
@@ -274,14 +301,22 @@ static void *guest_thread(void *arg)
 
 /* ---- checks ---------------------------------------------------------------- */
 
+/* Every byte of a canary page still holds the canary. */
+static void check_canary_pages(const guarded *g, const char *what)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    for (size_t i = 0; i < page; i++)
+        if (g->ram[-1 - (ptrdiff_t)i] != CANARY || g->ram[g->size + i] != CANARY)
+            die(what);
+}
+
 static void check_canaries(void)
 {
-    for (uint32_t a = USED_END; a < INDIRECT; a++)
-        if (__atomic_load_n(ram + a, __ATOMIC_RELAXED) != CANARY)
-            die("a byte after the used ring changed");
-    for (uint32_t a = REACH_END; a < RAM_SIZE; a++)
-        if (ram[a] != CANARY)
-            die("a byte beyond every buffer the guest can name changed");
+    check_canary_pages(&main_ram, "host memory next to guest RAM changed");
+    check_canary_pages(&used_ram, "host memory next to the used ring's RAM changed");
+    for (uint32_t a = USED_BYTES; a < USED_PAGE; a++)
+        if (used[a] != CANARY)
+            die("a byte of the used ring's page past the ring changed");
     unsigned char rom[ROM_SIZE];
     if (vmmem_guest_read(gm, ROM, rom, sizeof rom) != VMMEM_OK)
         die("ROM read");
@@ -295,10 +330,10 @@ static void check_canaries(void)
  * inside the table. */
 static void check_used(uint16_t from, uint16_t to)
 {
-    if (load16(USED + 2) != to)
+    if (used_idx_now() != to)
         die("the used index is not the number of requests answered");
     for (uint16_t i = from; i != to; i++)
-        if (load32(USED + 4 + 8u * (i % QSIZE)) >= QSIZE)
+        if (used_id(i) >= QSIZE)
             die("a used element names a head outside the table");
 }
 
@@ -309,25 +344,35 @@ static double now(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static void map_guarded(guarded *g, size_t size)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    g->size = size;
+    g->reserve_len = size + 2 * (GUARD_PAGES + 1) * page;
+    g->reserve = mmap(NULL, g->reserve_len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (g->reserve == MAP_FAILED)
+        die("mmap");
+    g->ram = g->reserve + (GUARD_PAGES + 1) * page;
+    if (mprotect(g->ram - page, size + 2 * page, PROT_READ | PROT_WRITE))
+        die("mprotect");
+    memset(g->ram - page, CANARY, size + 2 * page);
+}
+
 static void setup(void)
 {
-    long page = sysconf(_SC_PAGESIZE);
-    reserve_len = RAM_SIZE + 2 * GUARD_PAGES * (size_t)page;
-    reserve = mmap(NULL, reserve_len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (reserve == MAP_FAILED)
-        die("mmap");
-    ram = reserve + GUARD_PAGES * (size_t)page;
-    if (mprotect(ram, RAM_SIZE, PROT_READ | PROT_WRITE))
-        die("mprotect");
-    memset(ram, CANARY, RAM_SIZE);
-    memset(ram + DESC, 0, ARENA - DESC); /* rings, tables, headers */
-    memset(ram + USED_END, CANARY, INDIRECT - USED_END);
+    map_guarded(&main_ram, RAM_SIZE);
+    map_guarded(&used_ram, USED_PAGE);
+    ram = main_ram.ram;
+    used = used_ram.ram;
+    memset(ram + DESC, 0, ARENA - DESC); /* rings, tables, headers; the arena keeps the canary */
+    memset(used, 0, USED_BYTES);
     unsigned char rom[ROM_SIZE];
     for (size_t i = 0; i < sizeof rom; i++)
         rom[i] = (unsigned char)i;
     vmmem_mmio_ops own = { own_access, own_write, 1, 8, NULL };
-    vmmem_host_ram hr = { ram, -1, 0 };
+    vmmem_host_ram hr = { ram, -1, 0 }, hu = { used, -1, 0 };
     if (vmmem_guest_memory_create(&gm) || vmmem_guest_add_host_ram(gm, 0, RAM_SIZE, &hr) ||
+        vmmem_guest_add_host_ram(gm, USED_GPA, USED_PAGE, &hu) ||
         vmmem_guest_add_rom(gm, ROM, ROM_SIZE, rom, sizeof rom) || vmmem_guest_add_mmio(gm, OWN_MMIO, MMIO_SIZE, &own))
         die("guest memory");
     vmmem_dma_config dcfg = { gm, OWN_MMIO, MMIO_SIZE, 0 };
@@ -336,7 +381,7 @@ static void setup(void)
     int fd = memfd_create("race-disk", 0);
     if (fd < 0 || ftruncate(fd, IMAGE_BYTES))
         die("image");
-    vmmem_virtio_blk_config cfg = { dma, fd, "race", { QSIZE, DESC, AVAIL, USED } };
+    vmmem_virtio_blk_config cfg = { dma, fd, "race", { QSIZE, DESC, AVAIL, USED_GPA } };
     if (vmmem_virtio_blk_create(&cfg, &blk))
         die("virtio-blk");
 }
@@ -398,7 +443,7 @@ int main(void)
         if (vmmem_virtio_blk_reset(blk) != VMMEM_OK)
             die("reset");
         resets++;
-        store16(USED + 2, 0);
+        __atomic_store_n((uint16_t *)(used + 2), 0, __ATOMIC_RELAXED);
         store16(AVAIL + 2, 0);
         used_idx = 0;
     }
@@ -416,6 +461,7 @@ int main(void)
     vmmem_virtio_blk_destroy(blk);
     vmmem_dma_device_destroy(dma);
     vmmem_guest_memory_destroy(gm);
-    munmap(reserve, reserve_len);
+    munmap(main_ram.reserve, main_ram.reserve_len);
+    munmap(used_ram.reserve, used_ram.reserve_len);
     return 0;
 }
