@@ -308,25 +308,42 @@ int vmmem_virtio_blk_process(vmmem_virtio_blk *blk, unsigned *completed)
         return VMMEM_EINVAL;
     if (__atomic_exchange_n(&blk->busy, 1, __ATOMIC_ACQUIRE))
         return VMMEM_EBUSY;
-    /* One batch, and one read-side section, per request: a region change
-     * or vmmem_guest_dirty_enable() waits for at most the request being
-     * served, never for a queue's worth (each up to max_total bytes of
-     * file I/O). The rings' host addresses and the session's region cache
-     * are kept from one request to the next while the map is unchanged, so
-     * a request costs one section entry, not a lookup. */
-    int rc = VMMEM_OK;
-    for (unsigned i = 0; i < vmmem_virtq_size(blk->vq); i++) {
-        rc = vmmem_virtq_begin(blk->vq);
-        if (rc != VMMEM_OK)
-            break;
+    /* One read-side section (and virtqueue batch) per request: a region
+     * change or vmmem_guest_dirty_enable() waits for at most the request
+     * being served, never for a queue's worth (each up to max_total bytes
+     * of file I/O). The next chain is popped before the section is left,
+     * so that the last request's section also finds the ring empty (no
+     * section of its own for that: one request per call costs what it did
+     * with one section per call); the popped chain is a private copy, and
+     * its buffers are validated against the map of the section that
+     * serves it. The rings' host addresses and the session's region cache
+     * are kept across sections while the map is unchanged. */
+    int rc = vmmem_virtq_begin(blk->vq);
+    int in_section = rc == VMMEM_OK;
+    if (in_section) {
         dma_session_begin(&blk->session, vmmem_dma_device_memory(blk->dma));
         int popped = vmmem_virtq_pop(blk->vq, &blk->chain);
-        rc = popped > 0 ? answer(blk) : popped;
+        while (popped > 0) {
+            rc = answer(blk);
+            if (rc != VMMEM_OK || ++done == vmmem_virtq_size(blk->vq))
+                break;
+            popped = vmmem_virtq_pop(blk->vq, &blk->chain);
+            if (popped <= 0)
+                break;
+            dma_session_end(&blk->session);
+            vmmem_virtq_end(blk->vq);
+            rc = vmmem_virtq_begin(blk->vq); /* fails only when the queue broke */
+            in_section = rc == VMMEM_OK;
+            if (!in_section)
+                break;
+            dma_session_begin(&blk->session, vmmem_dma_device_memory(blk->dma));
+        }
+        if (popped < 0)
+            rc = popped;
+    }
+    if (in_section) {
         dma_session_end(&blk->session);
         vmmem_virtq_end(blk->vq);
-        if (popped <= 0 || rc != VMMEM_OK)
-            break;
-        done++;
     }
     __atomic_store_n(&blk->busy, 0, __ATOMIC_RELEASE);
     if (completed)
