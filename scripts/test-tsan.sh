@@ -5,7 +5,8 @@
 # copy pool, the dispatcher's racing first calls, DMA and the virtio block
 # device (with regions removed under a transfer), and a guest thread racing
 # the device (test_virtio_race: its stores and the device's reads of guest
-# fields are atomic, so it needs no suppression). Any data race report fails the test (halt_on_error). liburcu is
+# fields are atomic; only the payload the device's file I/O moves is
+# suppressed, in that program alone). Any data race report fails the test (halt_on_error). liburcu is
 # not instrumented; src/vm/guest_rcu.h announces its grace periods to TSan.
 # test_atomicity is left out: it races plain copies against atomic readers
 # on purpose, to show that aligned 2/4/8-byte copies are single
