@@ -7,6 +7,8 @@
 #   make test-clang    the same suite built with clang (-Werror)
 #   make test-valgrind the suite under Valgrind memcheck (sizes up to 1 MiB)
 #   make test-tsan     the multi-threaded tests under ThreadSanitizer
+#   make soak          a guest thread racing the virtio-blk device for SOAK_SECONDS (default 300),
+#                      under ASan + UBSan (tests/test_virtio_race.c; not part of make test)
 #   make bench-blk     the virtio block device against pread (docs/dma.md)
 #   make install       a plain Release build without tests (no cmocka, Capstone or -Werror) in
 #                      build-install, then cmake --install (PREFIX=/usr/local)
@@ -22,6 +24,8 @@ ASAN_BUILD ?= build-asan
 INSTALL_BUILD ?= build-install
 PREFIX ?= /usr/local
 FUZZ_SECONDS ?= 30
+SOAK_SECONDS ?= 300
+SOAK_CALLS ?= 1000000000
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
@@ -65,6 +69,13 @@ test-valgrind:
 
 test-tsan:
 	scripts/test-tsan.sh
+
+.PHONY: soak
+soak:
+	@scripts/install-deps.sh test sanitize
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVMMEM_WERROR=ON -DVMMEM_SANITIZE=ON -DVMMEM_BUILD_TESTS=ON $(CMAKE_FLAGS)
+	cmake --build $(ASAN_BUILD) -j$(JOBS) --target test_virtio_race
+	VMMEM_RACE_SECONDS=$(SOAK_SECONDS) VMMEM_RACE_CALLS=$(SOAK_CALLS) $(ASAN_BUILD)/tests/test_virtio_race
 
 install:
 	@scripts/install-deps.sh build

@@ -522,6 +522,47 @@ static void test_flush_and_get_id(void **state)
     assert_int_equal(vmmem_virtio_blk_capacity(blk), IMAGE_BYTES / SECTOR);
 }
 
+/* The device only reads the descriptor table, the available ring and
+ * indirect tables, so they may lie in ROM (guest_once.h): an indirect table
+ * placed in ROM serves a read. */
+static void test_indirect_table_in_rom(void **state)
+{
+    (void)state;
+    const vmmem_gpa rom_table = ROM + 0x100000u;
+    unsigned char table[48];
+    const struct {
+        uint64_t addr;
+        uint32_t len;
+        uint16_t flags, next;
+    } d[3] = {
+        { HEADERS, 16, VMMEM_VIRTQ_DESC_F_NEXT, 1 },
+        { DATA, 512, VMMEM_VIRTQ_DESC_F_WRITE | VMMEM_VIRTQ_DESC_F_NEXT, 2 },
+        { STATUS, 1, VMMEM_VIRTQ_DESC_F_WRITE, 0 },
+    };
+    for (int i = 0; i < 3; i++) { /* little-endian, as the guest lays it out */
+        for (int b = 0; b < 8; b++)
+            table[16 * i + b] = (unsigned char)(d[i].addr >> (8 * b));
+        for (int b = 0; b < 4; b++)
+            table[16 * i + 8 + b] = (unsigned char)(d[i].len >> (8 * b));
+        table[16 * i + 12] = (unsigned char)d[i].flags;
+        table[16 * i + 13] = 0;
+        table[16 * i + 14] = (unsigned char)d[i].next;
+        table[16 * i + 15] = 0;
+    }
+    assert_int_equal(vmmem_guest_add_rom(gm, rom_table, 0x1000u, table, sizeof table), VMMEM_OK);
+    wr32(HEADERS, VMMEM_VIRTIO_BLK_T_IN);
+    wr32(HEADERS + 4, 0);
+    wr64(HEADERS + 8, 11);
+    put_desc(DESC, 0, rom_table, sizeof table, VMMEM_VIRTQ_DESC_F_INDIRECT, 0);
+    post(0);
+    kick_expect(1);
+    expect_used(0, 513);
+    assert_int_equal(rd8(STATUS), VMMEM_VIRTIO_BLK_S_OK);
+    unsigned char got[512];
+    assert_int_equal(vmmem_guest_read(gm, DATA, got, sizeof got), VMMEM_OK);
+    assert_memory_equal(got, image_copy + 11 * SECTOR, sizeof got);
+}
+
 /* ---- requests answered with an error status ----------------------------------------- */
 
 /* Posts r, kicks, and expects `status` with nothing written to its data
@@ -610,18 +651,69 @@ static void test_bad_header_gets_ioerr(void **state)
     assert_int_equal(rd8(STATUS + 2), VMMEM_VIRTIO_BLK_S_IOERR);
 }
 
+/* A device-readable descriptor that wraps past 2^64 is refused as a whole
+ * (IOERR, nothing written to the image), although the header lies below
+ * 2^64 and dropping it would leave data that starts at guest address 0
+ * (issue 18 defect 7: {2^64 - 16, 528} was served as header + {0, 512}).
+ * RAM ends at 2^64 here, and RAM at 0 holds the canary the device would
+ * have written to the image. */
+static void test_out_data_wrapping_past_2_64_refused(void **state)
+{
+    (void)state;
+    const vmmem_gpa top = UINT64_MAX - 0xFFFFu;
+    assert_int_equal(vmmem_guest_add_ram(gm, top, 0x10000u, NULL), VMMEM_OK);
+    const vmmem_gpa header = UINT64_MAX - 15u;
+    wr32(header, VMMEM_VIRTIO_BLK_T_OUT);
+    wr32(header + 4, 0);
+    wr64(header + 8, 7);
+    assert_int_equal(vmmem_guest_write_u8(gm, STATUS, STATUS_UNSET), VMMEM_OK);
+    put_desc(DESC, 0, header, 16 + 512, VMMEM_VIRTQ_DESC_F_NEXT, 1);
+    put_desc(DESC, 1, STATUS, 1, VMMEM_VIRTQ_DESC_F_WRITE, 0);
+    post(0);
+    kick_expect(1);
+    expect_used(0, 1);
+    assert_int_equal(rd8(STATUS), VMMEM_VIRTIO_BLK_S_IOERR);
+    unsigned char *back = malloc(IMAGE_BYTES);
+    assert_non_null(back);
+    assert_int_equal(pread(fileno(image), back, IMAGE_BYTES, 0), (ssize_t)IMAGE_BYTES);
+    assert_memory_equal(back, image_copy, IMAGE_BYTES);
+    free(back);
+    /* the same wrap in a device-writable data descriptor of an IN request
+     * (the status in a descriptor of its own): IOERR, RAM at 0 untouched */
+    wr32(header, VMMEM_VIRTIO_BLK_T_IN);
+    put_desc(DESC, 2, HEADERS, 16, VMMEM_VIRTQ_DESC_F_NEXT, 3);
+    wr32(HEADERS, VMMEM_VIRTIO_BLK_T_IN);
+    wr32(HEADERS + 4, 0);
+    wr64(HEADERS + 8, 7);
+    put_desc(DESC, 3, UINT64_MAX - 511u, 1024, VMMEM_VIRTQ_DESC_F_WRITE | VMMEM_VIRTQ_DESC_F_NEXT, 4);
+    put_desc(DESC, 4, STATUS + 1, 1, VMMEM_VIRTQ_DESC_F_WRITE, 0);
+    assert_int_equal(vmmem_guest_write_u8(gm, STATUS + 1, STATUS_UNSET), VMMEM_OK);
+    post(2);
+    kick_expect(1);
+    expect_used(2, 1);
+    assert_int_equal(rd8(STATUS + 1), VMMEM_VIRTIO_BLK_S_IOERR);
+    assert_int_equal(rd8(0), FILL);
+    assert_int_equal(rd8(511), FILL);
+}
+
 /* ---- hostile queues: the queue is marked broken ------------------------------------------ */
 
-/* Kicks and expects the queue broken, no used element published, and every
- * later kick refused too. */
-static void expect_broken(void)
+/* Kicks and expects the queue broken for `reason`, no used element
+ * published, and every later kick refused too (the reason kept). */
+static void expect_broken(vmmem_virtq_error reason)
 {
     unsigned done = 99;
+    vmmem_virtq *vq = vmmem_virtio_blk_queue(blk);
+    assert_int_equal(vmmem_virtq_error_reason(vq), VMMEM_VIRTQ_ERR_NONE);
     assert_int_equal(vmmem_virtio_blk_process(blk, &done), VMMEM_EINVAL);
     assert_int_equal(done, 0);
-    assert_true(vmmem_virtq_is_broken(vmmem_virtio_blk_queue(blk)));
+    assert_true(vmmem_virtq_is_broken(vq));
+    if (vmmem_virtq_error_reason(vq) != reason)
+        fail_msg("broken for \"%s\", expected \"%s\"", vmmem_virtq_reason_str(vmmem_virtq_error_reason(vq)),
+                 vmmem_virtq_reason_str(reason));
     expect_used_idx_unchanged();
     assert_int_equal(vmmem_virtio_blk_process(blk, &done), VMMEM_EINVAL);
+    assert_int_equal(vmmem_virtq_error_reason(vq), reason);
     expect_used_idx_unchanged();
 }
 
@@ -641,7 +733,7 @@ static void test_descriptor_loop(void **state)
     valid_read_at(0, DESC);
     put_desc(DESC, 2, STATUS, 1, VMMEM_VIRTQ_DESC_F_WRITE | VMMEM_VIRTQ_DESC_F_NEXT, 1); /* 2 -> 1 -> 2 */
     post(0);
-    expect_broken();
+    expect_broken(VMMEM_VIRTQ_ERR_CHAIN_LOOP);
     assert_int_equal(rd8(DATA), FILL);
 }
 
@@ -655,7 +747,7 @@ static void test_self_loop_and_long_chain(void **state)
         put_desc(DESC, i, DATA + i * 512u, 512, VMMEM_VIRTQ_DESC_F_WRITE | VMMEM_VIRTQ_DESC_F_NEXT,
                  (uint16_t)((i + 1) % QSIZE));
     post(0);
-    expect_broken();
+    expect_broken(VMMEM_VIRTQ_ERR_CHAIN_LOOP);
 }
 
 static void test_index_out_of_range(void **state)
@@ -666,7 +758,7 @@ static void test_index_out_of_range(void **state)
     valid_read_at(0, INDIRECT);
     put_desc(DESC, QSIZE, INDIRECT, 48, VMMEM_VIRTQ_DESC_F_INDIRECT, 0);
     post(QSIZE);
-    expect_broken();
+    expect_broken(VMMEM_VIRTQ_ERR_HEAD_RANGE);
 }
 
 static void test_next_out_of_range(void **state)
@@ -677,7 +769,7 @@ static void test_next_out_of_range(void **state)
     put_desc(DESC, 1, DATA, 512, VMMEM_VIRTQ_DESC_F_WRITE | VMMEM_VIRTQ_DESC_F_NEXT, QSIZE);
     put_desc(DESC, QSIZE, STATUS, 1, VMMEM_VIRTQ_DESC_F_WRITE, 0);
     post(0);
-    expect_broken();
+    expect_broken(VMMEM_VIRTQ_ERR_NEXT_RANGE);
 }
 
 static void test_avail_index_jump(void **state)
@@ -686,7 +778,7 @@ static void test_avail_index_jump(void **state)
     valid_read_at(0, DESC);
     wr16(AVAIL + 4, 0);
     wr16(AVAIL + 2, QSIZE + 1); /* more chains than the queue holds */
-    expect_broken();
+    expect_broken(VMMEM_VIRTQ_ERR_AVAIL_IDX_JUMP);
 }
 
 static void test_readable_after_writable(void **state)
@@ -696,7 +788,7 @@ static void test_readable_after_writable(void **state)
     put_desc(DESC, 2, STATUS, 1, VMMEM_VIRTQ_DESC_F_NEXT, 3); /* status readable, then... */
     put_desc(DESC, 3, STATUS + 1, 1, VMMEM_VIRTQ_DESC_F_WRITE, 0);
     post(0);
-    expect_broken();
+    expect_broken(VMMEM_VIRTQ_ERR_READABLE_AFTER_WRITABLE);
 }
 
 static void test_no_status_byte(void **state)
@@ -706,7 +798,7 @@ static void test_no_status_byte(void **state)
     put_desc(DESC, 0, HEADERS, 16, VMMEM_VIRTQ_DESC_F_NEXT, 1);
     put_desc(DESC, 1, STATUS, 1, 0, 0);
     post(0);
-    expect_broken();
+    expect_broken(VMMEM_VIRTQ_ERR_NO_STATUS);
 }
 
 static void test_status_outside_ram(void **state)
@@ -715,7 +807,7 @@ static void test_status_outside_ram(void **state)
     valid_read_at(0, DESC);
     put_desc(DESC, 2, 0x7000000u, 1, VMMEM_VIRTQ_DESC_F_WRITE, 0);
     post(0);
-    expect_broken();
+    expect_broken(VMMEM_VIRTQ_ERR_STATUS_UNWRITABLE);
 }
 
 static void test_status_in_rom(void **state)
@@ -724,7 +816,7 @@ static void test_status_in_rom(void **state)
     valid_read_at(0, DESC);
     put_desc(DESC, 2, ROM, 1, VMMEM_VIRTQ_DESC_F_WRITE, 0);
     post(0);
-    expect_broken();
+    expect_broken(VMMEM_VIRTQ_ERR_STATUS_UNWRITABLE);
 }
 
 static void test_status_wraps(void **state)
@@ -733,7 +825,7 @@ static void test_status_wraps(void **state)
     valid_read_at(0, DESC);
     put_desc(DESC, 2, UINT64_MAX - 1, 4, VMMEM_VIRTQ_DESC_F_WRITE, 0); /* last byte at 1 */
     post(0);
-    expect_broken();
+    expect_broken(VMMEM_VIRTQ_ERR_STATUS_UNWRITABLE);
     assert_int_equal(rd8(1), FILL);
 }
 
@@ -744,13 +836,17 @@ static void test_bad_indirect_tables(void **state)
         uint64_t addr;
         uint32_t len;
         uint16_t flags;
+        vmmem_virtq_error reason;
     } cases[] = {
-        { INDIRECT, 0, VMMEM_VIRTQ_DESC_F_INDIRECT },                                  /* empty */
-        { INDIRECT, 40, VMMEM_VIRTQ_DESC_F_INDIRECT },                                 /* not whole entries */
-        { INDIRECT, (VMMEM_VIRTQ_MAX_SIZE + 1) * 16, VMMEM_VIRTQ_DESC_F_INDIRECT },    /* too big */
-        { 0x7000000u, 48, VMMEM_VIRTQ_DESC_F_INDIRECT },                               /* outside RAM */
-        { DEV_MMIO, 48, VMMEM_VIRTQ_DESC_F_INDIRECT },                                 /* in MMIO */
-        { INDIRECT, 48, VMMEM_VIRTQ_DESC_F_INDIRECT | VMMEM_VIRTQ_DESC_F_NEXT },       /* with NEXT */
+        { INDIRECT, 0, VMMEM_VIRTQ_DESC_F_INDIRECT, VMMEM_VIRTQ_ERR_INDIRECT_SIZE },        /* empty */
+        { INDIRECT, 40, VMMEM_VIRTQ_DESC_F_INDIRECT, VMMEM_VIRTQ_ERR_INDIRECT_SIZE },       /* not whole entries */
+        { INDIRECT, (VMMEM_VIRTQ_MAX_SIZE + 1) * 16, VMMEM_VIRTQ_DESC_F_INDIRECT,
+          VMMEM_VIRTQ_ERR_INDIRECT_SIZE },                                                  /* too big */
+        { 0x7000000u, 48, VMMEM_VIRTQ_DESC_F_INDIRECT, VMMEM_VIRTQ_ERR_INDIRECT_MEMORY },   /* outside RAM */
+        { DEV_MMIO, 48, VMMEM_VIRTQ_DESC_F_INDIRECT, VMMEM_VIRTQ_ERR_INDIRECT_MEMORY },     /* in MMIO */
+        { UINT64_MAX - 15, 48, VMMEM_VIRTQ_DESC_F_INDIRECT, VMMEM_VIRTQ_ERR_INDIRECT_MEMORY }, /* wraps */
+        { INDIRECT, 48, VMMEM_VIRTQ_DESC_F_INDIRECT | VMMEM_VIRTQ_DESC_F_NEXT,
+          VMMEM_VIRTQ_ERR_INDIRECT_NEXT },                                                  /* with NEXT */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         teardown(state);
@@ -758,7 +854,7 @@ static void test_bad_indirect_tables(void **state)
         valid_read_at(0, INDIRECT);
         put_desc(DESC, 0, cases[i].addr, cases[i].len, cases[i].flags, 1);
         post(0);
-        expect_broken();
+        expect_broken(cases[i].reason);
         assert_int_equal(rd8(DATA), FILL);
     }
     /* nested: the indirect table's first entry is itself indirect */
@@ -768,7 +864,7 @@ static void test_bad_indirect_tables(void **state)
     valid_read_at(0, INDIRECT + 0x4000);
     put_desc(DESC, 0, INDIRECT, 16, VMMEM_VIRTQ_DESC_F_INDIRECT, 0);
     post(0);
-    expect_broken();
+    expect_broken(VMMEM_VIRTQ_ERR_INDIRECT_NESTED);
     /* a loop inside an indirect table */
     teardown(state);
     assert_int_equal(setup(state), 0);
@@ -776,7 +872,7 @@ static void test_bad_indirect_tables(void **state)
     put_desc(INDIRECT, 2, STATUS, 1, VMMEM_VIRTQ_DESC_F_WRITE | VMMEM_VIRTQ_DESC_F_NEXT, 1);
     put_desc(DESC, 0, INDIRECT, 48, VMMEM_VIRTQ_DESC_F_INDIRECT, 0);
     post(0);
-    expect_broken();
+    expect_broken(VMMEM_VIRTQ_ERR_CHAIN_LOOP);
     /* next past the indirect table's end (the table has 3 entries) */
     teardown(state);
     assert_int_equal(setup(state), 0);
@@ -784,7 +880,7 @@ static void test_bad_indirect_tables(void **state)
     put_desc(INDIRECT, 1, DATA, 512, VMMEM_VIRTQ_DESC_F_WRITE | VMMEM_VIRTQ_DESC_F_NEXT, 3);
     put_desc(DESC, 0, INDIRECT, 48, VMMEM_VIRTQ_DESC_F_INDIRECT, 0);
     post(0);
-    expect_broken();
+    expect_broken(VMMEM_VIRTQ_ERR_NEXT_RANGE);
     /* an indirect descriptor that is not the head */
     teardown(state);
     assert_int_equal(setup(state), 0);
@@ -792,7 +888,7 @@ static void test_bad_indirect_tables(void **state)
     put_desc(DESC, 0, HEADERS, 16, VMMEM_VIRTQ_DESC_F_NEXT, 1);
     put_desc(DESC, 1, INDIRECT, 48, VMMEM_VIRTQ_DESC_F_INDIRECT, 0);
     post(0);
-    expect_broken();
+    expect_broken(VMMEM_VIRTQ_ERR_INDIRECT_NOT_HEAD);
 }
 
 static void test_requests_before_the_fault_are_answered(void **state)
@@ -808,6 +904,64 @@ static void test_requests_before_the_fault_are_answered(void **state)
     expect_used(head, 4097);
     assert_int_equal(rd8(STATUS), VMMEM_VIRTIO_BLK_S_OK);
     expect_used_idx_unchanged();
+    assert_int_equal(vmmem_virtq_error_reason(vmmem_virtio_blk_queue(blk)), VMMEM_VIRTQ_ERR_HEAD_RANGE);
+}
+
+/* The RAM under the rings removed between two kicks: the ring is no
+ * longer RAM, the queue breaks and says so. */
+static void test_ring_no_longer_ram(void **state)
+{
+    (void)state;
+    assert_int_equal(vmmem_guest_remove_region(gm, 0), VMMEM_OK);
+    unsigned done = 99;
+    assert_int_equal(vmmem_virtio_blk_process(blk, &done), VMMEM_EINVAL);
+    assert_int_equal(done, 0);
+    assert_int_equal(vmmem_virtq_error_reason(vmmem_virtio_blk_queue(blk)), VMMEM_VIRTQ_ERR_RING_MEMORY);
+}
+
+/* A broken queue answers nothing until the device is reset; after the
+ * reset (the driver re-initialising its rings from index 0) it serves
+ * again, and the reason is cleared. */
+static void test_reset_after_broken(void **state)
+{
+    (void)state;
+    valid_read_at(0, DESC);
+    wr16(AVAIL + 2, QSIZE + 1);
+    expect_broken(VMMEM_VIRTQ_ERR_AVAIL_IDX_JUMP);
+    assert_int_equal(vmmem_virtio_blk_reset(NULL), VMMEM_EINVAL);
+    assert_int_equal(vmmem_virtio_blk_reset(blk), VMMEM_OK);
+    vmmem_virtq *vq = vmmem_virtio_blk_queue(blk);
+    assert_false(vmmem_virtq_is_broken(vq));
+    assert_int_equal(vmmem_virtq_error_reason(vq), VMMEM_VIRTQ_ERR_NONE);
+    avail_idx = used_seen = 0; /* the driver's re-initialised rings */
+    wr16(AVAIL + 2, 0);
+    wr16(USED + 2, 0);
+    post(0);
+    kick_expect(1);
+    expect_used(0, 513);
+    assert_int_equal(rd8(STATUS), VMMEM_VIRTIO_BLK_S_OK);
+}
+
+/* Every reason has its own description; a value that is none has one too. */
+static void test_reason_strings(void **state)
+{
+    (void)state;
+    const char *unknown = vmmem_virtq_reason_str(-1);
+    assert_non_null(unknown);
+    assert_ptr_equal(vmmem_virtq_reason_str(VMMEM_VIRTQ_ERR_DEVICE + 1), unknown);
+    for (int a = VMMEM_VIRTQ_ERR_NONE; a <= VMMEM_VIRTQ_ERR_DEVICE; a++) {
+        assert_true(vmmem_virtq_reason_str(a) != unknown);
+        for (int b = VMMEM_VIRTQ_ERR_NONE; b < a; b++)
+            assert_string_not_equal(vmmem_virtq_reason_str(a), vmmem_virtq_reason_str(b));
+    }
+    /* a device's own reason is kept; NONE is taken as DEVICE */
+    vmmem_virtq *vq = vmmem_virtio_blk_queue(blk);
+    vmmem_virtq_mark_broken_for(vq, VMMEM_VIRTQ_ERR_NONE);
+    assert_int_equal(vmmem_virtq_error_reason(vq), VMMEM_VIRTQ_ERR_DEVICE);
+    vmmem_virtq_mark_broken_for(vq, VMMEM_VIRTQ_ERR_NO_STATUS);
+    assert_int_equal(vmmem_virtq_error_reason(vq), VMMEM_VIRTQ_ERR_DEVICE); /* the first reason stays */
+    assert_int_equal(vmmem_virtq_error_reason(NULL), VMMEM_VIRTQ_ERR_DEVICE);
+    assert_int_equal(vmmem_virtq_reset(NULL), VMMEM_EINVAL);
 }
 
 /* ---- setup errors and the re-entrancy guard ---------------------------------------------------- */
@@ -889,8 +1043,10 @@ int main(void)
         T(test_any_layout),
         T(test_pop_merges_contiguous_descriptors),
         T(test_flush_and_get_id),
+        T(test_indirect_table_in_rom),
         T(test_bad_requests_get_ioerr),
         T(test_bad_header_gets_ioerr),
+        T(test_out_data_wrapping_past_2_64_refused),
         T(test_descriptor_loop),
         T(test_self_loop_and_long_chain),
         T(test_index_out_of_range),
@@ -903,6 +1059,9 @@ int main(void)
         T(test_status_wraps),
         T(test_bad_indirect_tables),
         T(test_requests_before_the_fault_are_answered),
+        T(test_ring_no_longer_ram),
+        T(test_reset_after_broken),
+        T(test_reason_strings),
         T(test_create_arguments),
         T(test_processing_inside_mmio_handler_refused),
     };

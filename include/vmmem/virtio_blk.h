@@ -19,7 +19,8 @@
  * unless a file error struck part-way. A request with no place for the
  * status byte (no device-writable byte, or the status byte is not writable
  * RAM/MMIO) and a malformed queue (see vmmem/virtqueue.h) mark the queue
- * broken: it stays broken until the device is reset (destroyed and created
+ * broken, with a reason (vmmem_virtq_error_reason()): it stays broken until
+ * the device is reset (vmmem_virtio_blk_reset(), or destroyed and created
  * again).
  *
  * Threads: one thread at a time processes the queue (a second concurrent
@@ -93,10 +94,20 @@ VMMEM_API uint64_t vmmem_virtio_blk_capacity(const vmmem_virtio_blk *blk);
  *  @return the queue, owned by the device, or NULL when blk is NULL */
 VMMEM_API vmmem_virtq *vmmem_virtio_blk_queue(const vmmem_virtio_blk *blk);
 
+/** Resets the device's queue (the driver reset the device: virtio 1.x
+ *  2.1.2, DEVICE_NEEDS_RESET cleared): vmmem_virtq_reset() on its queue.
+ *  @param blk the device
+ *  @return VMMEM_OK; VMMEM_EINVAL (NULL); VMMEM_EBUSY (a
+ *          vmmem_virtio_blk_process() is running) */
+VMMEM_API int vmmem_virtio_blk_reset(vmmem_virtio_blk *blk);
+
 /** Serves available requests (what a queue notification triggers), at most
  *  the queue's size per call so that one call's work is bounded: call again
  *  when *completed equals vmmem_virtq_size(). Each request's data moves,
  *  then its status byte is written, then its used element is published.
+ *  Each request is served in a read-side section of its own, so a region
+ *  change or vmmem_guest_dirty_enable() on another thread waits for at
+ *  most the request being served.
  *  Must not be called from the device's MMIO callbacks (the re-entrancy
  *  guard refuses it: VMMEM_EBUSY); record the notification and call it
  *  after the access returns.
@@ -105,7 +116,10 @@ VMMEM_API vmmem_virtq *vmmem_virtio_blk_queue(const vmmem_virtio_blk *blk);
  *  @return VMMEM_OK; VMMEM_EBUSY (another thread is processing, or this
  *          thread is in the device's MMIO handler); VMMEM_EINVAL (blk NULL,
  *          or the queue is broken: requests before the fault were
- *          answered). */
+ *          answered; vmmem_virtq_error_reason() on vmmem_virtio_blk_queue()
+ *          names the rule broken; the VMM sets DEVICE_NEEDS_RESET in the
+ *          device status until the driver resets the device, then calls
+ *          vmmem_virtio_blk_reset()). */
 VMMEM_API int vmmem_virtio_blk_process(vmmem_virtio_blk *blk, unsigned *completed);
 
 #ifdef __cplusplus

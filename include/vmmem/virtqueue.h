@@ -10,15 +10,19 @@
  * le32 len, le16 flags, le16 next}, 16-byte aligned; available ring {le16
  * flags, le16 idx, le16 ring[size]}, 2-byte aligned; used ring {le16 flags,
  * le16 idx, {le32 id, le32 len} ring[size]}, 4-byte aligned. The rings are
- * read and written through translated pointers and must lie in guest RAM
- * (never MMIO, so a ring access cannot call back into a device).
+ * read and written through translated pointers, never MMIO (so a ring access
+ * cannot call back into a device): the descriptor table, the available ring
+ * and indirect tables in RAM or ROM (the device only reads them), the used
+ * ring in RAM.
  *
- * Hostile queues: each descriptor is read once into a private copy, every
+ * Hostile queues: each guest-controlled field (descriptor, ring index and
+ * entry) is read once, with an atomic load, into a private copy, every
  * walk is bounded, and a malformed queue (an index out of range, a loop or
  * a chain longer than the queue, a bad indirect table, a device-readable
- * descriptor after a device-writable one, a ring outside RAM) marks the
- * queue broken: every later call fails until the device is reset (the
- * queue destroyed and created again), as virtio's DEVICE_NEEDS_RESET.
+ * descriptor after a device-writable one, a ring outside RAM or ROM) marks
+ * the queue broken, with the rule that broke (vmmem_virtq_error_reason()):
+ * every later call fails until the queue is reset (vmmem_virtq_reset(), or
+ * destroyed and created again), as virtio's DEVICE_NEEDS_RESET.
  *
  * Threads: one thread at a time may pop and push on a queue. */
 #ifndef VMMEM_VIRTQUEUE_H
@@ -47,6 +51,30 @@ extern "C" {
 
 /** Bytes of one descriptor table entry. */
 #define VMMEM_VIRTQ_DESC_SIZE 16u
+
+/** Why a queue is broken: the rule of virtio 1.x (2.7) the driver broke,
+ *  for the VMM's log (vmmem_virtq_reason_str()). The first fault is kept
+ *  until the queue is reset. */
+typedef enum vmmem_virtq_error {
+    VMMEM_VIRTQ_ERR_NONE = 0,                 /**< not broken */
+    VMMEM_VIRTQ_ERR_AVAIL_IDX_JUMP,           /**< the available index moved more than the queue size ahead */
+    VMMEM_VIRTQ_ERR_HEAD_RANGE,               /**< an available ring entry (chain head) outside the table */
+    VMMEM_VIRTQ_ERR_NEXT_RANGE,               /**< a `next` index outside the table (or the indirect table) */
+    VMMEM_VIRTQ_ERR_CHAIN_LOOP,               /**< a chain visits more descriptors than its table holds: it loops
+                                                   (a chain longer than its table must revisit a descriptor) */
+    VMMEM_VIRTQ_ERR_INDIRECT_NOT_HEAD,        /**< an indirect descriptor after other descriptors of the chain */
+    VMMEM_VIRTQ_ERR_INDIRECT_NESTED,          /**< an indirect descriptor inside an indirect table */
+    VMMEM_VIRTQ_ERR_INDIRECT_NEXT,            /**< an indirect descriptor with the NEXT flag */
+    VMMEM_VIRTQ_ERR_INDIRECT_SIZE,            /**< an indirect table of 0 bytes, not whole entries, or over
+                                                   VMMEM_VIRTQ_MAX_SIZE entries */
+    VMMEM_VIRTQ_ERR_INDIRECT_MEMORY,          /**< an indirect table not entirely in one RAM or ROM region, or wrapping */
+    VMMEM_VIRTQ_ERR_READABLE_AFTER_WRITABLE,  /**< a device-readable descriptor after a device-writable one */
+    VMMEM_VIRTQ_ERR_RING_MEMORY,              /**< a ring no longer in RAM or ROM (the used ring: RAM) */
+    VMMEM_VIRTQ_ERR_NO_STATUS,                /**< (device) no device-writable byte for the request's status */
+    VMMEM_VIRTQ_ERR_STATUS_UNWRITABLE,        /**< (device) the status byte wraps past 2^64 or is not writable
+                                                   guest memory */
+    VMMEM_VIRTQ_ERR_DEVICE                    /**< marked broken by the device (vmmem_virtq_mark_broken()) */
+} vmmem_virtq_error;
 
 /** A split virtqueue (opaque). */
 typedef struct vmmem_virtq vmmem_virtq;
@@ -80,7 +108,7 @@ typedef struct vmmem_virtq_chain {
  *  @param out    receives the queue
  *  @return VMMEM_OK; VMMEM_EINVAL (NULL argument, size not a power of two
  *          in range, a ring misaligned); VMMEM_ERANGE (a ring wraps past
- *          2^64); VMMEM_EFAULT (a ring is not entirely in one RAM region;
+ *          2^64); VMMEM_EFAULT (a ring is not entirely in one RAM or ROM region;
  *          the used ring must be writable RAM); VMMEM_EPERM (the used ring
  *          is in ROM); VMMEM_ENOMEM. */
 VMMEM_API int vmmem_virtq_create(vmmem_dma_device *dma, const vmmem_virtq_config *config, vmmem_virtq **out);
@@ -95,8 +123,9 @@ VMMEM_API void vmmem_virtq_destroy(vmmem_virtq *vq);
  *  @return 1 (a chain), 0 (the ring is empty), VMMEM_EBUSY (this thread is
  *          handling an MMIO access of the device: nothing read, the queue is
  *          unchanged), VMMEM_EINVAL (NULL argument, or the queue is or has
- *          just become broken), VMMEM_EFAULT or VMMEM_EPERM (a ring or
- *          indirect table is not in RAM: the queue is now broken). */
+ *          just become broken: vmmem_virtq_error_reason() says why),
+ *          VMMEM_EFAULT or VMMEM_EPERM (a ring or
+ *          indirect table is not in RAM or ROM: the queue is now broken). */
 VMMEM_API int vmmem_virtq_pop(vmmem_virtq *vq, vmmem_virtq_chain *chain);
 
 /** Publishes a used element {head, written} (written: bytes the device
@@ -131,6 +160,35 @@ VMMEM_API void vmmem_virtq_end(vmmem_virtq *vq);
 /** Marks the queue broken (a device found a request it cannot answer).
  *  @param vq the queue; NULL is ignored */
 VMMEM_API void vmmem_virtq_mark_broken(vmmem_virtq *vq);
+
+/** Marks the queue broken for a reason (a device model's own rule, e.g.
+ *  VMMEM_VIRTQ_ERR_NO_STATUS); the first reason is kept.
+ *  @param vq     the queue; NULL is ignored
+ *  @param reason why (not VMMEM_VIRTQ_ERR_NONE, which is taken as
+ *                VMMEM_VIRTQ_ERR_DEVICE) */
+VMMEM_API void vmmem_virtq_mark_broken_for(vmmem_virtq *vq, vmmem_virtq_error reason);
+
+/** Why the queue is broken: the rule the driver broke first, so that the
+ *  VMM can log it (vmmem_virtq_reason_str()) and set DEVICE_NEEDS_RESET
+ *  (0x40) in the device status, as virtio 1.x 2.1.2 asks of a device that
+ *  cannot go on.
+ *  @param vq the queue
+ *  @return VMMEM_VIRTQ_ERR_NONE while the queue works; the reason once it is
+ *          broken (VMMEM_VIRTQ_ERR_DEVICE for a NULL vq) */
+VMMEM_API vmmem_virtq_error vmmem_virtq_error_reason(const vmmem_virtq *vq);
+
+/** A static, one-line description of a reason ("unknown reason" for a value
+ *  that is not one); never NULL.
+ *  @param reason a value of vmmem_virtq_error, or any int
+ *  @return the description, a string constant */
+VMMEM_API const char *vmmem_virtq_reason_str(int reason);
+
+/** Resets the queue, as a virtio device reset does: not broken, reason
+ *  cleared, available and used positions back to 0, at the addresses it was
+ *  created with (the driver initialises the rings again, indices 0).
+ *  @param vq the queue (not in a batch)
+ *  @return VMMEM_OK; VMMEM_EINVAL (NULL); VMMEM_EBUSY (in a batch) */
+VMMEM_API int vmmem_virtq_reset(vmmem_virtq *vq);
 
 /** Non-zero when the queue is broken.
  *  @param vq the queue

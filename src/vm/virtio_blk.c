@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "dma_internal.h"
+#include "guest_once.h"
 
 struct vmmem_virtio_blk {
     vmmem_dma_device *dma;
@@ -75,6 +76,17 @@ vmmem_virtq *vmmem_virtio_blk_queue(const vmmem_virtio_blk *blk)
     return blk ? blk->vq : NULL;
 }
 
+int vmmem_virtio_blk_reset(vmmem_virtio_blk *blk)
+{
+    if (!blk)
+        return VMMEM_EINVAL;
+    if (__atomic_exchange_n(&blk->busy, 1, __ATOMIC_ACQUIRE))
+        return VMMEM_EBUSY;
+    int rc = vmmem_virtq_reset(blk->vq);
+    __atomic_store_n(&blk->busy, 0, __ATOMIC_RELEASE);
+    return rc;
+}
+
 static uint64_t list_bytes(const vmmem_dma_segment *sg, size_t count)
 {
     uint64_t sum = 0; /* at most VMMEM_VIRTQ_MAX_SIZE lengths of 32 bits: no overflow */
@@ -99,8 +111,21 @@ static size_t list_prefix(const vmmem_dma_segment *sg, uint64_t bytes, vmmem_dma
     return n;
 }
 
+/* Whether a segment of the list wraps past 2^64. Checked on the chain as
+ * popped, before a prefix is cut off or a segment trimmed: trimming a
+ * wrapping segment could leave a range that no longer wraps ({2^64 - 16,
+ * 528} less a 16-byte header is {0, 512}). */
+static int list_wraps(const vmmem_dma_segment *sg, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (sg[i].len && sg[i].addr + (sg[i].len - 1) < sg[i].addr)
+            return 1;
+    return 0;
+}
+
 /* Drops the first `bytes` bytes of the list in place (the list holds at
- * least that many); returns the index of the first segment left. */
+ * least that many, and no segment wraps: list_wraps()); returns the index
+ * of the first segment left. */
 static size_t list_skip(vmmem_dma_segment *sg, size_t count, uint64_t bytes)
 {
     size_t i = 0;
@@ -108,11 +133,66 @@ static size_t list_skip(vmmem_dma_segment *sg, size_t count, uint64_t bytes)
         bytes -= sg[i].len;
         i++;
     }
-    if (bytes) { /* inside segment i; a wrapping segment is refused later by the DMA check */
+    if (bytes) { /* inside segment i */
         sg[i].addr += bytes;
         sg[i].len -= bytes;
     }
     return i;
+}
+
+/* Walk visitors (ctx: a guest_move) for the few bytes the device decides
+ * on or publishes: RAM and ROM pieces read once or stored with single
+ * stores (guest_once.h), device pieces through their callbacks. */
+static int read_once_piece(void *ctx, const guest_piece *p)
+{
+    guest_move *mv = ctx;
+    unsigned char *out = mv->buf + mv->progress.done;
+    uint64_t got = p->len;
+    int rc = VMMEM_OK;
+    if (p->region->host)
+        guest_once_copy(out, guest_piece_host(p), (size_t)p->len);
+    else
+        rc = mmio_read_range(&p->region->mmio, p->offset, out, p->len, &got);
+    return guest_move_piece_done(mv, p->len, got, rc);
+}
+
+static int store_once_piece(void *ctx, const guest_piece *p)
+{
+    guest_move *mv = ctx;
+    const unsigned char *in = mv->buf + mv->progress.done;
+    uint64_t got = p->len;
+    int rc = VMMEM_OK;
+    if (p->region->host) {
+        guest_once_store(guest_piece_host(p), in, (size_t)p->len);
+        if (mv->track)
+            dirty_run_add(&mv->dirty, p->region, p->offset, p->len);
+    } else {
+        rc = mmio_write_range(&p->region->mmio, p->offset, in, p->len, &got);
+    }
+    return guest_move_piece_done(mv, p->len, got, rc);
+}
+
+/* vmmem_dma_from_guest() / _to_guest() of a few bytes (the header, the
+ * status, the ID) in the device's session, each guest byte read once or
+ * stored once: the whole list validated first (nothing moves on a
+ * refusal), then moved against the same map. */
+static int move_once(vmmem_virtio_blk *blk, const vmmem_dma_segment *sg, size_t count, void *buf, size_t len,
+                     vmmem_dma_direction dir)
+{
+    dma_transfer t;
+    dma_transfer_begin(&t, blk->dma->gm, &blk->session);
+    uint64_t total;
+    int rc = dma_check_in(blk->dma, &t, sg, count, dir, &total);
+    if (rc == VMMEM_OK && total != len)
+        rc = VMMEM_ERANGE;
+    guest_move mv = guest_move_start(buf, dir == VMMEM_DMA_TO_GUEST && guest_tracks_dirty(blk->dma->gm));
+    if (rc == VMMEM_OK && dir == VMMEM_DMA_TO_GUEST)
+        rc = dma_list_walk(blk->dma, &t, sg, count, GUEST_RULE_WRITE, store_once_piece, &mv);
+    else if (rc == VMMEM_OK)
+        rc = dma_list_walk(blk->dma, &t, sg, count, GUEST_RULE_READ, read_once_piece, &mv);
+    dirty_run_flush(&mv.dirty);
+    dma_transfer_end(&t);
+    return rc;
 }
 
 /* The sectors [sector, sector + bytes / 512) lie inside the image and bytes
@@ -135,13 +215,17 @@ IO_PATH static uint8_t serve(vmmem_virtio_blk *blk, vmmem_virtq_chain *c, vmmem_
     uint64_t out_bytes = list_bytes(out, out_count);
     if (out_bytes < VMMEM_VIRTIO_BLK_HEADER_SIZE)
         return VMMEM_VIRTIO_BLK_S_IOERR;
+    /* Validated whole before any part is cut off (the header, the ID's
+     * prefix): nothing moves for a buffer that wraps. */
+    if (list_wraps(out, out_count) || list_wraps(in, in_count))
+        return VMMEM_VIRTIO_BLK_S_IOERR;
     vmmem_dma_segment header_sg[PREFIX_MAX_SEGMENTS];
     size_t header_count = list_prefix(out, VMMEM_VIRTIO_BLK_HEADER_SIZE, header_sg);
     struct {
         uint32_t type, reserved;
         uint64_t sector;
-    } header;
-    if (dma_from_guest_in(&blk->session, blk->dma, header_sg, header_count, &header, sizeof header) != VMMEM_OK)
+    } header; /* the guest's header, read once (guest_once.h) */
+    if (move_once(blk, header_sg, header_count, &header, sizeof header, VMMEM_DMA_FROM_GUEST) != VMMEM_OK)
         return VMMEM_VIRTIO_BLK_S_IOERR;
     uint32_t type = le32toh(header.type);
     uint64_t sector = le64toh(header.sector);
@@ -173,7 +257,7 @@ IO_PATH static uint8_t serve(vmmem_virtio_blk *blk, vmmem_virtq_chain *c, vmmem_
         uint64_t n = in_bytes < VMMEM_VIRTIO_BLK_ID_BYTES ? in_bytes : VMMEM_VIRTIO_BLK_ID_BYTES;
         vmmem_dma_segment id_sg[PREFIX_MAX_SEGMENTS];
         size_t id_count = list_prefix(in, n, id_sg);
-        if (dma_to_guest_in(&blk->session, blk->dma, id_sg, id_count, blk->id, (size_t)n) != VMMEM_OK)
+        if (move_once(blk, id_sg, id_count, blk->id, (size_t)n, VMMEM_DMA_TO_GUEST) != VMMEM_OK)
             return VMMEM_VIRTIO_BLK_S_IOERR;
         *written = (uint32_t)n;
         return VMMEM_VIRTIO_BLK_S_OK;
@@ -195,21 +279,21 @@ IO_PATH static int answer(vmmem_virtio_blk *blk)
     while (last > 0 && in[last - 1].len == 0)
         last--;
     if (last == 0) {
-        vmmem_virtq_mark_broken(blk->vq);
+        vmmem_virtq_mark_broken_for(blk->vq, VMMEM_VIRTQ_ERR_NO_STATUS);
         return VMMEM_EINVAL; /* nowhere to put the status */
     }
     vmmem_dma_segment status_sg = { in[last - 1].addr + (in[last - 1].len - 1), 1 };
     if (status_sg.addr < in[last - 1].addr) {
-        vmmem_virtq_mark_broken(blk->vq);
+        vmmem_virtq_mark_broken_for(blk->vq, VMMEM_VIRTQ_ERR_STATUS_UNWRITABLE);
         return VMMEM_ERANGE; /* the status segment wraps past 2^64 */
     }
     in[last - 1].len--;
     uint64_t in_bytes = list_bytes(in, last);
     uint32_t written = 0;
     uint8_t status = serve(blk, c, in, last, in_bytes, &written);
-    int rc = dma_to_guest_in(&blk->session, blk->dma, &status_sg, 1, &status, 1);
+    int rc = move_once(blk, &status_sg, 1, &status, 1, VMMEM_DMA_TO_GUEST);
     if (rc != VMMEM_OK) {
-        vmmem_virtq_mark_broken(blk->vq);
+        vmmem_virtq_mark_broken_for(blk->vq, VMMEM_VIRTQ_ERR_STATUS_UNWRITABLE);
         return rc;
     }
     return vmmem_virtq_push(blk->vq, c->head, written + 1);
@@ -224,21 +308,43 @@ int vmmem_virtio_blk_process(vmmem_virtio_blk *blk, unsigned *completed)
         return VMMEM_EINVAL;
     if (__atomic_exchange_n(&blk->busy, 1, __ATOMIC_ACQUIRE))
         return VMMEM_EBUSY;
-    /* One batch: the rings are translated once, and the read-side
-     * sections of each transfer nest in the batch's. */
+    /* One read-side section (and virtqueue batch) per request: a region
+     * change or vmmem_guest_dirty_enable() waits for at most the request
+     * being served, never for a queue's worth (each up to max_total bytes
+     * of file I/O). The next chain is popped before the section is left,
+     * so that the last request's section also finds the ring empty (no
+     * section of its own for that: one request per call costs what it did
+     * with one section per call); the popped chain is a private copy, and
+     * its buffers are validated against the map of the section that
+     * serves it. The rings' host addresses and the session's region cache
+     * are kept across sections while the map is unchanged. */
     int rc = vmmem_virtq_begin(blk->vq);
-    dma_session_begin(&blk->session, vmmem_dma_device_memory(blk->dma));
-    for (unsigned i = 0; rc == VMMEM_OK && i < vmmem_virtq_size(blk->vq); i++) {
-        rc = vmmem_virtq_pop(blk->vq, &blk->chain);
-        if (rc <= 0)
-            break;
-        rc = answer(blk);
-        if (rc != VMMEM_OK)
-            break;
-        done++;
+    int in_section = rc == VMMEM_OK;
+    if (in_section) {
+        dma_session_begin(&blk->session, vmmem_dma_device_memory(blk->dma));
+        int popped = vmmem_virtq_pop(blk->vq, &blk->chain);
+        while (popped > 0) {
+            rc = answer(blk);
+            if (rc != VMMEM_OK || ++done == vmmem_virtq_size(blk->vq))
+                break;
+            popped = vmmem_virtq_pop(blk->vq, &blk->chain);
+            if (popped <= 0)
+                break;
+            dma_session_end(&blk->session);
+            vmmem_virtq_end(blk->vq);
+            rc = vmmem_virtq_begin(blk->vq); /* fails only when the queue broke */
+            in_section = rc == VMMEM_OK;
+            if (!in_section)
+                break;
+            dma_session_begin(&blk->session, vmmem_dma_device_memory(blk->dma));
+        }
+        if (popped < 0)
+            rc = popped;
     }
-    dma_session_end(&blk->session);
-    vmmem_virtq_end(blk->vq);
+    if (in_section) {
+        dma_session_end(&blk->session);
+        vmmem_virtq_end(blk->vq);
+    }
     __atomic_store_n(&blk->busy, 0, __ATOMIC_RELEASE);
     if (completed)
         *completed = done;

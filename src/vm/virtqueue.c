@@ -8,6 +8,7 @@
 
 #include "dma_internal.h"
 #include "guest_internal.h"
+#include "guest_once.h"
 
 /* Ring layout (virtio 1.x 2.7.6 and 2.7.8): a 4-byte header {flags, idx}
  * then the entries. The optional event-index fields are not used. */
@@ -28,6 +29,7 @@ struct vmmem_virtq {
     uint16_t last_avail; /* next available ring slot the device reads */
     uint16_t used_idx;   /* the used index last published */
     int broken;
+    vmmem_virtq_error reason; /* the first rule broken (VMMEM_VIRTQ_ERR_NONE while working) */
     /* The rings' host addresses, translated under map generation
      * rings_generation (0: not translated; no map has generation 0): a
      * batch (vmmem_virtq_begin() to vmmem_virtq_end()) that sees the same
@@ -37,7 +39,7 @@ struct vmmem_virtq {
     unsigned char *desc_host, *avail_host, *used_host;
 };
 
-/* A descriptor as read, once, from guest memory. */
+/* A descriptor as read, once, from guest memory (guest_once.h). */
 typedef struct desc {
     uint64_t addr;
     uint32_t len;
@@ -101,10 +103,65 @@ void vmmem_virtq_destroy(vmmem_virtq *vq)
     free(vq);
 }
 
+/* Marks the queue broken for `reason`, keeping an earlier one. */
+static void break_for(vmmem_virtq *vq, vmmem_virtq_error reason)
+{
+    vq->broken = 1;
+    if (vq->reason == VMMEM_VIRTQ_ERR_NONE)
+        vq->reason = reason;
+}
+
 void vmmem_virtq_mark_broken(vmmem_virtq *vq)
 {
     if (vq)
-        vq->broken = 1;
+        break_for(vq, VMMEM_VIRTQ_ERR_DEVICE);
+}
+
+void vmmem_virtq_mark_broken_for(vmmem_virtq *vq, vmmem_virtq_error reason)
+{
+    if (vq)
+        break_for(vq, reason == VMMEM_VIRTQ_ERR_NONE ? VMMEM_VIRTQ_ERR_DEVICE : reason);
+}
+
+vmmem_virtq_error vmmem_virtq_error_reason(const vmmem_virtq *vq)
+{
+    return vq ? vq->reason : VMMEM_VIRTQ_ERR_DEVICE;
+}
+
+const char *vmmem_virtq_reason_str(int reason)
+{
+    switch (reason) {
+    case VMMEM_VIRTQ_ERR_NONE: return "queue not broken";
+    case VMMEM_VIRTQ_ERR_AVAIL_IDX_JUMP: return "available index moved more than the queue size ahead";
+    case VMMEM_VIRTQ_ERR_HEAD_RANGE: return "chain head index outside the descriptor table";
+    case VMMEM_VIRTQ_ERR_NEXT_RANGE: return "next index outside the descriptor table";
+    case VMMEM_VIRTQ_ERR_CHAIN_LOOP: return "descriptor chain loops (longer than its table)";
+    case VMMEM_VIRTQ_ERR_INDIRECT_NOT_HEAD: return "indirect descriptor is not the head of its chain";
+    case VMMEM_VIRTQ_ERR_INDIRECT_NESTED: return "indirect descriptor inside an indirect table";
+    case VMMEM_VIRTQ_ERR_INDIRECT_NEXT: return "indirect descriptor has the NEXT flag";
+    case VMMEM_VIRTQ_ERR_INDIRECT_SIZE: return "indirect table length is 0, not whole entries, or too large";
+    case VMMEM_VIRTQ_ERR_INDIRECT_MEMORY: return "indirect table is not in guest RAM or ROM";
+    case VMMEM_VIRTQ_ERR_READABLE_AFTER_WRITABLE: return "device-readable descriptor after a device-writable one";
+    case VMMEM_VIRTQ_ERR_RING_MEMORY: return "ring is not in guest RAM (or ROM, for a ring the device only reads)";
+    case VMMEM_VIRTQ_ERR_NO_STATUS: return "request has no device-writable byte for its status";
+    case VMMEM_VIRTQ_ERR_STATUS_UNWRITABLE: return "request status byte is not writable guest memory";
+    case VMMEM_VIRTQ_ERR_DEVICE: return "device found a request it cannot answer";
+    default: return "unknown reason";
+    }
+}
+
+int vmmem_virtq_reset(vmmem_virtq *vq)
+{
+    if (!vq)
+        return VMMEM_EINVAL;
+    if (vq->in_batch)
+        return VMMEM_EBUSY;
+    vq->last_avail = 0;
+    vq->used_idx = 0;
+    vq->broken = 0;
+    vq->reason = VMMEM_VIRTQ_ERR_NONE;
+    vq->rings_generation = 0; /* translated again by the next batch */
+    return VMMEM_OK;
 }
 
 int vmmem_virtq_is_broken(const vmmem_virtq *vq)
@@ -122,11 +179,26 @@ vmmem_dma_device *vmmem_virtq_dma(const vmmem_virtq *vq)
     return vq ? vq->dma : NULL;
 }
 
-/* Marks the queue broken and returns rc (a negative code). */
+/* Marks the queue broken and returns rc (a negative code); the reason is
+ * the one recorded where the fault was found (reject()), else a ring that
+ * could not be translated. */
 static int fail(vmmem_virtq *vq, int rc)
 {
-    vq->broken = 1;
+    break_for(vq, VMMEM_VIRTQ_ERR_RING_MEMORY);
     return rc;
+}
+
+/* Records why the queue is about to break and returns VMMEM_EINVAL, or rc
+ * when given a code of its own (a translation's). */
+static int reject_rc(vmmem_virtq *vq, vmmem_virtq_error reason, int rc)
+{
+    break_for(vq, reason);
+    return rc;
+}
+
+static int reject(vmmem_virtq *vq, vmmem_virtq_error reason)
+{
+    return reject_rc(vq, reason, VMMEM_EINVAL);
 }
 
 static desc read_desc(const unsigned char *table, uint16_t index)
@@ -136,7 +208,7 @@ static desc read_desc(const unsigned char *table, uint16_t index)
         uint32_t len;
         uint16_t flags, next;
     } raw;
-    memcpy(&raw, table + (size_t)index * VMMEM_VIRTQ_DESC_SIZE, sizeof raw);
+    guest_once_copy(&raw, table + (size_t)index * VMMEM_VIRTQ_DESC_SIZE, sizeof raw);
     return (desc){ le64toh(raw.addr), le32toh(raw.len), le16toh(raw.flags), le16toh(raw.next) };
 }
 
@@ -157,15 +229,19 @@ static int walk_chain(vmmem_virtq *vq, const unsigned char *table, uint16_t head
     chain->writable = 0;
     for (;;) {
         if (d.flags & VMMEM_VIRTQ_DESC_F_INDIRECT) {
-            if (indirect || count > 0 || (d.flags & VMMEM_VIRTQ_DESC_F_NEXT))
-                return VMMEM_EINVAL;
+            if (indirect)
+                return reject(vq, VMMEM_VIRTQ_ERR_INDIRECT_NESTED);
+            if (count > 0)
+                return reject(vq, VMMEM_VIRTQ_ERR_INDIRECT_NOT_HEAD);
+            if (d.flags & VMMEM_VIRTQ_DESC_F_NEXT)
+                return reject(vq, VMMEM_VIRTQ_ERR_INDIRECT_NEXT);
             if (d.len == 0 || d.len % VMMEM_VIRTQ_DESC_SIZE ||
                 d.len / VMMEM_VIRTQ_DESC_SIZE > VMMEM_VIRTQ_MAX_SIZE)
-                return VMMEM_EINVAL;
+                return reject(vq, VMMEM_VIRTQ_ERR_INDIRECT_SIZE);
             unsigned char *itable;
             int rc = map_ring(vq->gm, d.addr, d.len, VMMEM_ACCESS_READ, &itable);
             if (rc != VMMEM_OK)
-                return rc;
+                return reject_rc(vq, VMMEM_VIRTQ_ERR_INDIRECT_MEMORY, rc);
             table = itable;
             limit = d.len / VMMEM_VIRTQ_DESC_SIZE;
             indirect = 1;
@@ -173,11 +249,11 @@ static int walk_chain(vmmem_virtq *vq, const unsigned char *table, uint16_t head
             continue;
         }
         if (++count > limit)
-            return VMMEM_EINVAL; /* a loop, or longer than the table */
+            return reject(vq, VMMEM_VIRTQ_ERR_CHAIN_LOOP); /* longer than the table: a loop */
         uint32_t n = chain->readable + chain->writable;
         int writable = (d.flags & VMMEM_VIRTQ_DESC_F_WRITE) != 0;
         if (!writable && chain->writable)
-            return VMMEM_EINVAL; /* readable after writable (2.7.4.2) */
+            return reject(vq, VMMEM_VIRTQ_ERR_READABLE_AFTER_WRITABLE); /* 2.7.4.2 */
         /* The previous segment has this direction when this one would not
          * start the writable part. */
         vmmem_dma_segment *prev = n && (writable == (chain->writable != 0)) ? &chain->seg[n - 1] : NULL;
@@ -193,7 +269,7 @@ static int walk_chain(vmmem_virtq *vq, const unsigned char *table, uint16_t head
         if (!(d.flags & VMMEM_VIRTQ_DESC_F_NEXT))
             return VMMEM_OK;
         if (d.next >= limit)
-            return VMMEM_EINVAL;
+            return reject(vq, VMMEM_VIRTQ_ERR_NEXT_RANGE);
         d = read_desc(table, d.next);
     }
 }
@@ -266,23 +342,22 @@ int vmmem_virtq_pop(vmmem_virtq *vq, vmmem_virtq_chain *chain)
     if (rc != VMMEM_OK)
         goto out;
     /* Acquire: the ring entry and descriptors the driver wrote before it
-     * published this index are visible after the load. */
-    uint16_t avail_idx = le16toh(__atomic_load_n((uint16_t *)(avail + RING_IDX_OFFSET), __ATOMIC_ACQUIRE));
+     * published this index are visible after the load. Each ring field is
+     * read once (guest_once.h). */
+    uint16_t avail_idx = guest_once_le16_acquire(avail + RING_IDX_OFFSET);
     uint16_t pending = (uint16_t)(avail_idx - vq->last_avail);
     if (pending == 0) {
         rc = 0;
         goto out;
     }
     if (pending > size) {
-        rc = VMMEM_EINVAL; /* the driver cannot have more than size chains out */
+        rc = reject(vq, VMMEM_VIRTQ_ERR_AVAIL_IDX_JUMP); /* the driver cannot have more than size chains out */
         goto out;
     }
     uint16_t slot = vq->last_avail & (uint16_t)(size - 1);
-    uint16_t head;
-    memcpy(&head, avail + RING_HEADER + (size_t)slot * AVAIL_ENTRY, sizeof head);
-    head = le16toh(head);
+    uint16_t head = guest_once_le16(avail + RING_HEADER + (size_t)slot * AVAIL_ENTRY);
     if (head >= size) {
-        rc = VMMEM_EINVAL;
+        rc = reject(vq, VMMEM_VIRTQ_ERR_HEAD_RANGE);
         goto out;
     }
     rc = walk_chain(vq, table, head, chain);
@@ -310,9 +385,9 @@ int vmmem_virtq_push(vmmem_virtq *vq, uint16_t head, uint32_t written)
     int rc = map_rings(vq, NULL, NULL, &used);
     if (rc == VMMEM_OK) {
         uint16_t slot = vq->used_idx & (uint16_t)(size - 1);
-        uint32_t elem[2] = { htole32(head), htole32(written) };
         uint64_t elem_offset = RING_HEADER + (uint64_t)slot * USED_ENTRY;
-        memcpy(used + elem_offset, elem, sizeof elem);
+        guest_once_store_le32(used + elem_offset, head); /* single stores (guest_once.h) */
+        guest_once_store_le32(used + elem_offset + 4, written);
         vq->used_idx++;
         /* Release: the element and the data written before it are visible
          * to a driver that sees the new index; one aligned 16-bit store
