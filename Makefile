@@ -15,6 +15,8 @@
 #                      (vmmem-guest-bench; results/guest_bench.{csv,md}; ARGS=--quick)
 #   make bench-jit     JIT-emitted copies vs vmmem_memcpy_fast vs glibc (results/jit.*)
 #   make docs          the API reference from the headers (Doxygen, warnings fail) in build-docs/html
+#   make test-preload  real programs' own tests (Python's regression tests, zstd/xz/gzip round trips)
+#                      without and with libvmmem-preload.so, required to come out the same (docs/preload.md)
 #   make test-rust     the Rust crates (bindings/rust): cargo test and the examples, on the
 #                      tree (built by vmmem-sys with CMake) and on an install found by pkg-config
 BUILD ?= build
@@ -112,3 +114,7 @@ test-rust: build
 
 docs:
 	scripts/build-docs.sh
+
+.PHONY: test-preload
+test-preload: build
+	scripts/test-preload.sh $(BUILD)

@@ -9,9 +9,9 @@
 
 #include <string.h>
 
-/* A whole object of its own: _FORTIFY_SOURCE=2 checks memcpy against the
- * size of the enclosing object. */
-static struct {
+/* A whole object of its own (_FORTIFY_SOURCE=2 checks memcpy against the
+ * size of the enclosing object), one per thread (the test's threads race). */
+static _Thread_local struct {
     unsigned char buf[CHK_BUF_BYTES];
 } target;
 
