@@ -23,6 +23,7 @@
  * copy, so a program that (wrongly) passes overlapping buffers to memcpy
  * still gets the bytes it meant. */
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -229,6 +230,12 @@ enum preload_mode { MODE_ENGINE = 1, MODE_C_LIBRARY };
 static _Atomic(const preload_entries *) chosen;
 static enum preload_mode mode;  /* written before `chosen` */
 static int counting;            /* likewise: VMMEM_PRELOAD_STATS=1 */
+/* Where the counts go: a copy of stderr taken at the first call, since
+ * many programs close stderr at exit before the destructors run
+ * (coreutils' close_stdout). */
+static int stats_fd = STDERR_FILENO;
+/* The first descriptor number the copy of stderr may take. */
+#define STATS_FD_FLOOR 3
 /* 0 when free, else the process ID of the resolving thread's process; as
  * in the engine's start-up, a holder that is another process is the
  * parent of a fork() made while it resolved, and the lock is taken over. */
@@ -282,6 +289,11 @@ static int resolve_locked(vmmem_log *log)
         use_c_library(&targets, log);
     const char *stats = getenv("VMMEM_PRELOAD_STATS");
     counting = stats && strcmp(stats, "1") == 0;
+    if (counting) {
+        int fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, STATS_FD_FLOOR);
+        if (fd >= 0)
+            stats_fd = fd;
+    }
     mode = off ? MODE_C_LIBRARY : MODE_ENGINE;
     const preload_entries *e = counting ? &counting_entries : &targets;
     COPY_ENTRY(&entries, e, memcpy_chk);
@@ -364,12 +376,41 @@ static void *resolve_mempcpy_chk(void *dst, const void *src, size_t n, size_t ds
 
 /* ---- the counts at exit ---- */
 
+/* vmmem_log_deliver()'s line sink: one line to stats_fd. */
+static void write_stats_line(void *ctx, const char *line)
+{
+    (void)ctx;
+    size_t len = strlen(line);
+    char text[VMMEM_LOG_CAPACITY];
+    if (len >= sizeof text)
+        len = sizeof text - 1;
+    for (size_t i = 0; i < len; i++)
+        text[i] = line[i];
+    text[len] = '\n';
+    for (size_t done = 0; done <= len;) {
+        ssize_t n = write(stats_fd, text + done, len + 1 - done);
+        if (n <= 0)
+            return;
+        done += (size_t)n;
+    }
+}
+
 __attribute__((destructor)) static void report_counts(void)
 {
-    if (!atomic_load_explicit(&chosen, memory_order_acquire) || !counting)
-        return;
     static vmmem_log log;
     vmmem_log_clear(&log);
+    if (!atomic_load_explicit(&chosen, memory_order_acquire)) {
+        const char *stats = getenv("VMMEM_PRELOAD_STATS");
+        if (stats && strcmp(stats, "1") == 0) {
+            vmmem_log_begin(&log);
+            vmmem_log_text(&log, "preload: no copy function was called");
+            vmmem_log_end(&log);
+            vmmem_log_deliver(&log, NULL, NULL);
+        }
+        return;
+    }
+    if (!counting)
+        return;
     vmmem_log_begin(&log);
     if (mode == MODE_C_LIBRARY) {
         vmmem_log_text(&log, "preload: copies passed to the C library (VMMEM_PRELOAD=off)");
@@ -388,5 +429,5 @@ __attribute__((destructor)) static void report_counts(void)
         vmmem_log_unsigned(&log, (size_t)atomic_load_explicit(&bytes[f], memory_order_relaxed));
         vmmem_log_end(&log);
     }
-    vmmem_log_deliver(&log, NULL, NULL);
+    vmmem_log_deliver(&log, write_stats_line, NULL);
 }
