@@ -3,7 +3,8 @@
 # libvmmem-preload.so (and with it present but VMMEM_PRELOAD=off, which
 # isolates the cost of the interposition itself), interleaved in one
 # session: every round runs each arm once, in a rotating order, and the
-# result is each arm's median wall time. Workloads:
+# result is each arm's median CPU time (user + system, less disturbed by
+# other load on the machine than wall time) and median wall time. Workloads:
 #  - zstd: compress a large input at level 3 (one thread), then decompress;
 #  - gcc:  compile this project's C sources at -O2 (cc1 and as run under
 #          the preload too), one file after the other;
@@ -32,7 +33,7 @@ zstd_run() {
 gcc_run() {
   local f
   for f in "${sources[@]}"; do
-    gcc -O2 -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc -Iarch -c "$f" -o "$work/out.o"
+    gcc -O2 -std=gnu11 -D_GNU_SOURCE -DVMMEM_NO_INLINE -Iinclude -Isrc -Iarch -c "$f" -o "$work/out.o"
   done
 }
 
@@ -46,6 +47,7 @@ arm_env() {
 }
 arms=(without with off)
 
+TIMEFORMAT='%3U %3S' # bash's time: user and system CPU seconds of the workload's processes
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 echo "preload A/B: $(nproc) CPUs, $(uname -r), $(zstd --version | head -1), $(gcc --version | head -1)"
@@ -57,28 +59,33 @@ for workload in zstd gcc; do
       arm=${arms[$(( (k + r) % ${#arms[@]} ))]}
       start=$(date +%s%N)
       # shellcheck disable=SC2046
-      env $(arm_env "$arm") bash -c "$(declare -f "${workload}_run"); work=$work; sources=(${sources[*]}); ${workload}_run"
+      { time env $(arm_env "$arm") bash -c \
+          "$(declare -f "${workload}_run"); work=$work; sources=(${sources[*]}); ${workload}_run"; } 2>"$work/cpu"
       echo $(( ($(date +%s%N) - start) / 1000000 )) >>"$work/$workload-$arm.ms"
+      awk '{ printf "%d\n", ($1 + $2) * 1000 }' "$work/cpu" >>"$work/$workload-$arm.cpu"
     done
     echo "  $workload round $((r + 1))/$rounds done"
   done
 done
 
 echo
-echo "| workload | without (ms) | with the preload (ms) | with, VMMEM_PRELOAD=off (ms) | with / without |"
-echo "|---|---|---|---|---|"
+echo "| workload | measure | without | with the preload | with, VMMEM_PRELOAD=off | with / without |"
+echo "|---|---|---|---|---|---|"
 for workload in zstd gcc; do
-  a=$(median <"$work/$workload-without.ms")
-  b=$(median <"$work/$workload-with.ms")
-  c=$(median <"$work/$workload-off.ms")
-  echo "| $workload | $a | $b | $c | $(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", b / a }') |"
-done
-for workload in zstd gcc; do
-  for arm in "${arms[@]}"; do
-    echo "$workload $arm, every round (ms): $(tr '\n' ' ' <"$work/$workload-$arm.ms")"
+  for measure in cpu ms; do
+    a=$(median <"$work/$workload-without.$measure")
+    b=$(median <"$work/$workload-with.$measure")
+    c=$(median <"$work/$workload-off.$measure")
+    label=$([ $measure = cpu ] && echo "CPU time (user + sys), ms" || echo "wall time, ms")
+    echo "| $workload | $label | $a | $b | $c | $(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", b / a }') |"
   done
 done
-
+echo
+for workload in zstd gcc; do
+  for arm in "${arms[@]}"; do
+    echo "$workload $arm, CPU ms per round: $(tr '\n' ' ' <"$work/$workload-$arm.cpu"); wall: $(tr '\n' ' ' <"$work/$workload-$arm.ms")"
+  done
+done
 echo
 echo "calls served (VMMEM_PRELOAD_STATS=1, one zstd round):"
 LD_PRELOAD=$preload VMMEM_PRELOAD_STATS=1 bash -c "$(declare -f zstd_run); work=$work; zstd_run" 2>&1 |
