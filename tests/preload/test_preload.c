@@ -5,7 +5,8 @@
  *  - memcpy, memmove, mempcpy and (from a _FORTIFY_SOURCE unit) their
  *    __*_chk forms bind to the preload and copy right at every size, and
  *    the preload's own count (VMMEM_PRELOAD_STATS=1) shows that each call
- *    reached the engine, or with VMMEM_PRELOAD=off the C library;
+ *    reached the engine, or with VMMEM_PRELOAD=off the C library (and an
+ *    unknown value warns once and keeps the engine);
  *  - a memcpy with overlapping buffers (a bug in a program, but a common
  *    one) still copies as memmove would, on the engine;
  *  - the first call from a constructor, and from 8 racing threads;
@@ -290,6 +291,12 @@ static int parent(void)
     check_counts(&r, "vmmem: preload: copies passed to the C library (VMMEM_PRELOAD=off)", "C library");
     run_child("copies", NULL, &r);
     check(child_succeeded(&r) && r.err[0] == '\0', "copies, no counting, nothing printed", &r);
+
+    const char *unknown[] = {"VMMEM_PRELOAD=sometimes", NULL};
+    run_child("copies", unknown, &r);
+    check(child_succeeded(&r) && count_lines(r.err) == 1 &&
+              strstr(r.err, "VMMEM_PRELOAD=\"sometimes\" is neither on nor off; using the engine") != NULL,
+          "an unknown VMMEM_PRELOAD value: one warning line, the engine", &r);
 
     run_child("overlap", NULL, &r);
     check(child_succeeded(&r), "overlapping memcpy copies as memmove on the engine", &r);
