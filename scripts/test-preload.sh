@@ -132,12 +132,15 @@ for entry in "${compressors[@]}"; do
   rm -f "$work/$name-"*.packed
 done
 
-step "the calls reached the engine (VMMEM_PRELOAD_STATS=1, zstd -3 round trip)"
+step "the calls reached the engine (VMMEM_PRELOAD_STATS=1: a zstd -3 round trip, Python copying bytes)"
 stats=$( { LD_PRELOAD=$preload VMMEM_PRELOAD_STATS=1 zstd -q -3 -T2 -c <"$work/input" |
-           LD_PRELOAD=$preload VMMEM_PRELOAD_STATS=1 zstd -q -d -c >/dev/null; } 2>&1 )
+           LD_PRELOAD=$preload VMMEM_PRELOAD_STATS=1 zstd -q -d -c >/dev/null
+           LD_PRELOAD=$preload VMMEM_PRELOAD_STATS=1 "$python" -c \
+             'b = bytes(range(256)) * 4096; assert bytes(bytearray(b)) == b and b[1:] + b[:1] != b'; } 2>&1 )
 echo "$stats"
-if ! grep -q 'copies went to the engine' <<<"$stats" || ! grep -Eq 'preload: memcpy calls [1-9]' <<<"$stats"; then
-  echo "FAIL: no memcpy call reached the engine" >&2
+if [ "$(grep -c 'copies went to the engine' <<<"$stats")" != 3 ] ||
+   [ "$(grep -Ec 'preload: memcpy calls [1-9]' <<<"$stats")" != 3 ]; then
+  echo "FAIL: not every program's memcpy calls reached the engine" >&2
   failed=1
 fi
 
