@@ -17,6 +17,10 @@
 #                      (vmmem-guest-bench; results/guest_bench.{csv,md}; ARGS=--quick)
 #   make bench-jit     JIT-emitted copies vs vmmem_memcpy_fast vs glibc (results/jit.*)
 #   make docs          the API reference from the headers (Doxygen, warnings fail) in build-docs/html
+#   make test-preload  real programs' own tests (Python's regression tests, zstd/xz/gzip round trips)
+#                      without and with libvmmem-preload.so, required to come out the same (docs/preload.md)
+#   make bench-preload A/B of zstd and gcc workloads without/with the preload, and the cost of one
+#                      memcpy call (scripts/preload-ab.sh; ARGS=rounds)
 #   make test-rust     the Rust crates (bindings/rust): cargo test and the examples, on the
 #                      tree (built by vmmem-sys with CMake) and on an install found by pkg-config
 BUILD ?= build
@@ -123,3 +127,11 @@ test-rust: build
 
 docs:
 	scripts/build-docs.sh
+
+.PHONY: test-preload
+test-preload: build
+	scripts/test-preload.sh $(BUILD)
+
+.PHONY: bench-preload
+bench-preload: build
+	scripts/preload-ab.sh $(BUILD) $(ARGS)

@@ -73,6 +73,14 @@ fi
 "${hidden[@]}" cmake --install "$work/plain" --prefix "$work/plain-prefix" >/dev/null
 [ -x "$work/plain-prefix/bin/vmmem-tune" ] || { echo "check-install: no \$PREFIX/bin/vmmem-tune" >&2; exit 1; }
 consumers "$work/plain-prefix"
+# The installed LD_PRELOAD drop-in serves an unmodified program's copies
+# (sort, which memmoves its lines) from the engine.
+preload=$(find "$work/plain-prefix" -name libvmmem-preload.so | head -n1)
+[ -n "$preload" ] || { echo "check-install: no \$PREFIX/lib/libvmmem-preload.so" >&2; exit 1; }
+seq 100000 >"$work/lines"
+LD_PRELOAD=$preload VMMEM_PRELOAD_STATS=1 sort -r "$work/lines" 2>&1 >/dev/null | grep -q "copies went to the engine" ||
+  { echo "check-install: the installed libvmmem-preload.so did not serve sort's copies" >&2; exit 1; }
+echo "-- installed libvmmem-preload.so serves an unmodified program"
 if "${hidden[@]}" cmake -S "$root" -B "$work/required" -DVMMEM_BUILD_TESTS=ON >/dev/null 2>&1; then
   echo "check-install: -DVMMEM_BUILD_TESTS=ON configured without cmocka: the dependencies were not hidden" >&2
   exit 1

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/install-deps.sh - installs the Debian packages a make target needs.
-# Usage: scripts/install-deps.sh build|test|bench|sanitize|clang|valgrind|fuzz|docs|rust ...
+# Usage: scripts/install-deps.sh build|test|bench|sanitize|clang|valgrind|fuzz|docs|rust|preload ...
 # As root, missing packages are installed (after apt-get update); otherwise
 # the script lists them and fails for the test set, warns for optional ones.
 set -euo pipefail
@@ -23,6 +23,9 @@ for group in "$@"; do
     # rustup toolchain is fine); crate sources for the offline builds.
     rust) command -v cargo >/dev/null || required+=(cargo)
       required+=(librust-vm-memory-dev) ;;
+    # make test-preload: real programs' own tests under libvmmem-preload.so
+    # (Python's regression tests, compressor round trips; docs/preload.md).
+    preload) required+=(libpython3.11-testsuite zstd xz-utils gzip) ;;
     *) echo "install-deps: unknown group '$group'" >&2; exit 2 ;;
   esac
 done

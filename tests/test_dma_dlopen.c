@@ -130,7 +130,7 @@ int main(void)
     if (err)
         fail("main thread", err);
     pthread_t t;
-    void *thread_err;
+    void *thread_err = NULL; /* clang: -Wsometimes-uninitialized (fail() does not return) */
     if (pthread_create(&t, NULL, dma_round_trip, dev) != 0 || pthread_join(t, &thread_err) != 0)
         fail("pthread", NULL);
     if (thread_err)
