@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 build=${1:-build}
 . scripts/guest-lib.sh
 MIB=${GUEST_MIB:-8}          # per worker: 2 x 8 MiB written and read per boot
-KILL_MIB=64                  # a workload long enough to be killed in the middle
+KILL_PASSES=50               # a workload long enough to be killed in the middle (about 10 s)
 
 if ! guest_prepare "$build"; then
   echo "test-guest: SKIPPED: the guest cannot be prepared (see above)"
@@ -23,7 +23,7 @@ fi
 run=$GUEST_DIR/run
 rm -rf "$run" && mkdir -p "$run"
 sock=$run/vhost.sock img=$run/disk.img
-truncate -s $((2 * KILL_MIB + 16))M "$img"
+truncate -s $((2 * MIB + 16))M "$img"
 "$build/tools/vmmem-vhost-blk" --socket "$sock" --disk "$img" --queues 2 2> "$run/daemon.log" &
 daemon=$!
 trap 'kill $daemon 2>/dev/null || true' EXIT
@@ -54,13 +54,15 @@ echo "test-guest: boot 1: $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf
 check_boot "boot 1" "$run/boot1.log" 1
 
 guest_log "boot 2: QEMU killed in the middle of the guest's I/O"
-guest_boot "$sock" "$KILL_MIB" 1 "" "$run/boot2.log" &
+guest_boot "$sock" "$MIB" "$KILL_PASSES" "" "$run/boot2.log" &
 qemu_timeout=$!
 for i in $(seq 3000); do grep -aq 'guest-blk-io: start' "$run/boot2.log" 2>/dev/null && break; sleep 0.1; done
+qemu_pid=$(cat "$run/boot2.log.pid" 2>/dev/null || true)
 grep -aq 'guest-blk-io: start' "$run/boot2.log" || fail "boot 2: the guest did not start its I/O"
-sleep 2
-kill -KILL "$(cat "$run/boot2.log.pid")" || fail "boot 2: no QEMU to kill"
+sleep 1
+kill -KILL "$qemu_pid" || fail "boot 2: no QEMU to kill"
 wait "$qemu_timeout" || true
+grep -aq 'guest-blk-io: PASS' "$run/boot2.log" && fail "boot 2: the guest finished before it was killed"
 for i in $(seq 50); do [ "$(grep -c 'front-end disconnected' "$run/daemon.log")" -ge 2 ] && break; sleep 0.1; done
 kill -0 "$daemon" 2>/dev/null || fail "boot 2: the daemon died with QEMU"
 echo "test-guest: boot 2: QEMU killed mid-I/O after $(grep 'queue 0:' "$run/daemon.log" | tail -n1 | awk '{print $4}') + $(grep 'queue 1:' "$run/daemon.log" | tail -n1 | awk '{print $4}') requests; the daemon lives on"
