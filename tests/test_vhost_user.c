@@ -65,6 +65,7 @@ enum {
 #define IMAGE_BYTES (1u << 20)
 #define CANARY 0xA5
 #define DISPATCH_ROUNDS 8
+#define REPLY_TIMEOUT_MS 5000
 
 typedef struct front {
     vmmem_vhost_blk *be;
@@ -127,6 +128,8 @@ static void send_state(uint32_t req, uint32_t index, uint32_t num)
 static int pump(void)
 {
     int rc = VMMEM_OK;
+    if (!F.be)
+        return rc; /* the daemon works on its own */
     for (int i = 0; i < DISPATCH_ROUNDS && rc == VMMEM_OK; i++)
         rc = vmmem_vhost_blk_dispatch(F.be, 0);
     return rc;
@@ -137,7 +140,7 @@ static void recv_reply(uint32_t req, void *out, uint32_t size)
 {
     assert_int_equal(pump(), VMMEM_OK);
     struct pollfd p = { F.sock, POLLIN, 0 };
-    assert_int_equal(poll(&p, 1, 1000), 1);
+    assert_int_equal(poll(&p, 1, REPLY_TIMEOUT_MS), 1);
     uint32_t hdr[3];
     assert_int_equal(recv(F.sock, hdr, sizeof hdr, MSG_WAITALL), (ssize_t)sizeof hdr);
     assert_int_equal(hdr[0], req);
@@ -737,6 +740,165 @@ static void test_mem_table_replaced(void **state)
     assert_int_equal(F.ram[STATUS], 0);
 }
 
+
+/* ---- the daemon ---------------------------------------------------------------- */
+
+#define DAEMON_QSIZE 256u
+#define DAEMON_SLOTS 80u          /* requests in flight at most (3 descriptors each) */
+#define DAEMON_REQUESTS 1024u     /* 4 KiB each: a 4 MiB image */
+#define DAEMON_KILL_AFTER 200u    /* completed requests before the client is killed */
+#define DAEMON_WAIT_MS 20000
+
+static pid_t daemon_pid;
+static char daemon_dir[64], daemon_sock[96];
+
+static int connect_daemon(void)
+{
+    struct sockaddr_un a = { .sun_family = AF_UNIX };
+    snprintf(a.sun_path, sizeof a.sun_path, "%s", daemon_sock);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(fd >= 0);
+    for (int i = 0; i < 100; i++) {
+        if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0)
+            return fd;
+        usleep(50000);
+    }
+    fail_msg("cannot connect to the daemon at %s", daemon_sock);
+    return -1;
+}
+
+static int setup_daemon(void **state)
+{
+    setup(state);
+    vmmem_vhost_blk_destroy(F.be); /* the daemon serves instead */
+    F.be = NULL;
+    close(F.sock);
+    F.queues = 1;
+    assert_int_equal(ftruncate(F.image_fd, (off_t)DAEMON_REQUESTS * 4096), 0);
+    snprintf(daemon_dir, sizeof daemon_dir, "/tmp/vmmem-vhost-daemon-XXXXXX");
+    assert_non_null(mkdtemp(daemon_dir));
+    snprintf(daemon_sock, sizeof daemon_sock, "%s/sock", daemon_dir);
+    daemon_pid = fork();
+    assert_true(daemon_pid >= 0);
+    if (daemon_pid == 0) {
+        char disk[64];
+        snprintf(disk, sizeof disk, "/dev/fd/%d", F.image_fd);
+        int flags = fcntl(F.image_fd, F_GETFD);
+        fcntl(F.image_fd, F_SETFD, flags & ~FD_CLOEXEC);
+        execl(VMMEM_VHOST_BLK_BIN, "vmmem-vhost-blk", "--socket", daemon_sock, "--disk", disk, (char *)NULL);
+        _exit(127);
+    }
+    F.sock = connect_daemon();
+    return 0;
+}
+
+static int teardown_daemon(void **state)
+{
+    kill(daemon_pid, SIGTERM);
+    int status;
+    waitpid(daemon_pid, &status, 0);
+    rmdir(daemon_dir);
+    teardown(state);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    return 0;
+}
+
+static void daemon_alive_and_serving(void)
+{
+    assert_int_equal(waitpid(daemon_pid, NULL, WNOHANG), 0);
+    close(F.sock);
+    F.sock = connect_daemon();
+    assert_true(get_u64(GET_FEATURES) & F_VERSION_1);
+}
+
+/* Garbage on one connection: the daemon drops it and serves the next. */
+static void test_daemon_drops_bad_connection(void **state)
+{
+    (void)state;
+    send_msg(99, NULL, 0, NULL, 0);
+    char c;
+    struct pollfd p = { F.sock, POLLIN, 0 };
+    assert_int_equal(poll(&p, 1, REPLY_TIMEOUT_MS), 1);
+    assert_int_equal(recv(F.sock, &c, 1, 0), 0);
+    daemon_alive_and_serving();
+}
+
+static void fill_request_data(unsigned char *p, unsigned i)
+{
+    for (unsigned k = 0; k < 4096; k++)
+        p[k] = (unsigned char)(i * 131 + k * 7 + (k >> 8));
+}
+
+/* The client: sets a ring up and writes request i (4 KiB of its pattern to
+ * sector 8 i) for i = 0, 1, ... with up to DAEMON_SLOTS in flight, until it
+ * is killed. */
+static void daemon_client(void)
+{
+    negotiate(F_VERSION_1 | F_PROTOCOL);
+    set_memory();
+    send_state(SET_VRING_NUM, 0, DAEMON_QSIZE);
+    send_state(SET_VRING_BASE, 0, 0);
+    send_vring_addr(0, USER_BASE + DESC, USER_BASE + USED, USER_BASE + AVAIL);
+    uint64_t v = 0;
+    send_msg(SET_VRING_CALL, &v, sizeof v, &F.call[0], 1);
+    send_msg(SET_VRING_KICK, &v, sizeof v, &F.kick[0], 1);
+    send_state(SET_VRING_ENABLE, 0, 1);
+    uint16_t avail = 0;
+    for (unsigned i = 0; i < DAEMON_REQUESTS; i++) {
+        while ((uint16_t)(avail - __atomic_load_n((uint16_t *)(F.ram + USED + 2), __ATOMIC_ACQUIRE)) >= DAEMON_SLOTS) {
+            struct pollfd p = { F.call[0], POLLIN, 0 };
+            poll(&p, 1, 10);
+            called(F.call[0]);
+        }
+        unsigned slot = i % DAEMON_SLOTS;
+        uint16_t head = (uint16_t)(3 * slot);
+        uint32_t hdr[4] = { VMMEM_VIRTIO_BLK_T_OUT, 0, 8 * i, 0 };
+        memcpy(F.ram + HDR + 16 * slot, hdr, sizeof hdr);
+        fill_request_data(F.ram + DATA + 4096 * slot, i);
+        put_desc(head, HDR + 16 * slot, 16, 1, (uint16_t)(head + 1));
+        put_desc(head + 1, DATA + 4096 * slot, 4096, 1, (uint16_t)(head + 2));
+        put_desc(head + 2, STATUS + slot, 1, 2, 0);
+        put16(AVAIL + 4 + 2 * (avail % DAEMON_QSIZE), head);
+        avail++;
+        __atomic_store_n((uint16_t *)(F.ram + AVAIL + 2), avail, __ATOMIC_RELEASE);
+        uint64_t one = 1;
+        if (write(F.kick[0], &one, 8) != 8)
+            _exit(1);
+    }
+    pause();
+    _exit(0);
+}
+
+/* A client killed (SIGKILL) in the middle of its writes: the daemon lives,
+ * serves the next connection, and every write it completed is in the image. */
+static void test_daemon_survives_client_killed_mid_io(void **state)
+{
+    (void)state;
+    pid_t client = fork();
+    assert_true(client >= 0);
+    if (client == 0)
+        daemon_client();
+    close(F.sock); /* the child's now */
+    const uint16_t *used_idx = (const uint16_t *)(F.ram + USED + 2);
+    for (int ms = 0; ms < DAEMON_WAIT_MS && __atomic_load_n(used_idx, __ATOMIC_ACQUIRE) < DAEMON_KILL_AFTER; ms++)
+        usleep(1000);
+    assert_true(__atomic_load_n(used_idx, __ATOMIC_ACQUIRE) >= DAEMON_KILL_AFTER);
+    kill(client, SIGKILL);
+    waitpid(client, NULL, 0);
+    F.sock = -1;
+    daemon_alive_and_serving(); /* after the daemon noticed the end of the killed connection */
+    uint16_t completed = __atomic_load_n(used_idx, __ATOMIC_ACQUIRE);
+    print_message("client killed after %u completed writes\n", completed);
+    /* Requests complete in order: 0 .. completed - 1 are in the image. */
+    unsigned char want[4096], got[4096];
+    for (unsigned i = 0; i < completed; i++) {
+        fill_request_data(want, i);
+        assert_int_equal(pread(F.image_fd, got, sizeof got, (off_t)i * 4096), (ssize_t)sizeof got);
+        if (memcmp(want, got, sizeof got) != 0)
+            fail_msg("completed write %u is not in the image", i);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -773,6 +935,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_call_not_an_eventfd, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kick_without_descriptor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ring_change_while_running, setup, teardown),
+#ifdef VMMEM_VHOST_BLK_BIN
+        cmocka_unit_test_setup_teardown(test_daemon_drops_bad_connection, setup_daemon, teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_daemon_survives_client_killed_mid_io, setup_daemon, teardown_daemon),
+#endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -60,8 +60,10 @@ static void log_connection_end(const vmmem_vhost_blk *be, unsigned queues, int r
     const char *why = vmmem_vhost_blk_last_error(be);
     if (rc == VMMEM_ENOENT)
         fprintf(stderr, "vmmem-vhost-blk: front-end disconnected%s%s\n", *why ? "; last error: " : "", why);
+    else if (rc == VMMEM_EINVAL)
+        fprintf(stderr, "vmmem-vhost-blk: connection dropped: %s\n", why);
     else
-        fprintf(stderr, "vmmem-vhost-blk: connection dropped (%s): %s\n", vmmem_strerror(rc), why);
+        fprintf(stderr, "vmmem-vhost-blk: connection failed (%s): %s\n", vmmem_strerror(rc), why);
     for (unsigned i = 0; i < queues; i++) {
         vmmem_vhost_blk_queue_stats s;
         vmmem_vhost_blk_queue_stats_get(be, i, &s);
