@@ -107,7 +107,8 @@ static void send_msg_fl(uint32_t req, uint32_t flags, const void *payload, uint3
     unsigned char buf[512];
     uint32_t hdr[3] = { req, flags, size };
     memcpy(buf, hdr, sizeof hdr);
-    memcpy(buf + sizeof hdr, payload, size);
+    if (size)
+        memcpy(buf + sizeof hdr, payload, size);
     assert_int_equal(send_raw(F.sock, buf, sizeof hdr + size, fds, nfds), 0);
 }
 
