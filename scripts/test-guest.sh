@@ -54,7 +54,7 @@ echo "test-guest: boot 1: $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf
 check_boot "boot 1" "$run/boot1.log" 1
 
 guest_log "boot 2: QEMU killed in the middle of the guest's I/O"
-guest_boot "$sock" "$MIB" "$KILL_PASSES" "" "$run/boot2.log" &
+guest_boot "$sock" "$MIB" "$KILL_PASSES" "" "$run/boot2.log" 2> "$run/boot2.stderr" &
 qemu_timeout=$!
 for i in $(seq 3000); do grep -aq 'guest-blk-io: start' "$run/boot2.log" 2>/dev/null && break; sleep 0.1; done
 qemu_pid=$(cat "$run/boot2.log.pid" 2>/dev/null || true)

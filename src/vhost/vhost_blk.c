@@ -26,6 +26,11 @@
  * (or stops reading replies) for this long is dropped, so a stalled peer
  * cannot hold the back-end. */
 #define MSG_TIMEOUT_MS 2000
+/* Rounds (of at most a ring's size each) one wake-up serves on a ring
+ * before the loop turns to the other rings and the socket; a ring with more
+ * work kicks itself and is served again on the next wait, so a guest that
+ * keeps one ring full cannot starve the rest. */
+#define ROUNDS_PER_WAKEUP 4
 /* Events taken from epoll per wait. */
 #define EVENTS_PER_WAIT 16
 /* epoll tag of the socket; queues are tagged with their index. */
@@ -210,14 +215,19 @@ static void queue_broken(vmmem_vhost_blk *be, unsigned index, int rc)
 
 /* Serves the available requests of a running, enabled ring until it is
  * empty and armed (with event indices: avail_event written, then checked
- * again); notifies after each round that answered requests. */
+ * again), or for ROUNDS_PER_WAKEUP rounds; notifies after each round that
+ * answered requests. */
 static void serve_queue(vmmem_vhost_blk *be, unsigned index)
 {
     vhost_queue *q = &be->q[index];
     if (!q->blk || !q->enabled || q->broken)
         return;
     vmmem_virtq *vq = vmmem_virtio_blk_queue(q->blk);
-    for (;;) {
+    for (unsigned round = 0;; round++) {
+        if (round == ROUNDS_PER_WAKEUP) {
+            signal_fd(q->kick_fd); /* the rest on the next wait */
+            return;
+        }
         unsigned done = 0;
         int rc = vmmem_virtio_blk_process(q->blk, &done);
         q->stats.requests += done;
