@@ -7,7 +7,9 @@
 #   1. indirect descriptors and event indices on (what Linux negotiates);
 #   2. QEMU killed (SIGKILL) in the middle of the guest's I/O: the daemon
 #      must survive it and serve the next connection;
-#   3. indirect_desc=off,event_idx=off (the other ring paths).
+#   3. indirect_desc=off,event_idx=off (the other ring paths);
+#   4. a second daemon with --block-size 4096: the guest sees 4 KiB logical
+#      blocks (its requests below 4 KiB are left out).
 # Skips (exit 0, with a message) only when the packages cannot be installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,28 +25,33 @@ fi
 run=$GUEST_DIR/run
 rm -rf "$run" && mkdir -p "$run"
 sock=$run/vhost.sock img=$run/disk.img
-truncate -s $((2 * MIB + 16))M "$img"
-"$build/tools/vmmem-vhost-blk" --socket "$sock" --disk "$img" --queues 2 2> "$run/daemon.log" &
-daemon=$!
+start_daemon() { # extra options...: a daemon on a fresh image, its pid in $daemon
+  rm -f "$img" "$sock"
+  truncate -s $((2 * MIB + 16))M "$img"
+  "$build/tools/vmmem-vhost-blk" --socket "$sock" --disk "$img" --queues 2 "$@" 2>> "$run/daemon.log" &
+  daemon=$!
+  guest_wait_socket "$sock"
+}
 trap 'kill $daemon 2>/dev/null || true' EXIT
-guest_wait_socket "$sock"
+start_daemon
 
 fail() { echo "test-guest: FAIL: $*"; echo "--- daemon log"; cat "$run/daemon.log"; exit 1; }
 
-# check_boot NAME LOG: the guest's PASS line, both queues used (the daemon's
-# per-connection counters), the image holds the guest's data.
+# check_boot NAME LOG CONNECTIONS [BLOCK]: the guest's PASS line, both
+# queues used (the daemon's counters of its CONNECTIONS-th connection), the
+# image holds the guest's data.
 check_boot() {
-  local name=$1 log=$2 line
+  local name=$1 log=$2 line block=${4:-512}
   line=$(grep -a 'guest-blk-io: \(PASS\|FAIL\)' "$log" | tail -n1 || true)
   echo "test-guest: $name: ${line:-no result line}"
-  case "$line" in *PASS*queues=2*) ;; *) echo "--- serial console"; tail -n 30 "$log"; fail "$name: the guest did not pass" ;; esac
+  case "$line" in *PASS*queues=2\ block=$block\ *) ;; *) echo "--- serial console"; tail -n 30 "$log"; fail "$name: the guest did not pass" ;; esac
   for i in $(seq 50); do [ "$(grep -c 'front-end disconnected' "$run/daemon.log")" -ge "$3" ] && break; sleep 0.1; done
   local q0 q1
   q0=$(grep 'queue 0:' "$run/daemon.log" | tail -n1 | awk '{print $4}')
   q1=$(grep 'queue 1:' "$run/daemon.log" | tail -n1 | awk '{print $4}')
   echo "test-guest: $name: daemon served $q0 requests on queue 0, $q1 on queue 1"
   [ "${q0:-0}" -gt 0 ] && [ "${q1:-0}" -gt 0 ] || fail "$name: a queue served no request"
-  "$GUEST_DIR/guest_blk_io" check "$img" "$MIB" 1 2 512 || fail "$name: the image does not hold the guest's data"
+  "$GUEST_DIR/guest_blk_io" check "$img" "$MIB" 1 2 "$block" || fail "$name: the image does not hold the guest's data"
 }
 
 guest_log "boot 1: indirect descriptors and event indices on"
@@ -71,6 +78,13 @@ guest_log "boot 3: indirect_desc=off,event_idx=off"
 guest_boot "$sock" "$MIB" 1 "indirect_desc=off,event_idx=off" "$run/boot3.log" || fail "boot 3: QEMU exited with $?"
 check_boot "boot 3" "$run/boot3.log" 3
 
+kill -TERM "$daemon"
+wait "$daemon" || fail "the daemon exited with $? on SIGTERM"
+
+guest_log "boot 4: a daemon with 4 KiB blocks"
+start_daemon --block-size 4096
+guest_boot "$sock" "$MIB" 1 "" "$run/boot4.log" || fail "boot 4: QEMU exited with $?"
+check_boot "boot 4" "$run/boot4.log" 4 4096
 kill -TERM "$daemon"
 wait "$daemon" || fail "the daemon exited with $? on SIGTERM"
 trap - EXIT
