@@ -80,6 +80,7 @@ static void send_record(int sock, const uint8_t *data, size_t len, unsigned kind
     struct iovec iov = { (void *)data, len };
     struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
     if (nfds && len) { /* descriptors travel with at least one byte */
+        memset(&control, 0, sizeof control); /* the padding CMSG_SPACE adds is sent too */
         mh.msg_control = control.buf;
         mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
         struct cmsghdr *c = CMSG_FIRSTHDR(&mh);

@@ -91,6 +91,7 @@ static int send_raw(int sock, const void *buf, size_t len, const int *fds, unsig
     struct iovec iov = { (void *)buf, len };
     struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
     if (nfds) {
+        memset(&control, 0, sizeof control); /* the padding CMSG_SPACE adds is sent too */
         mh.msg_control = control.buf;
         mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
         struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
