@@ -45,8 +45,9 @@ static void init_once(void)
     if (be)
         return;
     int image = memfd_create("fuzz-image", MFD_CLOEXEC);
-    ram_fd = memfd_create("fuzz-ram", MFD_CLOEXEC);
-    if (image < 0 || ram_fd < 0 || ftruncate(image, IMAGE_BYTES) != 0 || ftruncate(ram_fd, RAM_BYTES) != 0)
+    ram_fd = memfd_create("fuzz-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (image < 0 || ram_fd < 0 || ftruncate(image, IMAGE_BYTES) != 0 || ftruncate(ram_fd, RAM_BYTES) != 0 ||
+        fcntl(ram_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) != 0)
         abort();
     ram = mmap(NULL, RAM_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, ram_fd, 0);
     vmmem_vhost_blk_config cfg = { .fd = image, .queues = 2, .id = "fuzz" };

@@ -186,8 +186,9 @@ static int setup(void **state)
     assert_true(F.image_fd >= 0);
     unlink(name);
     assert_int_equal(ftruncate(F.image_fd, IMAGE_BYTES), 0);
-    F.ram_fd = memfd_create("guest-ram", MFD_CLOEXEC);
+    F.ram_fd = memfd_create("guest-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
     assert_int_equal(ftruncate(F.ram_fd, RAM_SIZE), 0);
+    assert_int_equal(fcntl(F.ram_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0); /* as QEMU's seal=on */
     F.ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, F.ram_fd, 0);
     assert_true(F.ram != MAP_FAILED);
     memset(F.ram, 0, DATA);                    /* rings, headers, status bytes */
@@ -653,6 +654,19 @@ static void test_region_past_its_file(void **state)
     expect_dropped("past the file's");
 }
 
+/* A memfd that could shrink under the mapping (SIGBUS) is refused. */
+static void test_region_memfd_not_sealed(void **state)
+{
+    (void)state;
+    send_msg(SET_OWNER, NULL, 0, NULL, 0);
+    int fd = memfd_create("unsealed", MFD_CLOEXEC);
+    assert_int_equal(ftruncate(fd, RAM_SIZE), 0);
+    region r = { 0, RAM_SIZE, USER_BASE, 0 };
+    send_mem_table(&r, 1, &fd, 1);
+    expect_dropped("region 0: its memfd is not sealed against shrinking");
+    close(fd);
+}
+
 static void test_region_not_aligned(void **state)
 {
     (void)state;
@@ -930,6 +944,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_overlapping_regions_guest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_overlapping_regions_user, setup, teardown),
         cmocka_unit_test_setup_teardown(test_region_past_its_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_region_memfd_not_sealed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_region_not_aligned, setup, teardown),
         cmocka_unit_test_setup_teardown(test_region_wraps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ring_outside_every_region, setup, teardown),

@@ -44,6 +44,14 @@ static int check_region(const vhost_mem_region *r, unsigned i, int fd, char *err
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
         return failf(err, err_len, "SET_MEM_TABLE: region %u: descriptor is not a memory file", i);
+    /* A memfd must be sealed against shrinking (QEMU's memfd backend seals
+     * by default): one that shrank under the mapping would raise SIGBUS on
+     * access. Files that cannot be sealed are trusted to keep their size. */
+    int seals = fcntl(fd, F_GET_SEALS);
+    if (seals >= 0 && !(seals & F_SEAL_SHRINK))
+        return failf(err, err_len,
+                     "SET_MEM_TABLE: region %u: its memfd is not sealed against shrinking (F_SEAL_SHRINK; QEMU: "
+                     "memory-backend-memfd,seal=on)", i);
     /* A mapping past the end of the file would raise SIGBUS on access. */
     if ((uint64_t)st.st_size < r->mmap_offset + r->memory_size)
         return failf(err, err_len, "SET_MEM_TABLE: region %u ends at file offset 0x%llx, past the file's 0x%llx bytes",
