@@ -8,8 +8,9 @@
 #   2. QEMU killed (SIGKILL) in the middle of the guest's I/O: the daemon
 #      must survive it and serve the next connection;
 #   3. indirect_desc=off,event_idx=off (the other ring paths);
-#   4. a second daemon with --block-size 4096: the guest sees 4 KiB logical
-#      blocks (its requests below 4 KiB are left out).
+#   4. a second daemon with --block-size 4096 and --no-mem-slots: the guest
+#      sees 4 KiB logical blocks (its requests below 4 KiB are left out) and
+#      QEMU sends its memory as SET_MEM_TABLE instead of ADD_MEM_REG.
 # Skips (exit 0, with a message) only when the packages cannot be installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -81,8 +82,8 @@ check_boot "boot 3" "$run/boot3.log" 3
 kill -TERM "$daemon"
 wait "$daemon" || fail "the daemon exited with $? on SIGTERM"
 
-guest_log "boot 4: a daemon with 4 KiB blocks"
-start_daemon --block-size 4096
+guest_log "boot 4: a daemon with 4 KiB blocks and memory as SET_MEM_TABLE"
+start_daemon --block-size 4096 --no-mem-slots
 guest_boot "$sock" "$MIB" 1 "" "$run/boot4.log" || fail "boot 4: QEMU exited with $?"
 check_boot "boot 4" "$run/boot4.log" 4 4096
 kill -TERM "$daemon"

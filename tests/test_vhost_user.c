@@ -38,6 +38,7 @@
 
 /* Protocol values, written out here independently of src/vhost. */
 enum {
+    GET_MAX_MEM_SLOTS = 36, ADD_MEM_REG = 37, REM_MEM_REG = 38,
     GET_FEATURES = 1, SET_FEATURES = 2, SET_OWNER = 3, SET_MEM_TABLE = 5, SET_VRING_NUM = 8,
     SET_VRING_ADDR = 9, SET_VRING_BASE = 10, GET_VRING_BASE = 11, SET_VRING_KICK = 12, SET_VRING_CALL = 13,
     SET_VRING_ERR = 14, GET_PROTOCOL_FEATURES = 15, SET_PROTOCOL_FEATURES = 16, GET_QUEUE_NUM = 17,
@@ -53,6 +54,7 @@ enum {
 #define PF_MQ 1ull
 #define PF_REPLY_ACK (1ull << 3)
 #define PF_CONFIG (1ull << 9)
+#define PF_MEM_SLOTS (1ull << 15)
 
 /* Guest layout in the memfd (guest physical = offset; user = USER_BASE + offset). */
 #define RAM_SIZE (2u << 20)
@@ -231,14 +233,20 @@ static void send_mem_table(const region *r, unsigned n, const int *fds, unsigned
     send_msg_fl(SET_MEM_TABLE, V1 | NEED_REPLY, payload, 8 + n * 32, fds, nfds);
 }
 
-static void negotiate(uint64_t features)
+static void negotiate_protocol(uint64_t features, uint64_t protocol)
 {
     assert_true(get_u64(GET_FEATURES) & F_VERSION_1);
-    assert_int_equal(get_u64(GET_PROTOCOL_FEATURES), PF_MQ | PF_REPLY_ACK | PF_CONFIG);
-    send_u64(SET_PROTOCOL_FEATURES, PF_MQ | PF_REPLY_ACK | PF_CONFIG);
+    assert_int_equal(get_u64(GET_PROTOCOL_FEATURES) | PF_MEM_SLOTS, PF_MQ | PF_REPLY_ACK | PF_CONFIG | PF_MEM_SLOTS);
+    send_u64(SET_PROTOCOL_FEATURES, protocol);
     assert_int_equal(get_u64(GET_QUEUE_NUM), F.queues);
     send_msg(SET_OWNER, NULL, 0, NULL, 0);
     send_u64(SET_FEATURES, features);
+}
+
+/* Memory by SET_MEM_TABLE (CONFIGURE_MEM_SLOTS not negotiated). */
+static void negotiate(uint64_t features)
+{
+    negotiate_protocol(features, PF_MQ | PF_REPLY_ACK | PF_CONFIG);
 }
 
 static void set_memory(void)
@@ -426,10 +434,12 @@ static void test_read_only(void **state)
     vmmem_vhost_blk_destroy(F.be);
     close(F.sock);
     F.queues = 1;
-    vmmem_vhost_blk_config cfg = { .fd = F.image_fd, .queues = F.queues, .read_only = 1, .block_size = 4096 };
+    vmmem_vhost_blk_config cfg = { .fd = F.image_fd, .queues = F.queues, .read_only = 1, .block_size = 4096,
+                                   .no_mem_slots = 1 };
     assert_int_equal(vmmem_vhost_blk_create(&cfg, &F.be), VMMEM_OK);
     connect_front();
     assert_true(get_u64(GET_FEATURES) & (1ull << 5));
+    assert_int_equal(get_u64(GET_PROTOCOL_FEATURES), PF_MQ | PF_REPLY_ACK | PF_CONFIG); /* no slots offered */
     assert_int_equal(get_u64(GET_QUEUE_NUM), 1);
     negotiate(F_VERSION_1 | F_PROTOCOL);
     set_memory();
@@ -441,6 +451,52 @@ static void test_read_only(void **state)
     unsigned char disk[4096], zero[4096] = { 0 };
     assert_int_equal(pread(F.image_fd, disk, sizeof disk, 0), (ssize_t)sizeof disk);
     assert_memory_equal(disk, zero, sizeof disk);
+}
+
+static void send_mem_reg(uint32_t req, const region *r, const int *fds, unsigned nfds)
+{
+    unsigned char payload[8 + 32] = { 0 };
+    memcpy(payload + 8, r, sizeof *r);
+    send_msg_fl(req, V1 | NEED_REPLY, payload, sizeof payload, fds, nfds);
+}
+
+static void expect_ack(uint32_t req)
+{
+    uint64_t ack = 1;
+    recv_reply(req, &ack, sizeof ack);
+    assert_int_equal(ack, 0);
+}
+
+/* CONFIGURE_MEM_SLOTS: memory arrives region by region (ADD_MEM_REG), a
+ * ring works on it, a region goes (REM_MEM_REG) and comes back. */
+static void test_mem_slots(void **state)
+{
+    (void)state;
+    negotiate_protocol(F_VERSION_1 | F_PROTOCOL, PF_MQ | PF_REPLY_ACK | PF_CONFIG | PF_MEM_SLOTS);
+    assert_int_equal(get_u64(GET_MAX_MEM_SLOTS), 32);
+    /* Two regions of one memfd: rings in the first, data in the second. */
+    region low = { 0, DATA, USER_BASE, 0 }, high = { DATA, RAM_SIZE - DATA, USER_BASE + DATA, DATA };
+    send_mem_reg(ADD_MEM_REG, &low, &F.ram_fd, 1);
+    expect_ack(ADD_MEM_REG);
+    send_mem_reg(ADD_MEM_REG, &high, &F.ram_fd, 1);
+    expect_ack(ADD_MEM_REG);
+    start_ring(0);
+    memset(F.ram + DATA, 0x5C, 512);
+    post(0, VMMEM_VIRTIO_BLK_T_OUT, 1, 512);
+    assert_int_equal(pump(), VMMEM_OK);
+    assert_int_equal(F.ram[STATUS], 0);
+    /* Without the data region the next request gets IOERR, nothing moved. */
+    send_mem_reg(REM_MEM_REG, &high, NULL, 0);
+    expect_ack(REM_MEM_REG);
+    post(1, VMMEM_VIRTIO_BLK_T_IN, 1, 512);
+    assert_int_equal(pump(), VMMEM_OK);
+    assert_int_equal(F.ram[STATUS + 1], VMMEM_VIRTIO_BLK_S_IOERR);
+    send_mem_reg(ADD_MEM_REG, &high, &F.ram_fd, 1);
+    expect_ack(ADD_MEM_REG);
+    post(2, VMMEM_VIRTIO_BLK_T_IN, 1, 512);
+    assert_int_equal(pump(), VMMEM_OK);
+    assert_int_equal(F.ram[STATUS + 2], 0);
+    assert_memory_equal(F.ram + DATA + 2 * 4096, F.ram + DATA, 512);
 }
 
 /* ---- faults ------------------------------------------------------------------- */
@@ -667,6 +723,63 @@ static void test_region_memfd_not_sealed(void **state)
     send_mem_table(&r, 1, &fd, 1);
     expect_dropped("region 0: its memfd is not sealed against shrinking");
     close(fd);
+}
+
+static void negotiate_slots(void)
+{
+    negotiate_protocol(F_VERSION_1 | F_PROTOCOL, PF_MQ | PF_REPLY_ACK | PF_CONFIG | PF_MEM_SLOTS);
+}
+
+static void test_add_mem_reg_without_feature(void **state)
+{
+    (void)state;
+    negotiate(F_VERSION_1 | F_PROTOCOL);
+    region r = { 0, RAM_SIZE, USER_BASE, 0 };
+    send_mem_reg(ADD_MEM_REG, &r, &F.ram_fd, 1);
+    expect_dropped("ADD_MEM_REG without the CONFIGURE_MEM_SLOTS protocol feature");
+}
+
+static void test_add_mem_reg_overlapping(void **state)
+{
+    (void)state;
+    negotiate_slots();
+    region a = { 0, 0x10000, USER_BASE, 0 }, b = { 0x8000, 0x10000, USER_BASE + 0x100000, 0 };
+    send_mem_reg(ADD_MEM_REG, &a, &F.ram_fd, 1);
+    expect_ack(ADD_MEM_REG);
+    send_mem_reg(ADD_MEM_REG, &b, &F.ram_fd, 1);
+    expect_dropped("ADD_MEM_REG: the region overlaps region 0 in guest memory");
+}
+
+static void test_add_mem_reg_without_descriptor(void **state)
+{
+    (void)state;
+    negotiate_slots();
+    region r = { 0, RAM_SIZE, USER_BASE, 0 };
+    send_mem_reg(ADD_MEM_REG, &r, NULL, 0);
+    expect_dropped("ADD_MEM_REG: 0 file descriptors");
+}
+
+static void test_add_mem_reg_slots_full(void **state)
+{
+    (void)state;
+    negotiate_slots();
+    for (unsigned i = 0; i < 32; i++) {
+        region r = { i * 0x10000ull, 0x10000, USER_BASE + i * 0x10000ull, 0 };
+        send_mem_reg(ADD_MEM_REG, &r, &F.ram_fd, 1);
+        expect_ack(ADD_MEM_REG);
+    }
+    region r = { 32 * 0x10000ull, 0x10000, USER_BASE + 32 * 0x10000ull, 0 };
+    send_mem_reg(ADD_MEM_REG, &r, &F.ram_fd, 1);
+    expect_dropped("all 32 memory slots are in use");
+}
+
+static void test_rem_mem_reg_unknown(void **state)
+{
+    (void)state;
+    negotiate_slots();
+    region r = { 0, RAM_SIZE, USER_BASE, 0 };
+    send_mem_reg(REM_MEM_REG, &r, NULL, 0);
+    expect_dropped("REM_MEM_REG: no region at guest 0x0");
 }
 
 static void test_region_not_aligned(void **state)
@@ -935,6 +1048,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_broken_queue_stops_alone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mem_table_replaced, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mem_slots, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_add_mem_reg_without_feature, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_add_mem_reg_overlapping, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_add_mem_reg_without_descriptor, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_add_mem_reg_slots_full, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rem_mem_reg_unknown, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_request, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_version, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reply_flag_on_request, setup, teardown),

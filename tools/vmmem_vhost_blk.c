@@ -28,10 +28,11 @@ enum { TAG_LISTEN = 1, TAG_BACKEND, TAG_SIGNAL };
 static void usage(FILE *f)
 {
     fprintf(f, "usage: vmmem-vhost-blk --socket PATH --disk FILE [--readonly] [--queues N] [--block-size 512|4096]\n"
-               "                       [--id SERIAL] [--once]\n"
+               "                       [--id SERIAL] [--once] [--no-mem-slots]\n"
                "Serves FILE as a vhost-user-blk device on the Unix socket PATH (created; removed on exit).\n"
                "  --queues N        request queues offered (1-%u, default 1)\n"
-               "  --once            exit after the first connection ends (status 0 if it ended in order)\n",
+               "  --once            exit after the first connection ends (status 0 if it ended in order)\n"
+               "  --no-mem-slots    do not offer CONFIGURE_MEM_SLOTS: memory comes as SET_MEM_TABLE\n",
             VMMEM_VHOST_BLK_MAX_QUEUES);
 }
 
@@ -79,6 +80,7 @@ int main(int argc, char **argv)
         { "readonly", no_argument, NULL, 'r' },     { "queues", required_argument, NULL, 'q' },
         { "block-size", required_argument, NULL, 'b' }, { "id", required_argument, NULL, 'i' },
         { "once", no_argument, NULL, 'o' },         { "help", no_argument, NULL, 'h' },
+        { "no-mem-slots", no_argument, NULL, 'm' },
         { NULL, 0, NULL, 0 }
     };
     const char *socket_path = NULL, *disk = NULL, *id = "vmmem-vhost-blk";
@@ -92,6 +94,7 @@ int main(int argc, char **argv)
         case 'r': cfg.read_only = 1; break;
         case 'i': id = optarg; break;
         case 'o': once = 1; break;
+        case 'm': cfg.no_mem_slots = 1; break;
         case 'q':
             cfg.queues = (unsigned)strtoul(optarg, &end, 10);
             if (*end || cfg.queues < 1 || cfg.queues > VMMEM_VHOST_BLK_MAX_QUEUES) {

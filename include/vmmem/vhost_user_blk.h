@@ -54,6 +54,8 @@ typedef struct vmmem_vhost_blk_config {
     unsigned block_size; /**< logical block size the guest sees: 512 or 4096 (0: 512); the image
                               size must be a multiple of it */
     const char *id;      /**< the serial GET_ID answers (at most 20 bytes), or NULL */
+    int no_mem_slots;    /**< non-zero: do not offer CONFIGURE_MEM_SLOTS, so the front-end sends whole
+                              tables (SET_MEM_TABLE, at most 8 regions) instead of ADD_MEM_REG/REM_MEM_REG */
 } vmmem_vhost_blk_config;
 
 /** Per-queue counters since the connection was attached. */

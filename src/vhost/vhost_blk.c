@@ -64,6 +64,7 @@ typedef struct vhost_queue {
 struct vmmem_vhost_blk {
     int image_fd;
     int read_only;
+    int no_mem_slots;
     unsigned queues;
     unsigned block_size;
     uint64_t image_bytes;
@@ -101,8 +102,13 @@ static uint64_t offered_features(const vmmem_vhost_blk *be)
     return f;
 }
 
-static const uint64_t offered_protocol_features =
-    BIT(VHOST_USER_PROTOCOL_F_MQ) | BIT(VHOST_USER_PROTOCOL_F_REPLY_ACK) | BIT(VHOST_USER_PROTOCOL_F_CONFIG);
+static uint64_t offered_protocol_features(const vmmem_vhost_blk *be)
+{
+    uint64_t f = BIT(VHOST_USER_PROTOCOL_F_MQ) | BIT(VHOST_USER_PROTOCOL_F_REPLY_ACK) | BIT(VHOST_USER_PROTOCOL_F_CONFIG);
+    if (!be->no_mem_slots)
+        f |= BIT(VHOST_USER_PROTOCOL_F_CONFIGURE_MEM_SLOTS);
+    return f;
+}
 
 static void reset_queue(vhost_queue *q)
 {
@@ -126,6 +132,7 @@ int vmmem_vhost_blk_create(const vmmem_vhost_blk_config *config, vmmem_vhost_blk
         return VMMEM_ENOMEM;
     be->image_fd = config->fd;
     be->read_only = config->read_only != 0;
+    be->no_mem_slots = config->no_mem_slots != 0;
     be->queues = config->queues;
     be->block_size = block;
     be->image_bytes = (uint64_t)size;
@@ -440,6 +447,8 @@ static int needs_owner(uint32_t request)
 {
     switch (request) {
     case VHOST_USER_SET_MEM_TABLE:
+    case VHOST_USER_ADD_MEM_REG:
+    case VHOST_USER_REM_MEM_REG:
     case VHOST_USER_SET_VRING_NUM:
     case VHOST_USER_SET_VRING_ADDR:
     case VHOST_USER_SET_VRING_BASE:
@@ -470,6 +479,12 @@ static int handle(vmmem_vhost_blk *be, const vhost_msg *msg, int *fds, unsigned 
             close(fds[i]);
         return failf(be, "%s before SET_OWNER", name);
     }
+    if ((req == VHOST_USER_GET_MAX_MEM_SLOTS || req == VHOST_USER_ADD_MEM_REG || req == VHOST_USER_REM_MEM_REG) &&
+        !(be->protocol_features & BIT(VHOST_USER_PROTOCOL_F_CONFIGURE_MEM_SLOTS))) {
+        for (unsigned i = 0; i < nfds; i++)
+            close(fds[i]);
+        return failf(be, "%s without the CONFIGURE_MEM_SLOTS protocol feature", name);
+    }
     if (needs_stopped_ring(req) && be->q[p->state.index].blk)
         return failf(be, "%s: ring %u is running (stop it with GET_VRING_BASE first)", name, p->state.index);
     uint64_t u64;
@@ -484,12 +499,12 @@ static int handle(vmmem_vhost_blk *be, const vhost_msg *msg, int *fds, unsigned 
         be->features = p->u64;
         return 0;
     case VHOST_USER_GET_PROTOCOL_FEATURES:
-        u64 = offered_protocol_features;
+        u64 = offered_protocol_features(be);
         return vhost_msg_reply(be->sock, req, &u64, sizeof u64) ? failf(be, "%s: reply not sent", name) : 0;
     case VHOST_USER_SET_PROTOCOL_FEATURES:
-        if (p->u64 & ~offered_protocol_features)
+        if (p->u64 & ~offered_protocol_features(be))
             return failf(be, "SET_PROTOCOL_FEATURES: bits 0x%llx were not offered",
-                         (unsigned long long)(p->u64 & ~offered_protocol_features));
+                         (unsigned long long)(p->u64 & ~offered_protocol_features(be)));
         be->protocol_features = p->u64;
         return 0;
     case VHOST_USER_GET_QUEUE_NUM:
@@ -511,6 +526,15 @@ static int handle(vmmem_vhost_blk *be, const vhost_msg *msg, int *fds, unsigned 
         return 0;
     case VHOST_USER_SET_MEM_TABLE:
         return vhost_mem_set_table(&be->mem, &p->memory, fds, be->error, sizeof be->error);
+    case VHOST_USER_GET_MAX_MEM_SLOTS:
+        u64 = VHOST_MEM_MAX_SLOTS;
+        return vhost_msg_reply(be->sock, req, &u64, sizeof u64) ? failf(be, "%s: reply not sent", name) : 0;
+    case VHOST_USER_ADD_MEM_REG:
+        return vhost_mem_add(&be->mem, &p->mem_reg.region, fds[0], be->error, sizeof be->error);
+    case VHOST_USER_REM_MEM_REG:
+        if (nfds)
+            close(fds[0]);
+        return vhost_mem_remove(&be->mem, &p->mem_reg.region, be->error, sizeof be->error);
     case VHOST_USER_SET_VRING_NUM: {
         uint32_t num = p->state.num;
         if (num == 0 || num > VMMEM_VIRTQ_MAX_SIZE || (num & (num - 1)))
@@ -591,7 +615,7 @@ static int has_reply(uint32_t request)
 {
     return request == VHOST_USER_GET_FEATURES || request == VHOST_USER_GET_PROTOCOL_FEATURES ||
            request == VHOST_USER_GET_QUEUE_NUM || request == VHOST_USER_GET_VRING_BASE ||
-           request == VHOST_USER_GET_CONFIG;
+           request == VHOST_USER_GET_CONFIG || request == VHOST_USER_GET_MAX_MEM_SLOTS;
 }
 
 /* Reads and acts on one message. Returns VMMEM_OK, or the code that ends

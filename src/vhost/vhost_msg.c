@@ -40,6 +40,9 @@ const char *vhost_request_name(uint32_t request)
     case VHOST_USER_SET_VRING_ENABLE: return "SET_VRING_ENABLE";
     case VHOST_USER_GET_CONFIG: return "GET_CONFIG";
     case VHOST_USER_SET_CONFIG: return "SET_CONFIG";
+    case VHOST_USER_GET_MAX_MEM_SLOTS: return "GET_MAX_MEM_SLOTS";
+    case VHOST_USER_ADD_MEM_REG: return "ADD_MEM_REG";
+    case VHOST_USER_REM_MEM_REG: return "REM_MEM_REG";
     default: return "unknown";
     }
 }
@@ -59,6 +62,7 @@ static int shape_of(uint32_t request, shape *s)
     case VHOST_USER_RESET_OWNER:
     case VHOST_USER_GET_PROTOCOL_FEATURES:
     case VHOST_USER_GET_QUEUE_NUM:
+    case VHOST_USER_GET_MAX_MEM_SLOTS:
         *s = (shape){ 0, 0 };
         return 1;
     case VHOST_USER_SET_FEATURES:
@@ -104,6 +108,15 @@ int vhost_msg_check(const vhost_msg *msg, unsigned nfds, unsigned queues, char *
             return failf(err, err_len, "SET_MEM_TABLE: payload of %u bytes for %u regions", h->size, n);
         if (nfds != n)
             return failf(err, err_len, "SET_MEM_TABLE: %u file descriptors for %u regions", nfds, n);
+        return 0;
+    }
+    case VHOST_USER_ADD_MEM_REG:
+    case VHOST_USER_REM_MEM_REG: {
+        if (h->size != sizeof(vhost_mem_reg))
+            return failf(err, err_len, "%s: payload of %u bytes, not %zu", name, h->size, sizeof(vhost_mem_reg));
+        /* ADD brings the region's memory; REM may bring it again (closed) */
+        if (h->request == VHOST_USER_ADD_MEM_REG ? nfds != 1 : nfds > 1)
+            return failf(err, err_len, "%s: %u file descriptors", name, nfds);
         return 0;
     }
     case VHOST_USER_SET_VRING_KICK:

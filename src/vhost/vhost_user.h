@@ -28,7 +28,9 @@ enum vhost_request {
     VHOST_USER_SET_VRING_ENABLE = 18,
     VHOST_USER_GET_CONFIG = 24,
     VHOST_USER_SET_CONFIG = 25,
-    VHOST_USER_REQUEST_LIMIT = 41 /* codes at or above are unknown */
+    VHOST_USER_GET_MAX_MEM_SLOTS = 36,
+    VHOST_USER_ADD_MEM_REG = 37,
+    VHOST_USER_REM_MEM_REG = 38
 };
 
 /* Header flags: version 1 in bits 0-1, reply, need-reply (REPLY_ACK). */
@@ -53,6 +55,7 @@ enum vhost_request {
 #define VHOST_USER_PROTOCOL_F_MQ 0
 #define VHOST_USER_PROTOCOL_F_REPLY_ACK 3
 #define VHOST_USER_PROTOCOL_F_CONFIG 9
+#define VHOST_USER_PROTOCOL_F_CONFIGURE_MEM_SLOTS 15
 
 #define BIT(n) (UINT64_C(1) << (n))
 
@@ -99,6 +102,12 @@ typedef struct vhost_memory {
     vhost_mem_region regions[VHOST_USER_MAX_REGIONS];
 } vhost_memory;
 
+/* ADD_MEM_REG and REM_MEM_REG: one region. */
+typedef struct vhost_mem_reg {
+    uint64_t padding;
+    vhost_mem_region region;
+} vhost_mem_reg;
+
 typedef struct vhost_config {
     uint32_t offset;
     uint32_t size;
@@ -114,6 +123,7 @@ typedef union vhost_payload {
     vhost_vring_state state;
     vhost_vring_addr addr;
     vhost_memory memory;
+    vhost_mem_reg mem_reg;
     vhost_config config;
 } vhost_payload;
 
