@@ -89,7 +89,7 @@ int vhost_mem_set_table(vhost_mem *m, const vhost_memory *table, const int *fds,
     int rc = 0;
     for (unsigned i = 0; i < n && rc == 0; i++) {
         const vhost_mem_region *r = &table->regions[i];
-        char label[32];
+        char label[48]; /* "SET_MEM_TABLE: region " and 10 digits */
         snprintf(label, sizeof label, "SET_MEM_TABLE: region %u", i);
         rc = check_region(r, label, fds[i], err, err_len);
         for (unsigned j = 0; j < i && rc == 0; j++) {
