@@ -409,6 +409,28 @@ static void test_event_idx(void **state)
     assert_true(called(F.call[0])); /* used index 3 passed 2 */
 }
 
+/* Without event indices the driver's VRING_AVAIL_F_NO_INTERRUPT holds the
+ * call back (after the first element of a start, which is always called). */
+static void test_no_interrupt_flag(void **state)
+{
+    (void)state;
+    negotiate(F_VERSION_1 | F_PROTOCOL);
+    set_memory();
+    start_ring(0);
+    post(0, VMMEM_VIRTIO_BLK_T_IN, 0, 512);
+    assert_int_equal(pump(), VMMEM_OK);
+    assert_true(called(F.call[0]));
+    put16(AVAIL, 1); /* flags: NO_INTERRUPT */
+    post(1, VMMEM_VIRTIO_BLK_T_IN, 0, 512);
+    assert_int_equal(pump(), VMMEM_OK);
+    assert_int_equal(F.ram[STATUS + 1], 0);
+    assert_false(called(F.call[0]));
+    put16(AVAIL, 0);
+    post(2, VMMEM_VIRTIO_BLK_T_IN, 0, 512);
+    assert_int_equal(pump(), VMMEM_OK);
+    assert_true(called(F.call[0]));
+}
+
 /* A queue the guest breaks stops, its error eventfd fires, the connection and
  * the other queue go on. */
 static void test_broken_queue_stops_alone(void **state)
@@ -1045,6 +1067,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_idx, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_interrupt_flag, setup, teardown),
         cmocka_unit_test_setup_teardown(test_broken_queue_stops_alone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mem_table_replaced, setup, teardown),
