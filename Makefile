@@ -10,6 +10,8 @@
 #   make soak          a guest thread racing the virtio-blk device for SOAK_SECONDS (default 300),
 #                      under ASan + UBSan (tests/test_virtio_race.c; not part of make test)
 #   make bench-blk     the virtio block device against pread (docs/dma.md)
+#   make test-guest    a Linux guest under QEMU (TCG) on vmmem-vhost-blk (docs/vhost_user_blk.md)
+#   make bench-vhost   vmmem-vhost-blk vs qemu-storage-daemon: CPU per GiB, guest MB/s
 #   make install       a plain Release build without tests (no cmocka, Capstone or -Werror) in
 #                      build-install, then cmake --install (PREFIX=/usr/local)
 #   make fuzz          every libFuzzer target for FUZZ_SECONDS (default 30) each
@@ -119,6 +121,14 @@ bench-bswap:
 
 fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# vhost-user-blk with a real guest (QEMU, Debian's cloud kernel; installs them as root).
+.PHONY: test-guest bench-vhost
+test-guest: build
+	scripts/test-guest.sh $(BUILD)
+
+bench-vhost: build
+	scripts/bench-vhost.sh $(BUILD) $(ARGS)
 
 .PHONY: test-rust
 test-rust: build

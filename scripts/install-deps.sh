@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/install-deps.sh - installs the Debian packages a make target needs.
-# Usage: scripts/install-deps.sh build|test|bench|sanitize|clang|valgrind|fuzz|docs|rust|preload ...
+# Usage: scripts/install-deps.sh build|test|bench|sanitize|clang|valgrind|fuzz|docs|rust|preload|guest ...
 # As root, missing packages are installed (after apt-get update); otherwise
 # the script lists them and fails for the test set, warns for optional ones.
 set -euo pipefail
@@ -18,6 +18,8 @@ for group in "$@"; do
     fuzz) required+=(clang libclang-rt-14-dev) ;; # libFuzzer (a Recommends of clang-14)
     bench) optional+=(gnuplot-nox dpdk-dev) ;;
     docs) required+=(doxygen) ;; # make docs: the API reference
+    # make test-guest / bench-vhost: QEMU (TCG), busybox for the initramfs, a static libc for the guest program
+    guest) required+=(qemu-system-x86 qemu-utils busybox-static cpio libc6-dev gcc) ;;
     # Rust: the crates in bindings/rust and the vm-memory peer of
     # vmmem-guest-bench. Debian's cargo only when no cargo is on PATH (a
     # rustup toolchain is fine); crate sources for the offline builds.

@@ -122,6 +122,15 @@ VMMEM_API int vmmem_virtio_blk_reset(vmmem_virtio_blk *blk);
  *          vmmem_virtio_blk_reset()). */
 VMMEM_API int vmmem_virtio_blk_process(vmmem_virtio_blk *blk, unsigned *completed);
 
+
+/** Makes the device read-only (VIRTIO_BLK_F_RO) or writable again: while
+ *  read-only, every OUT request gets VMMEM_VIRTIO_BLK_S_IOERR and nothing
+ *  is written to the image.
+ *  @param blk       the device
+ *  @param read_only non-zero for read-only
+ *  @return VMMEM_OK; VMMEM_EINVAL (blk NULL) */
+VMMEM_API int vmmem_virtio_blk_set_read_only(vmmem_virtio_blk *blk, int read_only);
+
 #ifdef __cplusplus
 }
 #endif

@@ -206,6 +206,73 @@ VMMEM_API uint16_t vmmem_virtq_size(const vmmem_virtq *vq);
  *          NULL */
 VMMEM_API vmmem_dma_device *vmmem_virtq_dma(const vmmem_virtq *vq);
 
+
+/* ---- resuming a queue, notification suppression (vhost-user backends) ---- */
+
+/** Available-ring flag (virtio 1.x 2.7.7): the driver asks not to be
+ *  notified of used elements (ignored once event indices are on). */
+#define VMMEM_VIRTQ_AVAIL_F_NO_INTERRUPT 1u
+
+/** Resumes a queue that a previous device instance served (a vhost-user
+ *  back-end gets its place from VHOST_USER_SET_VRING_BASE): the next chain
+ *  popped is the one in available-ring slot last_avail (modulo the size),
+ *  and used elements continue from the used index the ring holds now (read
+ *  once from guest memory). The next vmmem_virtq_need_notify() answers yes
+ *  for any element published after this call, whatever the driver asked.
+ *  @param vq         the queue
+ *  @param last_avail the free-running index of the next available entry
+ *  @return VMMEM_OK; VMMEM_EINVAL (NULL, or the queue is broken);
+ *          VMMEM_EBUSY (in a batch, or this thread handles an MMIO access of
+ *          the device); VMMEM_EFAULT or VMMEM_EPERM (the used ring is no
+ *          longer RAM: the queue is now broken). */
+VMMEM_API int vmmem_virtq_resume(vmmem_virtq *vq, uint16_t last_avail);
+
+/** The free-running index of the next available entry the device will
+ *  read (what VHOST_USER_GET_VRING_BASE reports): every chain before it
+ *  was popped.
+ *  @param vq the queue
+ *  @return the index, or 0 when vq is NULL */
+VMMEM_API uint16_t vmmem_virtq_last_avail(const vmmem_virtq *vq);
+
+/** Switches VIRTIO_RING_F_EVENT_IDX (virtio 1.x 2.7.10) on or off for the
+ *  queue, as the driver negotiated it: with it on, the device reads the
+ *  driver's used_event (after the available ring's entries) to decide
+ *  whether to notify, and writes avail_event (after the used ring's
+ *  entries) in vmmem_virtq_arm_notify(). Switching on checks that both
+ *  fields lie in RAM (avail_event in writable RAM).
+ *  @param vq     the queue
+ *  @param enable non-zero to switch on
+ *  @return VMMEM_OK; VMMEM_EINVAL (NULL, or broken); VMMEM_EBUSY as for
+ *          vmmem_virtq_resume(); VMMEM_ERANGE (a field wraps past 2^64);
+ *          VMMEM_EFAULT or VMMEM_EPERM (a field is not in RAM; the setting
+ *          is unchanged and the queue is not broken). */
+VMMEM_API int vmmem_virtq_set_event_idx(vmmem_virtq *vq, int enable);
+
+/** Ends a round of pops: with event indices, publishes avail_event = the
+ *  next entry the device will read (the driver notifies again once it
+ *  adds that entry); then, after a full barrier, reads the available index
+ *  again. A driver that added a chain before it saw avail_event may not
+ *  notify, so a return of 1 means: pop again before waiting.
+ *  @param vq the queue
+ *  @return 0 (the ring is empty: wait for a notification), 1 (chains are
+ *          available), VMMEM_EINVAL (NULL, or broken), VMMEM_EBUSY as for
+ *          vmmem_virtq_resume(), VMMEM_EFAULT or VMMEM_EPERM (a ring is no
+ *          longer RAM: the queue is now broken). */
+VMMEM_API int vmmem_virtq_arm_notify(vmmem_virtq *vq);
+
+/** Whether the driver wants a notification (an interrupt, a vhost-user call
+ *  eventfd) for the used elements published since the previous call: with
+ *  event indices, when the used index passed the driver's used_event since
+ *  then; without, unless the driver set VMMEM_VIRTQ_AVAIL_F_NO_INTERRUPT.
+ *  Never when nothing was published since the previous call. A full
+ *  barrier orders the used index before the driver's field is read.
+ *  @param vq the queue
+ *  @return 1 (notify), 0 (do not), VMMEM_EINVAL (NULL, or broken),
+ *          VMMEM_EBUSY as for vmmem_virtq_resume(), VMMEM_EFAULT or
+ *          VMMEM_EPERM (the available ring is no longer RAM: the queue is
+ *          now broken). */
+VMMEM_API int vmmem_virtq_need_notify(vmmem_virtq *vq);
+
 #ifdef __cplusplus
 }
 #endif

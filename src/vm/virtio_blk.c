@@ -23,6 +23,7 @@ struct vmmem_virtio_blk {
     int busy;              /* a vmmem_virtio_blk_process() is running (atomic) */
     dma_session session;   /* a process() call's transfers: one section, one region cache */
     vmmem_virtq_chain chain; /* the request being served (big: kept off the stack) */
+    int read_only;           /* OUT requests get IOERR (vmmem_virtio_blk_set_read_only()) */
 };
 
 /* Inlined into vmmem_virtio_blk_process(): each call frame open across the
@@ -241,6 +242,8 @@ IO_PATH static uint8_t serve(vmmem_virtio_blk *blk, vmmem_virtq_chain *c, vmmem_
         *written = in_bytes < UINT32_MAX ? (uint32_t)in_bytes : UINT32_MAX - 1;
         return VMMEM_VIRTIO_BLK_S_OK;
     case VMMEM_VIRTIO_BLK_T_OUT: {
+        if (blk->read_only)
+            return VMMEM_VIRTIO_BLK_S_IOERR;
         uint64_t data_bytes = out_bytes - VMMEM_VIRTIO_BLK_HEADER_SIZE;
         if (!in_range(blk, sector, data_bytes))
             return VMMEM_VIRTIO_BLK_S_IOERR;
@@ -350,5 +353,13 @@ int vmmem_virtio_blk_process(vmmem_virtio_blk *blk, unsigned *completed)
         *completed = done;
     if (rc < 0)
         return vmmem_virtq_is_broken(blk->vq) ? VMMEM_EINVAL : rc;
+    return VMMEM_OK;
+}
+
+int vmmem_virtio_blk_set_read_only(vmmem_virtio_blk *blk, int read_only)
+{
+    if (!blk)
+        return VMMEM_EINVAL;
+    blk->read_only = read_only != 0;
     return VMMEM_OK;
 }

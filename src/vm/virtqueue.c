@@ -37,6 +37,12 @@ struct vmmem_virtq {
     int in_batch;
     uint64_t rings_generation;
     unsigned char *desc_host, *avail_host, *used_host;
+    /* Notification suppression (vmmem_virtq_set_event_idx() and the
+     * functions after it): event indices on, the used index at the last
+     * vmmem_virtq_need_notify(), and whether that value is known. */
+    int event_idx;
+    uint16_t signalled_used;
+    int signalled_valid;
 };
 
 /* A descriptor as read, once, from guest memory (guest_once.h). */
@@ -401,4 +407,139 @@ int vmmem_virtq_push(vmmem_virtq *vq, uint16_t head, uint32_t written)
     if (own_section)
         vmmem_guest_exit(vq->gm);
     return rc < 0 ? fail(vq, rc) : rc;
+}
+
+/* ---- resuming a queue, notification suppression ------------------------- */
+
+/* The event-index fields (virtio 1.x 2.7.10): used_event after the
+ * available ring's entries, avail_event after the used ring's. */
+#define EVENT_FIELD 2u
+
+static int check_callable(const vmmem_virtq *vq)
+{
+    if (!vq || vq->broken)
+        return VMMEM_EINVAL;
+    if (vq->in_batch || dma_thread_in_mmio(vq->dma))
+        return VMMEM_EBUSY;
+    return VMMEM_OK;
+}
+
+/* Translates the 16-bit ring field at gpa (inside the caller's section). */
+static int map_field(vmmem_virtq *vq, vmmem_gpa gpa, unsigned access, uint16_t **field)
+{
+    void *p;
+    if (wraps(gpa, EVENT_FIELD))
+        return VMMEM_ERANGE;
+    int rc = vmmem_guest_translate(vq->gm, gpa, EVENT_FIELD, access, &p);
+    *field = p;
+    return rc;
+}
+
+static vmmem_gpa used_event_gpa(const vmmem_virtq *vq) { return vq->cfg.avail_addr + avail_bytes(vq->cfg.size); }
+static vmmem_gpa avail_event_gpa(const vmmem_virtq *vq) { return vq->cfg.used_addr + used_bytes(vq->cfg.size); }
+
+int vmmem_virtq_resume(vmmem_virtq *vq, uint16_t last_avail)
+{
+    int rc = check_callable(vq);
+    if (rc != VMMEM_OK)
+        return rc;
+    vmmem_guest_enter(vq->gm);
+    unsigned char *used;
+    rc = map_rings(vq, NULL, NULL, &used);
+    if (rc == VMMEM_OK) {
+        vq->used_idx = le16toh(__atomic_load_n((uint16_t *)(used + RING_IDX_OFFSET), __ATOMIC_ACQUIRE));
+        vq->last_avail = last_avail;
+        vq->signalled_used = vq->used_idx;
+        vq->signalled_valid = 0;
+    }
+    vmmem_guest_exit(vq->gm);
+    return rc < 0 ? fail(vq, rc) : rc;
+}
+
+uint16_t vmmem_virtq_last_avail(const vmmem_virtq *vq)
+{
+    return vq ? vq->last_avail : 0;
+}
+
+int vmmem_virtq_set_event_idx(vmmem_virtq *vq, int enable)
+{
+    int rc = check_callable(vq);
+    if (rc != VMMEM_OK)
+        return rc;
+    if (enable) {
+        uint16_t *field;
+        vmmem_guest_enter(vq->gm);
+        rc = map_field(vq, used_event_gpa(vq), VMMEM_ACCESS_READ, &field);
+        if (rc == VMMEM_OK)
+            rc = map_field(vq, avail_event_gpa(vq), VMMEM_ACCESS_WRITE, &field);
+        vmmem_guest_exit(vq->gm);
+        if (rc != VMMEM_OK)
+            return rc;
+    }
+    vq->event_idx = enable != 0;
+    return VMMEM_OK;
+}
+
+int vmmem_virtq_arm_notify(vmmem_virtq *vq)
+{
+    int rc = check_callable(vq);
+    if (rc != VMMEM_OK)
+        return rc;
+    vmmem_guest_enter(vq->gm);
+    unsigned char *avail;
+    rc = map_rings(vq, NULL, &avail, NULL);
+    if (rc == VMMEM_OK && vq->event_idx) {
+        uint16_t *avail_event;
+        rc = map_field(vq, avail_event_gpa(vq), VMMEM_ACCESS_WRITE, &avail_event);
+        if (rc == VMMEM_OK) {
+            __atomic_store_n(avail_event, htole16(vq->last_avail), __ATOMIC_RELAXED);
+            guest_note_dirty_range(vq->gm, avail_event_gpa(vq), EVENT_FIELD);
+        }
+    }
+    if (rc == VMMEM_OK) {
+        /* The driver writes its index, then reads avail_event; the device
+         * writes avail_event, then reads the index: with a full barrier on
+         * both sides, one of them sees the other's write. */
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        uint16_t avail_idx = le16toh(__atomic_load_n((uint16_t *)(avail + RING_IDX_OFFSET), __ATOMIC_ACQUIRE));
+        rc = avail_idx != vq->last_avail;
+    }
+    vmmem_guest_exit(vq->gm);
+    return rc < 0 ? fail(vq, rc) : rc;
+}
+
+int vmmem_virtq_need_notify(vmmem_virtq *vq)
+{
+    int rc = check_callable(vq);
+    if (rc != VMMEM_OK)
+        return rc;
+    uint16_t now = vq->used_idx, before = vq->signalled_used;
+    if (now == before)
+        return 0; /* nothing published since the last answer (or the resume) */
+    /* The used index was published before the driver's field is read (the
+     * driver writes the field, then reads the used index). */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    vmmem_guest_enter(vq->gm);
+    uint16_t *field;
+    if (vq->event_idx) {
+        rc = map_field(vq, used_event_gpa(vq), VMMEM_ACCESS_READ, &field);
+        if (rc == VMMEM_OK) {
+            uint16_t used_event = le16toh(__atomic_load_n(field, __ATOMIC_RELAXED));
+            /* The index crossed used_event in (before, now] (2.7.10). */
+            rc = !vq->signalled_valid || (uint16_t)(now - used_event - 1) < (uint16_t)(now - before);
+        }
+    } else {
+        unsigned char *avail;
+        rc = map_rings(vq, NULL, &avail, NULL);
+        if (rc == VMMEM_OK) {
+            uint16_t flags = le16toh(__atomic_load_n((uint16_t *)avail, __ATOMIC_RELAXED));
+            rc = !vq->signalled_valid || !(flags & VMMEM_VIRTQ_AVAIL_F_NO_INTERRUPT);
+        }
+    }
+    vmmem_guest_exit(vq->gm);
+    if (rc < 0)
+        return fail(vq, rc);
+    vq->signalled_used = now;
+    vq->signalled_valid = 1;
+    return rc;
 }
