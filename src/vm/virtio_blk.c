@@ -147,6 +147,8 @@ static size_t list_skip(vmmem_dma_segment *sg, size_t count, uint64_t bytes)
 static int read_once_piece(void *ctx, const guest_piece *p)
 {
     guest_move *mv = ctx;
+    if (!guest_move_fits(mv, p))
+        return VMMEM_EPARTIAL;
     unsigned char *out = mv->buf + mv->progress.done;
     uint64_t got = p->len;
     int rc = VMMEM_OK;
@@ -160,6 +162,8 @@ static int read_once_piece(void *ctx, const guest_piece *p)
 static int store_once_piece(void *ctx, const guest_piece *p)
 {
     guest_move *mv = ctx;
+    if (!guest_move_fits(mv, p))
+        return VMMEM_EPARTIAL;
     const unsigned char *in = mv->buf + mv->progress.done;
     uint64_t got = p->len;
     int rc = VMMEM_OK;
@@ -186,7 +190,7 @@ static int move_once(vmmem_virtio_blk *blk, const vmmem_dma_segment *sg, size_t 
     int rc = dma_check_in(blk->dma, &t, sg, count, dir, &total);
     if (rc == VMMEM_OK && total != len)
         rc = VMMEM_ERANGE;
-    guest_move mv = guest_move_start(buf, dir == VMMEM_DMA_TO_GUEST && guest_tracks_dirty(blk->dma->gm));
+    guest_move mv = guest_move_start(buf, len, dir == VMMEM_DMA_TO_GUEST && guest_tracks_dirty(blk->dma->gm));
     if (rc == VMMEM_OK && dir == VMMEM_DMA_TO_GUEST)
         rc = dma_list_walk(blk->dma, &t, sg, count, GUEST_RULE_WRITE, store_once_piece, &mv);
     else if (rc == VMMEM_OK)
