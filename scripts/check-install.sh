@@ -78,8 +78,11 @@ consumers "$work/plain-prefix"
 preload=$(find "$work/plain-prefix" -name libvmmem-preload.so | head -n1)
 [ -n "$preload" ] || { echo "check-install: no \$PREFIX/lib/libvmmem-preload.so" >&2; exit 1; }
 seq 100000 >"$work/lines"
-LD_PRELOAD=$preload VMMEM_PRELOAD_STATS=1 sort -r "$work/lines" 2>&1 >/dev/null | grep -q "copies went to the engine" ||
-  { echo "check-install: the installed libvmmem-preload.so did not serve sort's copies" >&2; exit 1; }
+# (the counts are captured first: grep -q closing the pipe early would
+# kill sort with SIGPIPE while it writes them)
+counts=$(LD_PRELOAD=$preload VMMEM_PRELOAD_STATS=1 sort -r "$work/lines" 2>&1 >/dev/null)
+grep -q "copies went to the engine" <<<"$counts" ||
+  { echo "check-install: the installed libvmmem-preload.so did not serve sort's copies: $counts" >&2; exit 1; }
 echo "-- installed libvmmem-preload.so serves an unmodified program"
 if "${hidden[@]}" cmake -S "$root" -B "$work/required" -DVMMEM_BUILD_TESTS=ON >/dev/null 2>&1; then
   echo "check-install: -DVMMEM_BUILD_TESTS=ON configured without cmocka: the dependencies were not hidden" >&2
