@@ -18,7 +18,7 @@
 
 #define MAX_HOGS 256
 
-static void fail(const char *what, const char *detail)
+static _Noreturn void fail(const char *what, const char *detail)
 {
     fprintf(stderr, "test_dma_dlopen: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
     exit(1);
