@@ -12,6 +12,7 @@
  * the daemon serving the next connection with every completed write in
  * the image. */
 #define _GNU_SOURCE
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -285,16 +286,26 @@ static void start_ring(uint32_t index) { start_ring_at(index, 0); }
 
 /* ---- the driver ------------------------------------------------------------ */
 
-static void put16(uint64_t gpa, uint16_t v) { memcpy(F.ram + gpa, &v, 2); }
-static uint16_t get16(uint64_t gpa) { uint16_t v; memcpy(&v, F.ram + gpa, 2); return v; }
+/* Ring fields are little-endian (virtio 1.x); vhost-user messages are in
+ * the host's order. */
+static void put16(uint64_t gpa, uint16_t v) { v = htole16(v); memcpy(F.ram + gpa, &v, 2); }
+static uint16_t get16(uint64_t gpa) { uint16_t v; memcpy(&v, F.ram + gpa, 2); return le16toh(v); }
+
+/* The used index, as the driver reads it (acquire). */
+static uint16_t used_index(void) { return le16toh(__atomic_load_n((uint16_t *)(F.ram + USED + 2), __ATOMIC_ACQUIRE)); }
+
+static void publish_avail(uint16_t idx) { __atomic_store_n((uint16_t *)(F.ram + AVAIL + 2), htole16(idx), __ATOMIC_RELEASE); }
 
 static void put_desc(uint16_t i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
 {
     unsigned char *d = F.ram + DESC + 16u * i;
-    memcpy(d, &addr, 8);
-    memcpy(d + 8, &len, 4);
-    memcpy(d + 12, &flags, 2);
-    memcpy(d + 14, &next, 2);
+    uint64_t a = htole64(addr);
+    uint32_t l = htole32(len);
+    uint16_t f = htole16(flags), n = htole16(next);
+    memcpy(d, &a, 8);
+    memcpy(d + 8, &l, 4);
+    memcpy(d + 12, &f, 2);
+    memcpy(d + 14, &n, 2);
 }
 
 /* Posts request r (type, sector, data bytes at DATA + r * 4096) as a
@@ -302,7 +313,7 @@ static void put_desc(uint16_t i, uint64_t addr, uint32_t len, uint16_t flags, ui
 static void post(unsigned r, uint32_t type, uint64_t sector, uint32_t bytes)
 {
     uint16_t head = (uint16_t)(3 * (r % (QSIZE / 3)));
-    uint32_t hdr[4] = { type, 0, (uint32_t)sector, (uint32_t)(sector >> 32) };
+    uint32_t hdr[4] = { htole32(type), 0, htole32((uint32_t)sector), htole32((uint32_t)(sector >> 32)) };
     memcpy(F.ram + HDR + 16 * r, hdr, sizeof hdr);
     F.ram[STATUS + r] = 0xEE;
     put_desc(head, HDR + 16 * r, 16, 1, (uint16_t)(head + 1));
@@ -310,7 +321,7 @@ static void post(unsigned r, uint32_t type, uint64_t sector, uint32_t bytes)
     put_desc(head + 2, STATUS + r, 1, 2, 0);
     put16(AVAIL + 4 + 2 * (F.avail_idx % QSIZE), head);
     F.avail_idx++;
-    __atomic_store_n((uint16_t *)(F.ram + AVAIL + 2), F.avail_idx, __ATOMIC_RELEASE);
+    publish_avail(F.avail_idx);
     uint64_t one = 1;
     assert_int_equal(write(F.kick[0], &one, 8), 8);
 }
@@ -342,10 +353,14 @@ static void test_round_trip(void **state)
     uint64_t capacity;
     uint32_t seg_max, blk_size;
     uint16_t queues;
-    memcpy(&capacity, cfg.space, 8);
+    memcpy(&capacity, cfg.space, 8); /* the config space is little-endian */
     memcpy(&seg_max, cfg.space + 12, 4);
     memcpy(&blk_size, cfg.space + 20, 4);
     memcpy(&queues, cfg.space + 34, 2);
+    capacity = le64toh(capacity);
+    seg_max = le32toh(seg_max);
+    blk_size = le32toh(blk_size);
+    queues = le16toh(queues);
     assert_int_equal(capacity, IMAGE_BYTES / 512);
     assert_int_equal(seg_max, VMMEM_VHOST_BLK_SEG_MAX);
     assert_int_equal(blk_size, 512);
@@ -1006,14 +1021,14 @@ static void daemon_client(void)
     send_state(SET_VRING_ENABLE, 0, 1);
     uint16_t avail = 0;
     for (unsigned i = 0; i < DAEMON_REQUESTS; i++) {
-        while ((uint16_t)(avail - __atomic_load_n((uint16_t *)(F.ram + USED + 2), __ATOMIC_ACQUIRE)) >= DAEMON_SLOTS) {
+        while ((uint16_t)(avail - used_index()) >= DAEMON_SLOTS) {
             struct pollfd p = { F.call[0], POLLIN, 0 };
             poll(&p, 1, 10);
             called(F.call[0]);
         }
         unsigned slot = i % DAEMON_SLOTS;
         uint16_t head = (uint16_t)(3 * slot);
-        uint32_t hdr[4] = { VMMEM_VIRTIO_BLK_T_OUT, 0, 8 * i, 0 };
+        uint32_t hdr[4] = { htole32(VMMEM_VIRTIO_BLK_T_OUT), 0, htole32(8 * i), 0 };
         memcpy(F.ram + HDR + 16 * slot, hdr, sizeof hdr);
         fill_request_data(F.ram + DATA + 4096 * slot, i);
         put_desc(head, HDR + 16 * slot, 16, 1, (uint16_t)(head + 1));
@@ -1021,7 +1036,7 @@ static void daemon_client(void)
         put_desc(head + 2, STATUS + slot, 1, 2, 0);
         put16(AVAIL + 4 + 2 * (avail % DAEMON_QSIZE), head);
         avail++;
-        __atomic_store_n((uint16_t *)(F.ram + AVAIL + 2), avail, __ATOMIC_RELEASE);
+        publish_avail(avail);
         uint64_t one = 1;
         if (write(F.kick[0], &one, 8) != 8)
             _exit(1);
@@ -1042,15 +1057,14 @@ static void test_daemon_survives_client_killed_mid_io(void **state)
     if (client == 0)
         daemon_client();
     close(F.sock); /* the child's now */
-    const uint16_t *used_idx = (const uint16_t *)(F.ram + USED + 2);
-    for (int ms = 0; ms < DAEMON_WAIT_MS && __atomic_load_n(used_idx, __ATOMIC_ACQUIRE) < DAEMON_KILL_AFTER; ms++)
+    for (int ms = 0; ms < DAEMON_WAIT_MS && used_index() < DAEMON_KILL_AFTER; ms++)
         usleep(1000);
-    assert_true(__atomic_load_n(used_idx, __ATOMIC_ACQUIRE) >= DAEMON_KILL_AFTER);
+    assert_true(used_index() >= DAEMON_KILL_AFTER);
     kill(client, SIGKILL);
     waitpid(client, NULL, 0);
     F.sock = -1;
     daemon_alive_and_serving(); /* after the daemon noticed the end of the killed connection */
-    uint16_t completed = __atomic_load_n(used_idx, __ATOMIC_ACQUIRE);
+    uint16_t completed = used_index();
     print_message("client killed after %u completed writes\n", completed);
     /* Requests complete in order: 0 .. completed - 1 are in the image. */
     unsigned char want[4096], got[4096];
