@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 # Makefile - convenience wrapper around CMake.
 #   make test          build (-Werror) and run every test       (README quick start)
 #   make bench         build and run the comparison benchmark   (README quick start)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* arch/bswap_scalar.h - scalar byte-swapping copies: the whole generic
  * kernel, and the bottom rung of the vector kernels.
  *

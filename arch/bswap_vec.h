@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* arch/bswap_vec.h - the byte-swapping copy kernel, written once for every
  * vector ISA (the counterpart of memmove_vec.h for translation).
  *

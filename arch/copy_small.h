@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* arch/copy_small.h - the scalar rung shared by every kernel's size ladder.
  *
  * Copies 0..16 bytes with at most two loads and two stores, overlapping in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* arch/memmove_vec.h - the vector copy kernel, written once for every vector ISA.
  *
  * An ISA file defines the macros below and includes this file; it gets

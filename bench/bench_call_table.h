@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* bench_call_table.h - the call-mode loops: bench_loops_call.c is compiled
  * twice (with -fno-builtin, and with -fno-builtin -fno-plt), and each build
  * publishes one table of every implementation it calls by name, with the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* bench_catalog.c - what vmmem-bench times, in every calling mode.
  * Pointer mode takes each implementation's address the way a caller that
  * resolves symbols gets it: dlsym() for glibc's memcpy/memmove (so its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* bench_copy_methods.c - plain copy loops (see bench_methods.h): the
  * candidates, with `rep movsb`, for "the best copy method measured" at
  * sizes from 1 MiB up. Each is the textbook loop of its kind, not tuned:

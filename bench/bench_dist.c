@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* bench_dist.c - loading, validating and sampling copy-size distributions
  * (dense and sparse file forms, see bench_dist.h). */
 #include "bench_dist.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* bench_dist.h - copy-size distributions (the mixes): loading a
  * distribution file, validating it, and drawing sizes from it.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* bench_empty.c - an empty function with the copy signature, built as a
  * shared library of its own (libvmmem-bench-empty.so) so that the
  * benchmark reaches it exactly as it reaches glibc and libvmmem: through

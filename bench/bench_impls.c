@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* bench_impls.c - the registry's bookkeeping: calling modes, adding
  * entries, lookup, and selection by name and mode. What goes into the
  * registry is bench_catalog.c's business. */

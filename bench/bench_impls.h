@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* bench_impls.h - the registry of what the benchmark times: the copy
  * implementations, the glibc baseline and its A/A twin, the store-only
  * methods the store limit is made of, the copy methods the best copy method

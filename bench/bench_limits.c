@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* bench_limits.c - the store-only and load-only methods (see
  * bench_methods.h) and the table of method flavours. A copy moves every
  * byte through the stores, so the fastest store-only method measured at a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* bench_loop_template.h - the one template every timed loop is generated
  * from. BENCH_DEFINE_LOOPS(ID, SETUP, CALL) defines the four loops of
  * struct bench_loops (fixed, cold, evict, ops) as static functions ID_fixed,

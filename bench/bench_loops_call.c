@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* bench_loops_call.c - call mode: one loop set per implementation, each
  * calling it by name, all generated from bench_loop_template.h so that they
  * are the same code but for the call. Built twice (bench/CMakeLists.txt):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* bench_machine.c - machine description and CPU pinning. */
 #include "bench_machine.h"
 #include "bench_build_info.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* bench_machine.h - describing the machine a run was made on (CPU model,
  * what libvmmem detected and chose, compiler and flags, the CPUs the
  * process may run on) and pinning the benchmark to one CPU. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* bench_methods.h - the benchmark's own methods, against which copies are
  * judged: store-only loops (the store limit is the fastest store-only
  * method measured at a point), a load-only loop, and plain copy loops (the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* bench_options.c - command-line parsing for vmmem-bench. */
 #include "bench_options.h"
 #include "bench_impls.h"

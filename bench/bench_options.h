@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* bench_options.h - the command line of vmmem-bench: parsing and --help. */
 #ifndef VMMEM_BENCH_OPTIONS_H
 #define VMMEM_BENCH_OPTIONS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* bench_output.c - terminal tables, CSV, JSON and Markdown writers. Every
  * ratio printed is the median over rounds of the per-round time ratio
  * (implementation ns / glibc memcpy ns, same round, same mode), or a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* bench_output.h - writing results: the terminal tables (a ratio matrix
  * per section and mode, the limits from 1 MiB, the per-class summary, the
  * checks), CSV of every point and of the summary, JSON, and the Markdown

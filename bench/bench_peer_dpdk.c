@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* bench_peer_dpdk.c - DPDK's rte_memcpy as an outside peer. rte_memcpy is
  * header-only and always inline, with its vector width fixed at compile
  * time; to be called like every other implementation (through a pointer,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* bench_peer_repmovsb.c - plain forward `rep movsb` as a peer, in a
  * function of its own: what a caller that inlines `rep movsb` gets (glibc
  * uses it for mid sizes on Intel; with ERMS/FSRM it is one instruction for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* bench_plot.c - gnuplot data file and script: the time ratio to glibc
  * versus size, one panel per calling mode, a few implementations in colour
  * and the rest grey; and running gnuplot. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* bench_plot.h - the plot of the hot section: the time ratio to glibc
  * memcpy versus size (log-log), one panel per calling mode, a data file, a
  * gnuplot script, and running gnuplot (when installed) for PNG and SVG. */

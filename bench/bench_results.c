@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* bench_results.c - result storage, the limits at each point, the summary
  * classes, the per-class summary and the output's checks. */
 #include "bench_results.h"

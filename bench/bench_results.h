@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* bench_results.h - the result records of a run; the limits measured in
  * the same run at each point (the store limit, the best copy method); the
  * summary classes and the per-class summary; and the checks the output

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* bench_rng.h - small deterministic random numbers (splitmix64) for the
  * benchmark: size sampling and random offsets must be repeatable from a seed
  * and must not depend on the C library's rand(). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* bench_runner.c - the pointer-mode loops, cache eviction, batch
  * calibration and the shuffled interleaved rounds. */
 #include "bench_runner.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* bench_runner.h - timing implementations on one workload: the workloads
  * (fixed buffers, a cold arena walk, evicted caches, a pre-generated size
  * mix), the timed loops, batch calibration, and rounds in which every

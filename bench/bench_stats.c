@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* bench_stats.c - medians, quartiles, per-round ratios, geometric means,
  * the round shuffle and the monotonic clock. */
 #include "bench_stats.h"

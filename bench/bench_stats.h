@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* bench_stats.h - the statistics the benchmark reports: medians and
  * quartiles of rounds, per-round time ratios against a baseline measured in
  * the same round, geometric means, the shuffled round order, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* bench/blk_bench.c - vmmem-blk-bench: reads through the emulated virtio
  * block device (descriptor chain in guest memory, DMA with preadv straight
  * into guest RAM, status, used ring) against pread() into a plain host

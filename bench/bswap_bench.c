@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* bench/bswap_bench.c - vmmem-bswap-bench: the byte-swapping copies and the
  * record converter against a scalar __builtin_bswap loop built at -O2 and
  * at -O3, and against plain copies (vmmem_memcpy_fast, glibc memcpy), at a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* bench/bswap_scalar_loop.c - the baseline of vmmem-bswap-bench: a plain
  * __builtin_bswap loop, what an emulator writes by hand. Compiled twice,
  * at -O2 and at -O3 (SCALAR_LEVEL names the copy: o2 or o3), to report what

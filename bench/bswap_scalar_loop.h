@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* bench/bswap_scalar_loop.h - the scalar baselines (bswap_scalar_loop.c,
  * built at -O2 and -O3): copy count elements, reversing each one's bytes. */
 #ifndef VMMEM_BENCH_BSWAP_SCALAR_LOOP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* bench/guest_bench.c - vmmem-guest-bench: vmmem's guest memory against
  * rust-vmm vm-memory (the peer in bench/peers/vm-memory), side by side in
  * one process, on the same host mapping, the same buffers and the same

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* bench/jit_bench.c - vmmem-jit-bench: per-call cost of a JIT-emitted copy
  * of a constant size against calling vmmem_memcpy_fast() and glibc memcpy,
  * for every size 1..max (default 1024), to find where inlining stops paying.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* bench/preload_call_bench.c - vmmem-preload-bench: what a call to memcpy
  * costs when libvmmem-preload.so serves it, against the C library's memcpy
  * and vmmem_memcpy_fast() from libvmmem.so, in one process. Run it with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* simd_memory_comparison.c - vmmem-bench, the neutral memcpy benchmark:
  * glibc, libvmmem's exported entries and kernels, plain rep movsb and DPDK
  * rte_memcpy, each reached the same way as its rivals in three calling

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* bench/syscall_depth_bench.c - vmmem-syscall-depth-bench: what a call
  * frame left open across a system call costs. The same pread() is made
  * from the caller directly and from the bottom of a chain of 12 nested

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 #include <immintrin.h>
 int main(void) {
     __m512i v = _mm512_maskz_loadu_epi8((__mmask64)_bzhi_u64(~0ull, 1), "x");

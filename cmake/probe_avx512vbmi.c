@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 #include <immintrin.h>
 int main(void) {
     __m512i v = _mm512_permutexvar_epi8(_mm512_set1_epi8(1), _mm512_set1_epi8(2));

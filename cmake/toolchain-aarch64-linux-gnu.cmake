@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 # Cross-compiling for AArch64 Linux with Debian's gcc-aarch64-linux-gnu;
 # tests run under qemu-aarch64 (qemu-user) via CMAKE_CROSSCOMPILING_EMULATOR,
 # against Debian's multiarch arm64 libraries (libc6:arm64, libcmocka-dev:arm64

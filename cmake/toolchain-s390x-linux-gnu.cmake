@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 # Cross-compiling for s390x Linux (64-bit big-endian) with Debian's
 # gcc-s390x-linux-gnu; tests run under qemu-s390x (qemu-user).
 # The programs run against Debian's multiarch s390x libraries (libc6:s390x,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* examples/dma_block_device.c - an emulated virtio block device on guest
  * memory: creates 4 MiB of guest RAM and a 1 MiB disk image, then acts as
  * the guest's driver: it writes 8 KiB to sector 16 with one request (two

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* examples/guest_memory.c - a small guest physical address space: two
  * adjacent RAM regions, a ROM and an MMIO device with 4-byte registers.
  * Copies blocks inside it (across the RAM boundary, overlapping, out of the

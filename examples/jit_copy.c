@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* examples/jit_copy.c - a JIT's view of libvmmem: build functions
  * that copy a fixed size (inline machine code when small, a call to the
  * engine when large), and append a copy to a code stream of one's own with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* examples/simd_memcpy_example.c - the three copy calls, and a quick timing
  * against the C library's memcpy (a sanity check, not the benchmark: run
  * `make bench` for that). Exits non-zero if any copy is wrong. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* examples/translate_be_guest.c - a big-endian guest's data on this host.
  *
  * An emulated PowerPC guest keeps a ring of DMA descriptors in its memory,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* fuzz/fuzz_copy.c - libFuzzer target for the copy engine: every public
  * copy call, on a kernel forced per input, against a byte-by-byte memmove
  * reference, with random sizes, offsets and overlap inside one heap arena

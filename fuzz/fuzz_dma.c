@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* fuzz/fuzz_dma.c - libFuzzer target for device DMA on scatter-gather
  * lists: random lists (segments anywhere in and around a small map, empty,
  * overlapping, wrapping past 2^64, longer than the device allows) moved

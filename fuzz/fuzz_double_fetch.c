@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* fuzz/fuzz_double_fetch.c - libFuzzer target: guest memory rewritten
  * between the device's reads, and a replay that shows no double fetch
  * changes what the device does.

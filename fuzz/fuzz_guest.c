@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* fuzz/fuzz_guest.c - libFuzzer target for the guest memory manager:
  * random sequences of reads, writes, copy_block, typed stores and arrays in
  * either byte order on a fixed

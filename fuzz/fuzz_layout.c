@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* fuzz/fuzz_layout.c - libFuzzer target for the record layouts: the parser
  * on arbitrary text, and the converter on arbitrary data against a simple
  * field-by-field reference, out of place and in place, and round trip.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* fuzz/fuzz_vhost_user.c - libFuzzer target: the vhost-user-blk back-end's
  * message parser and request handlers, fed over a real socket.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* fuzz/fuzz_virtqueue.c - libFuzzer target: hostile descriptor tables and
  * rings for the virtio block device.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 # scripts/bench-vhost.sh [BUILD] [--rounds N] [--mib M] [--passes P] -
 # make bench-vhost: vmmem-vhost-blk against qemu-storage-daemon's
 # vhost-user-blk export, serving the same guest workload (test-guest's

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 # scripts/check-install.sh BUILD_DIR - the library as others get it:
 #  1. installs BUILD_DIR into a scratch prefix and builds tests/consumer
 #     against it with pkg-config and with CMake's find_package(vmmem), shared

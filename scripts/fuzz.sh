@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 # scripts/fuzz.sh [seconds] [target ...] - builds the libFuzzer targets of
 # fuzz/ with clang, ASan and UBSan in build-fuzz (the libraries instrumented
 # for coverage too) and runs each for a bounded time (default 30 s) from

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 # scripts/guest-lib.sh - sourced by scripts/test-guest.sh and
 # scripts/bench-vhost.sh: prepares a Linux guest for QEMU (TCG) that
 # exercises a vhost-user-blk back-end, and runs it.

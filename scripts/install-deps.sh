@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 # scripts/install-deps.sh - installs the Debian packages a make target needs.
 # Usage: scripts/install-deps.sh build|test|bench|sanitize|clang|valgrind|fuzz|docs|rust|preload|guest ...
 # As root, missing packages are installed (after apt-get update); otherwise

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 # scripts/preload-ab.sh - A/B of real programs' workloads without and with
 # libvmmem-preload.so (and with it present but VMMEM_PRELOAD=off, which
 # isolates the cost of the interposition itself), interleaved in one

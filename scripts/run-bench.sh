@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 # scripts/run-bench.sh - runs the neutral vmmem-bench suite (every calling
 # mode, every mix; about 3 minutes, progress on stderr) and writes
 # results/bench.{txt,csv,json,dat,gp,png,svg}, results/bench-summary.csv and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 # scripts/spdx.sh - every source file carries the project's SPDX license
 # line (Apache-2.0 OR BSD-3-Clause, see LICENSE) as its first line, or its
 # second after a "#!" line.

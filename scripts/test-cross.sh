@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 # scripts/test-cross.sh aarch64|s390x - cross-compiles with Debian's cross
 # compiler and runs the whole test suite under qemu-user:
 #   aarch64: little-endian ARM64, generic and NEON kernels, HWCAP detection;

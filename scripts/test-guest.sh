@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 # scripts/test-guest.sh [BUILD] - make test-guest: a real Linux guest on
 # vmmem-vhost-blk. Boots Debian's cloud kernel under QEMU (TCG, 2 vCPUs, 2
 # queues) with a busybox initramfs whose guest_blk_io writes patterns of

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 # scripts/test-preload.sh - real programs' own tests and self-checks under
 # libvmmem-preload.so, each run twice in this one session, without and with
 # the preload, and required to come out exactly the same (docs/preload.md):

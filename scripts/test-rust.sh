@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 # scripts/test-rust.sh [BUILD_DIR] - the Rust crates in bindings/rust (vmmem-sys,
 # vm-mem): cargo test (the report's three tests, sizes, offsets, overlap, error
 # paths, GuestMemory) and both examples, first on the library that vmmem-sys's

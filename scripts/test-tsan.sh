@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 # scripts/test-tsan.sh - the multi-threaded tests under ThreadSanitizer
 # (gcc, whose libtsan also links into the shared libraries): guest memory under concurrent region changes, dirty tracking
 # with concurrent writers and fetchers, untorn typed accesses, the parallel

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 # scripts/test-valgrind.sh - the whole test suite under Valgrind memcheck:
 # any invalid read or write, use of uninitialised memory or definite leak
 # fails the test (--error-exitcode). Copy sizes go up to 1 MiB (Valgrind

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/cache_sysfs.c - cache sizes from Linux sysfs, and the defaults used
  * when neither CPUID nor sysfs says anything. Like the rest of the start-up
  * path it reads with open(2)/read(2) and parses by hand: no stdio, no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/copy_api.c - the public copy calls: fast, adaptive, with a caller's
  * threshold, memmove, and the checked copy. Nothing here calls the C
  * library's memcpy or memmove (the library may itself be serving them). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/dispatch.c - the table of compiled-in kernels, the entries published
  * in the hot cache line (vmmem_dispatch), and the force/introspection API.
  * The start-up that fills it in the first time is src/startup.c.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/dispatch.h - the hot-path view of the dispatcher: the active kernel's
  * functions and the adaptive thresholds, published once by the start-up
  * (dispatch.c), all in one cache line so that a copy whose caller has just

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/engine.h - internal interfaces between the dispatcher, the kernels and
  * CPU detection. Nothing here is exported from the shared library. */
 #ifndef VMMEM_SRC_ENGINE_H

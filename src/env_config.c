@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/env_config.c - threshold overrides: the config file written by
  * vmmem-tune (VMMEM_CONFIG, else /etc/vmmem.conf) and the environment
  * variables (VMMEM_*_THRESHOLD), which win over the file.

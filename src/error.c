@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/error.c - vmmem_strerror() and vmmem_error_to_errno(), and the
  * compile-time proof that no code collides with a negated errno. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/jit_buffer.c - the W^X code buffer (portable POSIX): anonymous pages
  * that are PROT_READ|PROT_WRITE while open and PROT_READ|PROT_EXEC once
  * sealed, switched with mprotect() so that no page is ever writable and

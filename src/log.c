@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/log.c - see log.h. Only write(2) and plain loops: nothing here can
  * call memcpy, allocate, or take a stdio lock. */
 #include "log.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/log.h - the engine's warnings (a malformed VMMEM_ISA, config line or
  * threshold variable): collected while the engine starts and delivered
  * once its function table is published, with no stdio and no malloc on the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/parallel.c - vmmem_memcpy_parallel(): one huge copy split over the
  * caller and a persistent pool of worker threads.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/startup.c - the engine's start-up: CPU detection, VMMEM_ISA, the
  * thresholds (this CPU's defaults, the config file, the environment), the
  * kernel's publication, and the warnings; vmmem_init(), vmmem_init_with()

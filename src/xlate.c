@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/xlate.c - the translation API: checked byte-swapping copies, the
  * record-layout parser, and the record converter. */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/xlate_dispatch.c - choosing the byte-swapping kernels: the table of
  * compiled-in variants, and which one serves each of the copy engine's ISAs.
  *

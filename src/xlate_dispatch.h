@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/xlate_dispatch.h - internal interface between the byte-swapping copy
  * kernels (arch/<arch>/bswap_<isa>.c), their dispatcher (xlate_dispatch.c)
  * and the translation API (xlate.c). Tests include it to call every kernel

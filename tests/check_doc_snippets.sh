@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 # tests/check_doc_snippets.sh CC INCLUDE_DIR WORK_DIR DOC... - compiles every
 # ```c block of the given Markdown files as its own translation unit
 # (-std=c11 -Wall -Wextra -Werror, against the project's headers), so the

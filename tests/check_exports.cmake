@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 # Checks that the shared library exports only vmmem_-prefixed symbols.
 # Usage: cmake -DLIB=path/to/libvmmem.so -P check_exports.cmake
 find_program(NM nm REQUIRED)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 # Checks that an object built from tests/inline_probe.c references none of
 # the copy functions: constant small sizes must compile to inline moves.
 # Usage: cmake -DOBJ=path/to/inline_probe.o -P check_inline.cmake

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 # Fails when a shared library calls the C library's copy functions: every
 # undefined dynamic symbol named memcpy, memmove, mempcpy or their _chk
 # forms (libvmmem must never call them: an LD_PRELOAD that routes them to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/inline_probe.c - constant-size copies of 0..16 bytes only: compiled
  * to an object file whose undefined symbols check_inline.cmake inspects;
  * none of the copy functions may be referenced. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/jit_harness_x86.S - runs an emitted code sequence with every
  * general-purpose register set from a table, and records every register
  * afterwards, plus the 128-byte red zone below the sequence's entry stack

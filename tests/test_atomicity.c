@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/test_atomicity.c - naturally aligned 2, 4 and 8-byte copies are one
  * access of that width: while one thread keeps copying either of two values
  * into an aligned slot with each copy function, another thread reads the

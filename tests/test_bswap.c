@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/test_bswap.c - the byte-swapping copies: every kernel variant this
  * CPU runs (ordinary, non-temporal, and the shuffle kernel with the bswap
  * patterns) and the public calls, against a byte-reversal reference written

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/test_checked.c - vmmem_copy_checked(): each error case returns its
  * code and leaves the destination untouched; vmmem_strerror() names them. */
 #include <setjmp.h>

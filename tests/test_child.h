@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/test_child.h - running this test program again as a child process
  * in a given mode, with a clean VMMEM_* environment: the engine chooses its
  * kernel and thresholds once per process, so every start-up case needs a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/test_config.c - the threshold config file (the format vmmem-tune
  * writes): values, comments, "off", malformed lines and a missing file. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/test_copy_sizes.c - every copy function (every kernel this CPU runs,
  * and every public copy call) at every size 0..1024, powers of two and +-1
  * up to 64 MiB, all src/dst offsets 0..63 for small sizes, with canaries

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/test_cpuinfo.c - CPU and cache detection: our cache sizes against
  * the kernel's view in sysfs (the L3 glibc gets wrong here), the sysfs
  * reader on made-up trees, the defaults, and the size parser. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/test_dispatch.c - the dispatcher: ISA names, support, the force API
  * and its errors, VMMEM_ISA and the threshold variables (each checked in a
  * fresh child process, since the choice is made once per process), and many

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/test_dma.c - the DMA layer: every validation rule of a
  * scatter-gather list (with its code, and nothing written: canaries in guest
  * RAM and in the host buffer), copies to, from and between guest segments

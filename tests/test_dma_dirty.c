@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/test_dma_dirty.c - dirty marks of the DMA paths where the region
  * map changes under a transfer or the guest ranges touch 2^64 (live
  * migration integrity, issue 18 defects 5 and 6): every page a transfer

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/test_dma_dlopen.c - libvmmem and libvmmem-vm loaded late with
  * dlopen() by a program that links neither, after other modules have used
  * up the static TLS block that glibc keeps for dlopen() (copies of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/test_error.c - the error codes: consecutive, all below the negated
  * errno range (so none can be read as -errno), each with its own
  * description, and vmmem_error_to_errno() giving the errno closest in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/test_guest_access.c - vmmem_guest_read / write / copy_block and the
  * typed accessors: boundaries (last byte of a region, first byte after,
  * RAM->RAM, RAM->MMIO, RAM->hole), whole-range validation (an invalid range

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/test_guest_concurrency.c - the region map under concurrent use:
  *  - a stress run: threads read, write, copy_block and use typed accessors
  *    over a stable RAM region and over slots that another thread keeps

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/test_guest_dirty.c - dirty-page tracking: switching it on and off,
  * the error codes, and exactness: every write path (write, copy_block,
  * typed stores, mark_dirty) sets exactly the pages it touched, in exactly

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/test_guest_memory.c - the guest address space itself: every
  * validation rule of adding RAM, ROM and MMIO regions (and its error code),
  * removal, region_at, read-side sections and translation, guard pages around

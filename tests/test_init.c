@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/test_init.c - vmmem_init() and vmmem_init_with(), each case in a
  * child process of its own (the start-up happens once per process):
  *  - after vmmem_init(), every call of the library runs under a seccomp

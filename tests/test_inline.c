@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/test_inline.c - the header-inline path for constant sizes 0..16:
  * every size through each of the three macros, at every offset pair 0..7,
  * with overlap in both directions, against a plain byte-by-byte reference.

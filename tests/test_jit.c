@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/test_jit.c - the JIT copy emitter executes correctly: functions
  * built for every size 0..2048 and some large ones, for every register width
  * this CPU runs, copy exactly n bytes between guarded buffers (guard pages

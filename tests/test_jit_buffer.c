@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/test_jit_buffer.c - the W^X code buffer: no page of it (and no page
  * of the process) is ever writable and executable at once, checked through
  * /proc/self/maps after creation, while code is being written, after

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/test_jit_disasm.c - every emitted sequence, decoded with Capstone,
  * is exactly the intended instructions: for every size 0..2048 and every
  * register width this CPU runs, with several dst/src registers (including

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/test_layout.c - record layouts: what the parser accepts (and the
  * layout it builds) and rejects (leaving *out alone); the converter against
  * a field-by-field reference written here, in both directions, same order,

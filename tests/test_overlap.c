@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/test_overlap.c - memmove semantics: every copy function with the
  * destination shifted -65..+65 bytes from the source, and at large
  * distances, both directions; the whole buffer is compared, so a write

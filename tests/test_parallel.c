@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/test_parallel.c - vmmem_memcpy_parallel(): correct bytes for every
  * split (sizes around the chunk limits, odd offsets, thread counts up to and
  * past the maximum), guard pages and canaries, overlap, the pool's life

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/test_startup.c - the engine's first call, in a process of its own
  * each time (the choice is made once per process), against the shared
  * library as programs and an LD_PRELOAD use it:

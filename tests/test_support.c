@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/test_support.c - see test_support.h. */
 #include "test_support.h"
 

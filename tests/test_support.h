@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/test_support.h - helpers shared by the test programs: guarded
  * buffers, byte patterns, the list of copy functions under test, and the
  * VMMEM_ISA skip rule. */

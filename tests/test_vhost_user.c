@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/test_vhost_user.c - the vhost-user-blk back-end against a test
  * front-end that speaks the protocol over a socketpair and plays the
  * guest driver in a shared memfd: the whole set-up, requests through the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/test_virtio_blk.c - the virtio block device driven by a test that
  * plays the guest driver: it builds descriptor chains in guest memory
  * (direct and indirect, 512 B to 1 MiB over many segments, any layout),

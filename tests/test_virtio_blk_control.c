@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/test_virtio_blk_control.c - how long the guest can make the VMM's
  * control calls wait (issue 18 defect 8). vmmem_guest_dirty_enable() (the
  * start of a live migration) and region changes wait for every read-side

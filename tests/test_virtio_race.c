@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/test_virtio_race.c - a guest driver that races the device (issue
  * 18): while the device thread serves the queue, a "guest" thread keeps
  * rewriting descriptors (address, length, flags, next) of the table and of

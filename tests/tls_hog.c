@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/tls_hog.c - a module that takes TLS_HOG_BYTES of the static TLS
  * block with an initial-exec variable, as libraries in a real process do
  * (GL drivers, language runtimes). test_dma_dlopen loads copies of it until

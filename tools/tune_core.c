@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tools/tune_core.c - crossover selection, size ladders and text for
  * vmmem-tune (no timing here; see tune_core.h). */
 

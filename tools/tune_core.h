@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tools/tune_core.h - the pure logic of vmmem-tune, kept apart from timing
  * so it can be tested on synthetic data: picking a crossover from a table of
  * measurements, size ladders, size text (K/M/G, "off") both ways, and the

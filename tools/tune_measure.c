@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tools/tune_measure.c - timing for vmmem-tune (see tune_measure.h). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* sched_getcpu, sched_setaffinity, CPU_SET */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tools/tune_measure.h - the timing engine of vmmem-tune: interleaved,
  * calibrated batches for hot copies, single timed copies for large ones,
  * and pinning to one CPU. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tools/vmmem_tune.c - vmmem-tune: measures this machine's crossover points
  * for vmmem_memcpy_adaptive()/vmmem_memcpy_fast() (SIMD, rep movsb and
  * non-temporal thresholds), prints them as shell lines and can write the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tools/vmmem_vhost_blk.c - vmmem-vhost-blk, a vhost-user-blk daemon: a
  * disk image served to a VMM front-end (e.g. QEMU's vhost-user-blk-pci)
  * over a Unix socket, one connection at a time, by the back-end of

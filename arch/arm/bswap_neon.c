@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* arch/arm/bswap_neon.c - byte-swapping copies with AArch64 ASIMD: rev16,
  * rev32 and rev64 on 16-byte vectors, tbl for record patterns. */
 #include <arm_neon.h>

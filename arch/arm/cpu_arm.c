@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* arch/arm/cpu_arm.c - AArch64 CPU detection: ASIMD from getauxval(AT_HWCAP)
  * on Linux, cache sizes from sysfs. */
 #include "engine.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* arch/arm/memcpy_neon.c - 128-bit AArch64 ASIMD kernel.
  * The 4-vector loop body compiles to ldp/stp pairs of q registers. */
 #include <arm_neon.h>

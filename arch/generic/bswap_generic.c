@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* arch/generic/bswap_generic.c - the portable byte-swapping copy: one
  * element at a time with __builtin_bswap, every architecture. */
 #include "bswap_scalar.h"

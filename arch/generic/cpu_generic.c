@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* arch/generic/cpu_generic.c - CPU detection for architectures without a
  * SIMD kernel: no features, cache sizes from sysfs or defaults. */
 #include "engine.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* arch/generic/jit_unsupported.c - the JIT copy emitter on hosts it does not
  * generate code for (everything but x86_64): the API links, and every call
  * that would emit machine code returns VMMEM_EUNSUPPORTED. The code buffer

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* arch/generic/memcpy_generic.c - the portable kernel and the tests' reference.
  *
  * Plain C, 8-byte words: small copies use the shared head/tail ladder, larger

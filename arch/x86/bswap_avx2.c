@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* arch/x86/bswap_avx2.c - byte-swapping copies with AVX2 (-mavx2): vpshufb
  * on 32-byte vectors (the shuffle stays within each 16-byte lane, so the
  * same 16-byte pattern serves both lanes). 16..31 bytes take two

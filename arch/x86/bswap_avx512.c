@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* arch/x86/bswap_avx512.c - byte-swapping copies with AVX-512 BW
  * (-mavx512f -mavx512bw -mavx512vl -mbmi2): vpshufb on 64-byte vectors.
  *

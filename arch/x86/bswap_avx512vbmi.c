@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* arch/x86/bswap_avx512vbmi.c - record conversion with AVX-512 VBMI's
  * vpermb (-mavx512f -mavx512bw -mavx512vbmi -mbmi2): a byte permutation
  * across a whole 64-byte vector, so groups of records up to 64 bytes long

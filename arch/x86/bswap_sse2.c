@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* arch/x86/bswap_sse2.c - byte-swapping copies with SSE2 only (baseline
  * x86_64, for CPUs without SSSE3's pshufb): 16-bit word shuffles, then a
  * shift/or that swaps the two bytes of every word. */

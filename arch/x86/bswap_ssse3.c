@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* arch/x86/bswap_ssse3.c - byte-swapping copies with SSSE3's pshufb
  * (-mssse3): one shuffle per 16 bytes, for any element size or record
  * pattern. Used for the engine's sse2 ISA when the CPU has SSSE3. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* arch/x86/cpu_x86.c - x86_64 CPU detection: vendor, ISA features the OS has
  * enabled (CPUID + XGETBV), and cache sizes from CPUID's deterministic cache
  * leaves (4 on Intel, 0x8000001D on AMD/Hygon), with sysfs as the fallback.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* arch/x86/jit_copy.c - the copy sequences of the JIT emitter on x86_64:
  * inline straight-line copies (all loads, then all stores) up to the inline
  * threshold, a register-preserving call to vmmem_memcpy_fast() above it,

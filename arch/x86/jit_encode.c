@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* arch/x86/jit_encode.c - every x86_64 encoding the JIT copy emitter uses
  * (Intel SDM vol. 2, chapter 2: REX, ModRM/SIB, VEX and EVEX prefixes). */
 #include "x86/jit_encode.h"

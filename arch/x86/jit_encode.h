@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* arch/x86/jit_encode.h - the x86_64 instruction encoder of the JIT copy
  * emitter: exactly the instructions its sequences need, every encoding in
  * jit_encode.c. Instructions are appended to a jit_asm scratch array that

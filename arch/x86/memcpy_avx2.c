@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* arch/x86/memcpy_avx2.c - 256-bit AVX2 kernel (compiled with -mavx2).
  * The compiler ends each function with vzeroupper, so SSE code that runs
  * after a copy pays no transition penalty. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* arch/x86/memcpy_erms.c - `rep movsb` kernel (Enhanced REP MOVSB).
  *
  * rep movsb copies forward only at full speed (backward, with DF=1, it is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* arch/x86/memcpy_sse2.c - 128-bit SSE2 kernel (baseline on every x86_64). */
 #include <emmintrin.h>
 

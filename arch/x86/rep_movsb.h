@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* arch/x86/rep_movsb.h - one forward `rep movsb`. Only for copies where a
  * forward copy is safe (dst below src, or no overlap): with DF=1 (backward)
  * it is microcoded byte by byte. */

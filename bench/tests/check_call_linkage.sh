@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 # check_call_linkage.sh OBJDUMP VMMEM_BENCH - reads vmmem-bench's machine
 # code and checks that its call-mode loops call as programs do: each loop
 # exists twice (the PLT build and the -fno-plt build); one copy calls its

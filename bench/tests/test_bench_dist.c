@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* test_bench_dist.c - distribution files: both forms, validation errors,
  * normalisation, sampling, and the shapes of the shipped mixes. */
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* test_bench_impls.c - the registry: names, roles and modes (every
  * implementation reached the same way as its rivals in each mode, the A/A
  * twin in every mode), selection by name and mode, and that every runnable

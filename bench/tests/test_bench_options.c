@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* test_bench_options.c - command-line parsing of vmmem-bench. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* test_bench_output.c - the CSV, JSON and Markdown writers and the
  * terminal tables. */
 #include <math.h>

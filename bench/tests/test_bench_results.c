@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* test_bench_results.c - the limits at each point (store limit, best copy
  * method, the unsteady mark), the summary classes, the per-class summary,
  * the output's checks, and the runner's loops and batches. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* test_bench_smoke_check.c - reads what `vmmem-bench --quick` wrote (the
  * points CSV, the summary CSV, JSON, Markdown and the plot data) and checks
  * their structure and that every figure follows from the others: each

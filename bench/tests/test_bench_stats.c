@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* test_bench_stats.c - the statistics: medians and quartiles, geometric
  * means, the round shuffle, per-round ratios against the baseline of the
  * same round, and the steadiness check that says when a median of ratios

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /** @file
  * vmmem/dma.h - device DMA on guest memory: scatter-gather lists of guest
  * (address, length) segments, copies between them and host buffers, guest

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /** @file
  * vmmem/export.h - symbol visibility for the public API.
  *

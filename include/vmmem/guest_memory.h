@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /** @file
  * vmmem/guest_memory.h - a guest physical address space for a VMM: RAM,
  * ROM and MMIO regions, overflow-safe translation, checked access and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /** @file
  * vmmem/init.h - starting the engine explicitly: before a sandbox, with
  * the program's own settings, with warnings sent to the program's logger.

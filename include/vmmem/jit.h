@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /** @file
  * vmmem/jit.h - machine code for copies, for JITs and binary translators.
  *

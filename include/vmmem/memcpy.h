@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /** @file
  * vmmem/memcpy.h - the copy engine: fast, adaptive and checked copies.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /** @file
  * vmmem/vhost_user_blk.h - a vhost-user-blk back-end (QEMU's
  * docs/interop/vhost-user.rst) on libvmmem-vm: a VMM front-end (QEMU,

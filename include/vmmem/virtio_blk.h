@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /** @file
  * vmmem/virtio_blk.h - an emulated virtio block device (virtio 1.x, 5.2)
  * on one split virtqueue, backed by a disk image file, moving data by DMA

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /** @file
  * vmmem/virtqueue.h - the device side of a virtio 1.x split virtqueue in
  * guest memory: pops descriptor chains as scatter-gather lists for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /** @file
  * vmmem/vmmem.h - umbrella header: everything in libvmmem. */
 #ifndef VMMEM_VMMEM_H

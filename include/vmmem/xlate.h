@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /** @file
  * vmmem/xlate.h - moving data between guest and host byte order: bulk
  * byte-swapping copies and a record-layout converter.

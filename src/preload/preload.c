@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/preload/preload.c - libvmmem-preload.so: the C library's memcpy,
  * memmove, mempcpy and their _FORTIFY_SOURCE forms (__memcpy_chk, ...)
  * defined on the engine, for unmodified programs started with

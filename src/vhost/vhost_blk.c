@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/vhost/vhost_blk.c - the vhost-user-blk back-end: connection state,
  * the handler of each front-end request, ring start and stop, the config
  * space, and the event loop step that serves kicked queues on

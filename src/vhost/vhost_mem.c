@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/vhost/vhost_mem.c - the vhost-user memory table: checks, maps and
  * adds the front-end's regions to guest memory, removes them, translates
  * user addresses. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/vhost/vhost_mem.h - the front-end's memory table in a vhost-user
  * back-end: regions received as file descriptors, mapped and added to a
  * vmmem_guest_memory as caller-owned RAM, and the translation of the

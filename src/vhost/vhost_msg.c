@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/vhost/vhost_msg.c - vhost-user messages on the wire: reading one
  * message with its file descriptors, checking it against the request's
  * shape before anything acts on it, and sending replies. */

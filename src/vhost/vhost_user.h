@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/vhost/vhost_user.h - the vhost-user protocol as the back-end sees it
  * (QEMU's docs/interop/vhost-user.rst): message codes, header flags,
  * payload layouts, feature bits, and the checks every message passes

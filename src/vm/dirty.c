@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/vm/dirty.c - dirty-page tracking for live migration: one atomic bit
  * per VMMEM_DIRTY_PAGE_SIZE bytes of a RAM region, set by every write path
  * after the data is written, read and cleared by the migration thread.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/vm/dma.c - DMA contexts, the re-entrancy guard, sessions and a
  * transfer's section, and scatter-gather list validation. Copies between
  * guest segments and host buffers or other guest segments live in

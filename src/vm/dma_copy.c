@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/vm/dma_copy.c - DMA between a scatter-gather list and a host buffer,
  * and from one list to another: the list is walked once to refuse it
  * before anything moves and once to move it, against one map, with the

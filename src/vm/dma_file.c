@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/vm/dma_file.c - file I/O straight into and out of guest memory:
  * preadv()/pwritev() on iovecs that point into guest RAM, a bounded bounce
  * buffer for MMIO segments. The list is walked against one map: checked as

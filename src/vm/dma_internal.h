@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/vm/dma_internal.h - what dma.c, dma_file.c and the devices built on
  * them share: the DMA context, the DMA session (an explicit object the
  * device holds across a batch of transfers), a transfer's section and map,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/vm/guest_access.c - vmmem_guest_read, vmmem_guest_write and
  * vmmem_guest_copy_block over the walk of guest_walk.h. The walk's first
  * piece is the fast path: a range inside one RAM region is one lookup and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/vm/guest_internal.h - what the files of the guest memory manager
  * (libvmmem-vm) share: regions, the RCU-published region map, lookup and
  * range walking, host mappings, MMIO splitting and dirty marking. Nothing

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/vm/guest_memory.c - the guest physical address space: creating and
  * destroying it, adding and removing regions (copy, modify, publish, wait for
  * a grace period), lookup, read-side sections and translation. */

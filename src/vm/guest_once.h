@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/vm/guest_once.h - how the device models (virtqueue.c, virtio_blk.c)
  * read and write guest-controlled memory.
  *

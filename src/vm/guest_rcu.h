@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/vm/guest_rcu.h - the RCU calls of the guest memory manager, in one
  * place: Debian's liburcu, "bulletproof" flavour (urcu-bp), whose readers
  * need no registration (vCPU threads belong to the caller). The library is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/vm/guest_typed.c - 8/16/32/64-bit guest accessors in little- and
  * big-endian order, single values and arrays. A naturally aligned single
  * access to RAM (or, for reads, ROM) is one relaxed atomic load or store of

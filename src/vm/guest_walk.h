@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/vm/guest_walk.h - the one walk over a guest range, which every access
  * of libvmmem-vm folds over: validation and the move of read, write,
  * copy_block, the typed accessors and arrays, dirty marking, translation and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/vm/host_mapping.c - host memory behind RAM and ROM regions: anonymous,
  * file/memfd-backed or huge-page mmaps placed between guard pages, and the
  * check that memory the caller mapped is mapped readable and writable. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/vm/mmio_split.c - turns a guest access to an MMIO region into the
  * device's callbacks: naturally aligned pieces (relative to the region's
  * start) between the device's min_access and max_access bytes.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/vm/partial.c - what the last call of this thread that failed
  * part-way (VMMEM_EPARTIAL) had done: a per-thread report, as errno is,
  * written only on that failure path (so in the default TLS model: a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/vm/virtio_blk.c - the virtio block device: request parsing by byte
  * position (any descriptor layout), range checks against the image, data
  * moved by DMA straight between the image file and guest RAM, status byte,

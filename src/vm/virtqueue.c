@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/vm/virtqueue.c - the device side of a split virtqueue: bounded,
  * validated chain walking and used-ring publication. */
 #include <vmmem/virtqueue.h>

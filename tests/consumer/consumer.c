@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/consumer/consumer.c - a program outside the tree that uses the
  * installed library, as a user's would. */
 #include <stdio.h>

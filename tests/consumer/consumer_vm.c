@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/consumer/consumer_vm.c - a program outside the tree that uses the
  * installed libvmmem-vm (guest memory), as a user's would. */
 #include <stdio.h>

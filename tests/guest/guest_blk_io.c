@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/guest/guest_blk_io.c - the workload of `make test-guest` and
  * `make bench-vhost`, built twice from this one file:
  *

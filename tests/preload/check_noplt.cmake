@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 # Checks that the -fno-plt build of test_preload reaches memcpy through a
 # GOT entry bound at start-up (a GLOB_DAT relocation) and not through a
 # lazily bound PLT slot (JUMP_SLOT): otherwise that test would not test

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 # Checks that libvmmem-preload.so defines exactly memcpy, memmove, mempcpy
 # and their __*_chk forms, unversioned (a versioned memcpy@@VER would not
 # satisfy a program's memcpy@GLIBC_2.14), and nothing else.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/preload/preload_chk_calls.c - copies into a buffer of known size
  * with a size known only at run time, compiled with _FORTIFY_SOURCE=2 and
  * the compiler's builtins, so that each one is a call to __memcpy_chk,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/preload/preload_module.c - a module that the preload test loads
  * with dlopen(): its references to memcpy and memmove are bound when it is
  * loaded, and must go to the preload as the program's own do. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/preload/preload_test.h - what the preload test program's parts
  * share: the fortified copies (preload_chk_calls.c) and the module it
  * dlopen()s (preload_module.c). None of them calls a vmmem_ function. */

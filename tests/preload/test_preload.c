@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/preload/test_preload.c - an ordinary program, built without any
  * vmmem_ call or header, run by CTest with LD_PRELOAD=libvmmem-preload.so.
  * It checks, each case in a child process of its own (the preload chooses

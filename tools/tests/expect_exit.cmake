@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 # tools/tests/expect_exit.cmake - runs PROG with ARGS (arguments separated
 # by "|") and checks its exit status is EXPECT, that its stdout+stderr match
 # the regular expression MATCH, and, if FILE is given, that the file's text

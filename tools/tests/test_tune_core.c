@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tools/tests/test_tune_core.c - vmmem-tune's pure logic on synthetic data:
  * crossover selection (always, never, a clean crossing, noise, two
  * alignments, tolerance), size ladders, size text both ways, the config and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 # bench/peers/vm-memory/check_guest_bench.cmake - checks the structure of a
 # vmmem-guest-bench run (never its timings): cmake -DCSV=.. -DMARKDOWN=..
 # -DPEER=0|1 -DCELLS=N -P check_guest_bench.cmake. Every cell is a row with

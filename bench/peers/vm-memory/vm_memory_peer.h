@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* bench/peers/vm-memory/vm_memory_peer.h - the C view of the rust-vmm
  * vm-memory peer (src/lib.rs): a GuestMemoryMmap over host mappings the
  * caller owns, without dirty tracking (vmpeer_*) or with vm-memory's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 //! bench/peers/vm-memory/src/lib.rs - rust-vmm vm-memory 0.10 behind a C ABI
 //! for vmmem-guest-bench (declared in ../vm_memory_peer.h).
 //!

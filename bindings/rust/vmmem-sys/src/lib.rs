@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 //! Raw declarations of libvmmem's C API: the copy engine (vmmem/memcpy.h),
 //! CPU detection and dispatch (vmmem/cpu.h), error codes (vmmem/error.h),
 //! and with the `guest-memory` feature libvmmem-vm's guest memory

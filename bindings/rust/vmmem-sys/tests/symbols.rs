@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 //! Every function vmmem-sys declares is in the library it links (taking
 //! an address makes the linker resolve it), and a few calls through the raw
 //! declarations agree with the generated constants.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 //! memcpy_compare: vm_mem::simd_memcpy::memcpy_fast against
 //! <[u8]>::copy_from_slice (the C library's memcpy) in one run.
 //!

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 //! simd_memcpy_example: the original report's example, on libvmmem.
 //! `cargo run --example simd_memcpy_example`; `cargo test --example
 //! simd_memcpy_example` runs its three tests (so does `cargo test`).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 //! `vm_mem::cpu`: what the engine detected and which kernel it uses
 //! (vmmem/cpu.h). The kernel is chosen at the first copy: the best ISA this
 //! CPU supports, or the one the environment variable VMMEM_ISA names;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 //! Errors: the C library's codes by their C names, and the two errors the
 //! Rust side finds itself (slices of different lengths, a range outside a
 //! slice).

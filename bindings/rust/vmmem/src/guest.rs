@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 //! `vm_mem::GuestMemory`: a guest physical address space on libvmmem-vm
 //! (vmmem/guest_memory.h): RAM and ROM regions, checked reads, writes and
 //! copies across region edges, typed accessors, dirty tracking.

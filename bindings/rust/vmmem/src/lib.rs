@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 //! vm-mem: libvmmem's memory engine from Rust.
 //!
 //! - [`simd_memcpy`]: `memcpy_fast`, `memcpy_adaptive` and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 //! `vm_mem::simd_memcpy`: slice copies on libvmmem's SIMD engine (the best
 //! kernel for this CPU, chosen at the first call; see [`crate::cpu`]).
 //!

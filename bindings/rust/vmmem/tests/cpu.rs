@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 //! vm_mem::cpu: names, support, forcing each ISA (the only test here that
 //! forces one), the CPU description.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 //! vm_mem::GuestMemory: read, write and copy_block across regions, the
 //! typed accessors' byte order, every refusal leaving memory untouched,
 //! dirty tracking, file-backed RAM and use from several threads.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 //! vm_mem::simd_memcpy: every size class and offset on every ISA this CPU
 //! runs, bytes around the destination untouched, the length-mismatch panic
 //! and errors, memmove within a slice (overlap both ways), the checked copy.
