@@ -164,6 +164,12 @@ int vmmem_virtq_reset(vmmem_virtq *vq)
         return VMMEM_EBUSY;
     vq->last_avail = 0;
     vq->used_idx = 0;
+    /* The notification state too: a used index compared with the one
+     * signalled before the reset would suppress the first interrupt after
+     * it, and event indices are negotiated again (vmmem_virtq_set_event_idx()). */
+    vq->signalled_used = 0;
+    vq->signalled_valid = 0;
+    vq->event_idx = 0;
     vq->broken = 0;
     vq->reason = VMMEM_VIRTQ_ERR_NONE;
     vq->rings_generation = 0; /* translated again by the next batch */
@@ -447,7 +453,7 @@ int vmmem_virtq_resume(vmmem_virtq *vq, uint16_t last_avail)
     unsigned char *used;
     rc = map_rings(vq, NULL, NULL, &used);
     if (rc == VMMEM_OK) {
-        vq->used_idx = le16toh(__atomic_load_n((uint16_t *)(used + RING_IDX_OFFSET), __ATOMIC_ACQUIRE));
+        vq->used_idx = guest_once_le16_acquire(used + RING_IDX_OFFSET); /* read once (guest_once.h) */
         vq->last_avail = last_avail;
         vq->signalled_used = vq->used_idx;
         vq->signalled_valid = 0;
@@ -501,7 +507,7 @@ int vmmem_virtq_arm_notify(vmmem_virtq *vq)
          * writes avail_event, then reads the index: with a full barrier on
          * both sides, one of them sees the other's write. */
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        uint16_t avail_idx = le16toh(__atomic_load_n((uint16_t *)(avail + RING_IDX_OFFSET), __ATOMIC_ACQUIRE));
+        uint16_t avail_idx = guest_once_le16_acquire(avail + RING_IDX_OFFSET);
         rc = avail_idx != vq->last_avail;
     }
     vmmem_guest_exit(vq->gm);
@@ -524,7 +530,7 @@ int vmmem_virtq_need_notify(vmmem_virtq *vq)
     if (vq->event_idx) {
         rc = map_field(vq, used_event_gpa(vq), VMMEM_ACCESS_READ, &field);
         if (rc == VMMEM_OK) {
-            uint16_t used_event = le16toh(__atomic_load_n(field, __ATOMIC_RELAXED));
+            uint16_t used_event = guest_once_le16(field);
             /* The index crossed used_event in (before, now] (2.7.10). */
             rc = !vq->signalled_valid || (uint16_t)(now - used_event - 1) < (uint16_t)(now - before);
         }
@@ -532,7 +538,7 @@ int vmmem_virtq_need_notify(vmmem_virtq *vq)
         unsigned char *avail;
         rc = map_rings(vq, NULL, &avail, NULL);
         if (rc == VMMEM_OK) {
-            uint16_t flags = le16toh(__atomic_load_n((uint16_t *)avail, __ATOMIC_RELAXED));
+            uint16_t flags = guest_once_le16(avail);
             rc = !vq->signalled_valid || !(flags & VMMEM_VIRTQ_AVAIL_F_NO_INTERRUPT);
         }
     }
