@@ -235,6 +235,7 @@ static int walk_chain(vmmem_virtq *vq, const unsigned char *table, uint16_t head
     uint32_t limit = vq->cfg.size;
     uint32_t count = 0;
     int indirect = 0;
+    GUEST_READ_KIND(GUEST_READ_DESC);
     desc d = read_desc(table, head);
     chain->head = head;
     chain->readable = 0;
@@ -257,6 +258,7 @@ static int walk_chain(vmmem_virtq *vq, const unsigned char *table, uint16_t head
             table = itable;
             limit = d.len / VMMEM_VIRTQ_DESC_SIZE;
             indirect = 1;
+            GUEST_READ_KIND(GUEST_READ_INDIRECT);
             d = read_desc(table, 0);
             continue;
         }
@@ -345,6 +347,7 @@ int vmmem_virtq_pop(vmmem_virtq *vq, vmmem_virtq_chain *chain)
         return VMMEM_EINVAL;
     if (dma_thread_in_mmio(vq->dma))
         return VMMEM_EBUSY;
+    GUEST_REQUEST_START();
     uint16_t size = vq->cfg.size;
     int own_section = !vq->in_batch; /* a batch is inside its own section already */
     if (own_section)
@@ -356,6 +359,7 @@ int vmmem_virtq_pop(vmmem_virtq *vq, vmmem_virtq_chain *chain)
     /* Acquire: the ring entry and descriptors the driver wrote before it
      * published this index are visible after the load. Each ring field is
      * read once (guest_once.h). */
+    GUEST_READ_KIND(GUEST_READ_AVAIL_IDX);
     uint16_t avail_idx = guest_once_le16_acquire(avail + RING_IDX_OFFSET);
     uint16_t pending = (uint16_t)(avail_idx - vq->last_avail);
     if (pending == 0) {
@@ -367,6 +371,7 @@ int vmmem_virtq_pop(vmmem_virtq *vq, vmmem_virtq_chain *chain)
         goto out;
     }
     uint16_t slot = vq->last_avail & (uint16_t)(size - 1);
+    GUEST_READ_KIND(GUEST_READ_AVAIL_RING);
     uint16_t head = guest_once_le16(avail + RING_HEADER + (size_t)slot * AVAIL_ENTRY);
     if (head >= size) {
         rc = reject(vq, VMMEM_VIRTQ_ERR_HEAD_RANGE);
@@ -453,6 +458,8 @@ int vmmem_virtq_resume(vmmem_virtq *vq, uint16_t last_avail)
     unsigned char *used;
     rc = map_rings(vq, NULL, NULL, &used);
     if (rc == VMMEM_OK) {
+        GUEST_REQUEST_START();
+        GUEST_READ_KIND(GUEST_READ_NOTIFY);
         vq->used_idx = guest_once_le16_acquire(used + RING_IDX_OFFSET); /* read once (guest_once.h) */
         vq->last_avail = last_avail;
         vq->signalled_used = vq->used_idx;
@@ -507,6 +514,8 @@ int vmmem_virtq_arm_notify(vmmem_virtq *vq)
          * writes avail_event, then reads the index: with a full barrier on
          * both sides, one of them sees the other's write. */
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        GUEST_REQUEST_START();
+        GUEST_READ_KIND(GUEST_READ_NOTIFY);
         uint16_t avail_idx = guest_once_le16_acquire(avail + RING_IDX_OFFSET);
         rc = avail_idx != vq->last_avail;
     }
@@ -526,6 +535,8 @@ int vmmem_virtq_need_notify(vmmem_virtq *vq)
      * driver writes the field, then reads the used index). */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     vmmem_guest_enter(vq->gm);
+    GUEST_REQUEST_START();
+    GUEST_READ_KIND(GUEST_READ_NOTIFY);
     uint16_t *field;
     if (vq->event_idx) {
         rc = map_field(vq, used_event_gpa(vq), VMMEM_ACCESS_READ, &field);
