@@ -3,6 +3,7 @@
 #include <vmmem/virtqueue.h>
 
 #include <endian.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -513,7 +514,7 @@ int vmmem_virtq_arm_notify(vmmem_virtq *vq)
         /* The driver writes its index, then reads avail_event; the device
          * writes avail_event, then reads the index: with a full barrier on
          * both sides, one of them sees the other's write. */
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        atomic_thread_fence(memory_order_seq_cst);
         GUEST_REQUEST_START();
         GUEST_READ_KIND(GUEST_READ_NOTIFY);
         uint16_t avail_idx = guest_once_le16_acquire(avail + RING_IDX_OFFSET);
@@ -533,7 +534,7 @@ int vmmem_virtq_need_notify(vmmem_virtq *vq)
         return 0; /* nothing published since the last answer (or the resume) */
     /* The used index was published before the driver's field is read (the
      * driver writes the field, then reads the used index). */
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    atomic_thread_fence(memory_order_seq_cst);
     vmmem_guest_enter(vq->gm);
     GUEST_REQUEST_START();
     GUEST_READ_KIND(GUEST_READ_NOTIFY);
