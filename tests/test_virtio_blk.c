@@ -943,6 +943,37 @@ static void test_reset_after_broken(void **state)
     assert_int_equal(rd8(STATUS), VMMEM_VIRTIO_BLK_S_OK);
 }
 
+/* A reset forgets the notification state: the first request answered
+ * after it is notified, whatever the used index was before, and event
+ * indices are off until switched on again (before the fix, the used index
+ * after the reset equalled the one signalled before it, so need_notify
+ * answered 0 and the interrupt was lost; a stale event index suppressed
+ * the next one). */
+static void test_reset_forgets_notification_state(void **state)
+{
+    (void)state;
+    vmmem_virtq *vq = vmmem_virtio_blk_queue(blk);
+    assert_int_equal(vmmem_virtq_set_event_idx(vq, 1), VMMEM_OK);
+    wr16(AVAIL + 4 + 2u * QSIZE, 0xFFFF); /* used_event: never crossed */
+    valid_read_at(0, DESC);
+    post(0);
+    kick_expect(1);
+    expect_used(0, 513);
+    assert_int_equal(vmmem_virtq_need_notify(vq), 1); /* the first answer is always notified */
+    assert_int_equal(vmmem_virtio_blk_reset(blk), VMMEM_OK);
+    avail_idx = used_seen = 0; /* the driver's re-initialised rings */
+    wr16(AVAIL + 2, 0);
+    wr16(USED + 2, 0);
+    post(0);
+    kick_expect(1);
+    expect_used(0, 513);
+    assert_int_equal(vmmem_virtq_need_notify(vq), 1); /* used index 1 again: still a new answer */
+    post(0);
+    kick_expect(1);
+    expect_used(0, 513);
+    assert_int_equal(vmmem_virtq_need_notify(vq), 1); /* no event index now: flags 0 ask for it */
+}
+
 /* Every reason has its own description; a value that is none has one too. */
 static void test_reason_strings(void **state)
 {
@@ -1062,6 +1093,7 @@ int main(void)
         T(test_requests_before_the_fault_are_answered),
         T(test_ring_no_longer_ram),
         T(test_reset_after_broken),
+        T(test_reset_forgets_notification_state),
         T(test_reason_strings),
         T(test_create_arguments),
         T(test_processing_inside_mmio_handler_refused),

@@ -8,6 +8,7 @@
  * cannot be recomputed from the medians, the summary is the geometric mean
  * of the points, and the Markdown and the plot show the same numbers.
  * Never a timing. Usage: test_bench_smoke_check CSV SUMMARY_CSV JSON MD DAT */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -274,11 +275,48 @@ static size_t read_summary(const char *path, struct summary_line **out)
 
 /* The summary file is the summary of the points file, and has every class
  * the quick run measures, with its A/A row, in every mode. */
+/* Half a unit of the points' printed percentages (2 decimals). */
+#define PCT_ROUNDING 0.005
+
+/* The points with each limit percentage moved by `shift` rounding units:
+ * -1 gives the least each true value can have been, +1 the most (a true
+ * value is positive, so the least is clamped above 0). */
+static struct bench_results shifted_points(const struct bench_results *r, int shift)
+{
+    struct bench_results out = { 0 };
+    for (size_t i = 0; i < r->n; i++) {
+        struct bench_result x = r->v[i];
+        if (isfinite(x.pct_store))
+            x.pct_store = fmax(x.pct_store + shift * PCT_ROUNDING, DBL_MIN);
+        if (isfinite(x.pct_best_copy))
+            x.pct_best_copy = fmax(x.pct_best_copy + shift * PCT_ROUNDING, DBL_MIN);
+        CHECK(bench_results_push(&out, &x) == 0, "out of memory");
+    }
+    return out;
+}
+
+/* The summary's geometric mean of a limit percentage, taken from the
+ * unrounded points and printed with 2 decimals, against the bounds the
+ * rounded points give: the geometric mean grows with each value, so it
+ * lies between the means of the points each moved down and up by the
+ * rounding (exact, however small a point is), and printing moves it by at
+ * most PCT_ROUNDING more. */
+static int pct_mean_within(double printed, double lo, double hi)
+{
+    if (isnan(printed) || isnan(lo) || isnan(hi))
+        return isnan(printed) && isnan(lo) && isnan(hi);
+    double slack = PCT_ROUNDING + 1e-9 * fabs(hi); /* the printing, and floating point */
+    return printed >= lo - slack && printed <= hi + slack;
+}
+
 static void check_summary(const struct bench_results *r, const struct summary_line *s, size_t n,
                           unsigned modes)
 {
-    struct bench_summary_row *rows;
+    struct bench_summary_row *rows, *rows_lo, *rows_hi;
     size_t nrows = bench_summarize(r, &rows);
+    struct bench_results down = shifted_points(r, -1), up = shifted_points(r, +1);
+    size_t nrows_lo = bench_summarize(&down, &rows_lo), nrows_hi = bench_summarize(&up, &rows_hi);
+    CHECK(nrows_lo == nrows && nrows_hi == nrows, "the shifted points give other summary rows");
     CHECK(nrows == n, "the summary has %zu rows; the points give %zu", n, nrows);
     for (size_t i = 0; i < n && i < nrows; i++) {
         const struct bench_summary_row *w = &rows[i];
@@ -292,14 +330,20 @@ static void check_summary(const struct bench_results *r, const struct summary_li
               w->max_ratio, w->count);
         CHECK(s[i].lo <= s[i].geo + 1e-3 && s[i].geo <= s[i].hi + 1e-3, "summary %s/%s: range",
               s[i].label, s[i].impl);
-        /* (the points' percentages were rounded before this mean was taken) */
-        CHECK((near_pct(s[i].pct_store, w->geo_pct_store) ||
-               near(s[i].pct_store, w->geo_pct_store, 3e-3)) &&
-                  (near_pct(s[i].pct_best, w->geo_pct_best_copy) ||
-                   near(s[i].pct_best, w->geo_pct_best_copy, 3e-3)),
-              "summary %s/%s: limits", s[i].label, s[i].impl);
+        if (i >= nrows_lo || i >= nrows_hi)
+            continue;
+        const struct bench_summary_row *dn = &rows_lo[i], *upr = &rows_hi[i];
+        CHECK(pct_mean_within(s[i].pct_store, dn->geo_pct_store, upr->geo_pct_store) &&
+                  pct_mean_within(s[i].pct_best, dn->geo_pct_best_copy, upr->geo_pct_best_copy),
+              "summary %s/%s: limits %g %g, the rounded points allow [%g, %g] and [%g, %g]", s[i].label,
+              s[i].impl, s[i].pct_store, s[i].pct_best, dn->geo_pct_store, upr->geo_pct_store,
+              dn->geo_pct_best_copy, upr->geo_pct_best_copy);
     }
     free(rows);
+    free(rows_lo);
+    free(rows_hi);
+    bench_results_free(&down);
+    bench_results_free(&up);
     static const char *const classes[] = {
         "mix small-heavy, 1 MiB ws",     "mix small-heavy, 16 KiB ws",  "mix network-virtio, 1 MiB ws",
         "mix storage-512-64k, 1 MiB ws", "mix uniform-0-4096, 16 KiB ws", "hot 1-15 B",

@@ -186,7 +186,10 @@ VMMEM_API const char *vmmem_virtq_reason_str(int reason);
 
 /** Resets the queue, as a virtio device reset does: not broken, reason
  *  cleared, available and used positions back to 0, at the addresses it was
- *  created with (the driver initialises the rings again, indices 0).
+ *  created with (the driver initialises the rings again, indices 0); the
+ *  notification state is forgotten (the next vmmem_virtq_need_notify()
+ *  after a push answers 1) and event indices are off until
+ *  vmmem_virtq_set_event_idx() switches them on again.
  *  @param vq the queue (not in a batch)
  *  @return VMMEM_OK; VMMEM_EINVAL (NULL); VMMEM_EBUSY (in a batch) */
 VMMEM_API int vmmem_virtq_reset(vmmem_virtq *vq);

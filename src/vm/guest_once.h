@@ -26,7 +26,9 @@
  *
  * The fuzz build (VMMEM_GUEST_READ_HOOK, fuzz/fuzz_double_fetch.c) calls a
  * hook before and after each such read, which may rewrite guest memory
- * between the device's reads; other builds compile the hook away. */
+ * between the device's reads, marks where each request starts and what
+ * kind of field each read is, and reports the decisions the device took;
+ * other builds compile all of it away. */
 #ifndef VMMEM_SRC_VM_GUEST_ONCE_H
 #define VMMEM_SRC_VM_GUEST_ONCE_H
 
@@ -46,8 +48,47 @@ static inline void guest_read_hook(const void *host, size_t len, int after)
         hook(host, len, after);
 }
 #define GUEST_READ_HOOK(p, n, after) guest_read_hook((p), (n), (after))
+
+/* What the reads that follow are (GUEST_READ_KIND()), and where a request
+ * starts (GUEST_REQUEST_START(): a pop, or a notification call): within
+ * one request the fuzz target refuses a second read of a byte already read
+ * as the same kind of field, except a descriptor visited again whole (a
+ * chain that loops, bounded by the walk). */
+enum guest_read_kind {
+    GUEST_READ_AVAIL_IDX = 1, /* the available index */
+    GUEST_READ_AVAIL_RING,    /* an available ring entry */
+    GUEST_READ_DESC,          /* a descriptor of the queue's table */
+    GUEST_READ_INDIRECT,      /* a descriptor of an indirect table */
+    GUEST_READ_HEADER,        /* a virtio-blk request header */
+    GUEST_READ_NOTIFY         /* used index, flags, used_event (notification calls) */
+};
+__attribute__((weak)) void vmmem_fuzz_guest_read_mark(int kind); /* 0: a request starts */
+/* A decision the device took on what it read (what: a GUEST_DECIDED_*). */
+enum guest_decision {
+    GUEST_DECIDED_TYPE = 1, GUEST_DECIDED_SECTOR, GUEST_DECIDED_OUT_BYTES, GUEST_DECIDED_IN_BYTES,
+    GUEST_DECIDED_STATUS, GUEST_DECIDED_WRITTEN, GUEST_DECIDED_HEAD
+};
+__attribute__((weak)) void vmmem_fuzz_device_decision(int what, uint64_t value);
+static inline void guest_read_mark(int kind)
+{
+    void (*mark)(int) = vmmem_fuzz_guest_read_mark;
+    if (mark)
+        mark(kind);
+}
+static inline void guest_decision(int what, uint64_t value)
+{
+    void (*decided)(int, uint64_t) = vmmem_fuzz_device_decision;
+    if (decided)
+        decided(what, value);
+}
+#define GUEST_READ_KIND(kind) guest_read_mark(kind)
+#define GUEST_REQUEST_START() guest_read_mark(0)
+#define GUEST_DECIDED(what, value) guest_decision((what), (value))
 #else
 #define GUEST_READ_HOOK(p, n, after) ((void)0)
+#define GUEST_READ_KIND(kind) ((void)0)
+#define GUEST_REQUEST_START() ((void)0)
+#define GUEST_DECIDED(what, value) ((void)0)
 #endif
 
 /* A little-endian 16-bit field (2-byte aligned), read once; acquire

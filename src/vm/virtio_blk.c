@@ -194,8 +194,10 @@ static int move_once(vmmem_virtio_blk *blk, const vmmem_dma_segment *sg, size_t 
     guest_move mv = guest_move_start(buf, len, dir == VMMEM_DMA_TO_GUEST && guest_tracks_dirty(blk->dma->gm));
     if (rc == VMMEM_OK && dir == VMMEM_DMA_TO_GUEST)
         rc = dma_list_walk(blk->dma, &t, sg, count, GUEST_RULE_WRITE, store_once_piece, &mv);
-    else if (rc == VMMEM_OK)
+    else if (rc == VMMEM_OK) {
+        GUEST_READ_KIND(GUEST_READ_HEADER); /* one fetch of the header (the only bytes read this way) */
         rc = dma_list_walk(blk->dma, &t, sg, count, GUEST_RULE_READ, read_once_piece, &mv);
+    }
     dirty_run_flush(&mv.dirty);
     dma_transfer_end(&t);
     return rc;
@@ -236,6 +238,10 @@ IO_PATH static uint8_t serve(vmmem_virtio_blk *blk, vmmem_virtq_chain *c, vmmem_
     uint32_t type = le32toh(header.type);
     uint64_t sector = le64toh(header.sector);
     uint64_t offset = sector * VMMEM_VIRTIO_BLK_SECTOR_SIZE; /* used only once in_range() holds */
+    GUEST_DECIDED(GUEST_DECIDED_TYPE, type);
+    GUEST_DECIDED(GUEST_DECIDED_SECTOR, sector);
+    GUEST_DECIDED(GUEST_DECIDED_OUT_BYTES, out_bytes);
+    GUEST_DECIDED(GUEST_DECIDED_IN_BYTES, in_bytes);
     switch (type) {
     case VMMEM_VIRTIO_BLK_T_IN:
         if (!in_range(blk, sector, in_bytes))
@@ -299,6 +305,9 @@ IO_PATH static int answer(vmmem_virtio_blk *blk)
     uint64_t in_bytes = list_bytes(in, last);
     uint32_t written = 0;
     uint8_t status = serve(blk, c, in, last, in_bytes, &written);
+    GUEST_DECIDED(GUEST_DECIDED_HEAD, c->head);
+    GUEST_DECIDED(GUEST_DECIDED_STATUS, status);
+    GUEST_DECIDED(GUEST_DECIDED_WRITTEN, written);
     int rc = move_once(blk, &status_sg, 1, &status, 1, VMMEM_DMA_TO_GUEST);
     if (rc != VMMEM_OK) {
         vmmem_virtq_mark_broken_for(blk->vq, VMMEM_VIRTQ_ERR_STATUS_UNWRITABLE);

@@ -4,6 +4,7 @@
 #include <vmmem/virtqueue.h>
 
 #include <endian.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -165,6 +166,12 @@ int vmmem_virtq_reset(vmmem_virtq *vq)
         return VMMEM_EBUSY;
     vq->last_avail = 0;
     vq->used_idx = 0;
+    /* The notification state too: a used index compared with the one
+     * signalled before the reset would suppress the first interrupt after
+     * it, and event indices are negotiated again (vmmem_virtq_set_event_idx()). */
+    vq->signalled_used = 0;
+    vq->signalled_valid = 0;
+    vq->event_idx = 0;
     vq->broken = 0;
     vq->reason = VMMEM_VIRTQ_ERR_NONE;
     vq->rings_generation = 0; /* translated again by the next batch */
@@ -230,6 +237,7 @@ static int walk_chain(vmmem_virtq *vq, const unsigned char *table, uint16_t head
     uint32_t limit = vq->cfg.size;
     uint32_t count = 0;
     int indirect = 0;
+    GUEST_READ_KIND(GUEST_READ_DESC);
     desc d = read_desc(table, head);
     chain->head = head;
     chain->readable = 0;
@@ -252,6 +260,7 @@ static int walk_chain(vmmem_virtq *vq, const unsigned char *table, uint16_t head
             table = itable;
             limit = d.len / VMMEM_VIRTQ_DESC_SIZE;
             indirect = 1;
+            GUEST_READ_KIND(GUEST_READ_INDIRECT);
             d = read_desc(table, 0);
             continue;
         }
@@ -340,6 +349,7 @@ int vmmem_virtq_pop(vmmem_virtq *vq, vmmem_virtq_chain *chain)
         return VMMEM_EINVAL;
     if (dma_thread_in_mmio(vq->dma))
         return VMMEM_EBUSY;
+    GUEST_REQUEST_START();
     uint16_t size = vq->cfg.size;
     int own_section = !vq->in_batch; /* a batch is inside its own section already */
     if (own_section)
@@ -351,6 +361,7 @@ int vmmem_virtq_pop(vmmem_virtq *vq, vmmem_virtq_chain *chain)
     /* Acquire: the ring entry and descriptors the driver wrote before it
      * published this index are visible after the load. Each ring field is
      * read once (guest_once.h). */
+    GUEST_READ_KIND(GUEST_READ_AVAIL_IDX);
     uint16_t avail_idx = guest_once_le16_acquire(avail + RING_IDX_OFFSET);
     uint16_t pending = (uint16_t)(avail_idx - vq->last_avail);
     if (pending == 0) {
@@ -362,6 +373,7 @@ int vmmem_virtq_pop(vmmem_virtq *vq, vmmem_virtq_chain *chain)
         goto out;
     }
     uint16_t slot = vq->last_avail & (uint16_t)(size - 1);
+    GUEST_READ_KIND(GUEST_READ_AVAIL_RING);
     uint16_t head = guest_once_le16(avail + RING_HEADER + (size_t)slot * AVAIL_ENTRY);
     if (head >= size) {
         rc = reject(vq, VMMEM_VIRTQ_ERR_HEAD_RANGE);
@@ -448,7 +460,9 @@ int vmmem_virtq_resume(vmmem_virtq *vq, uint16_t last_avail)
     unsigned char *used;
     rc = map_rings(vq, NULL, NULL, &used);
     if (rc == VMMEM_OK) {
-        vq->used_idx = le16toh(__atomic_load_n((uint16_t *)(used + RING_IDX_OFFSET), __ATOMIC_ACQUIRE));
+        GUEST_REQUEST_START();
+        GUEST_READ_KIND(GUEST_READ_NOTIFY);
+        vq->used_idx = guest_once_le16_acquire(used + RING_IDX_OFFSET); /* read once (guest_once.h) */
         vq->last_avail = last_avail;
         vq->signalled_used = vq->used_idx;
         vq->signalled_valid = 0;
@@ -501,8 +515,10 @@ int vmmem_virtq_arm_notify(vmmem_virtq *vq)
         /* The driver writes its index, then reads avail_event; the device
          * writes avail_event, then reads the index: with a full barrier on
          * both sides, one of them sees the other's write. */
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        uint16_t avail_idx = le16toh(__atomic_load_n((uint16_t *)(avail + RING_IDX_OFFSET), __ATOMIC_ACQUIRE));
+        atomic_thread_fence(memory_order_seq_cst);
+        GUEST_REQUEST_START();
+        GUEST_READ_KIND(GUEST_READ_NOTIFY);
+        uint16_t avail_idx = guest_once_le16_acquire(avail + RING_IDX_OFFSET);
         rc = avail_idx != vq->last_avail;
     }
     vmmem_guest_exit(vq->gm);
@@ -519,13 +535,15 @@ int vmmem_virtq_need_notify(vmmem_virtq *vq)
         return 0; /* nothing published since the last answer (or the resume) */
     /* The used index was published before the driver's field is read (the
      * driver writes the field, then reads the used index). */
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    atomic_thread_fence(memory_order_seq_cst);
     vmmem_guest_enter(vq->gm);
+    GUEST_REQUEST_START();
+    GUEST_READ_KIND(GUEST_READ_NOTIFY);
     uint16_t *field;
     if (vq->event_idx) {
         rc = map_field(vq, used_event_gpa(vq), VMMEM_ACCESS_READ, &field);
         if (rc == VMMEM_OK) {
-            uint16_t used_event = le16toh(__atomic_load_n(field, __ATOMIC_RELAXED));
+            uint16_t used_event = guest_once_le16(field);
             /* The index crossed used_event in (before, now] (2.7.10). */
             rc = !vq->signalled_valid || (uint16_t)(now - used_event - 1) < (uint16_t)(now - before);
         }
@@ -533,7 +551,7 @@ int vmmem_virtq_need_notify(vmmem_virtq *vq)
         unsigned char *avail;
         rc = map_rings(vq, NULL, &avail, NULL);
         if (rc == VMMEM_OK) {
-            uint16_t flags = le16toh(__atomic_load_n((uint16_t *)avail, __ATOMIC_RELAXED));
+            uint16_t flags = guest_once_le16(avail);
             rc = !vq->signalled_valid || !(flags & VMMEM_VIRTQ_AVAIL_F_NO_INTERRUPT);
         }
     }
