@@ -27,9 +27,13 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
 
 #include <cmocka.h>
 #include <vmmem/vhost_user_blk.h>
@@ -749,17 +753,127 @@ static void test_region_past_its_file(void **state)
     expect_dropped("past the file's");
 }
 
-/* A memfd that could shrink under the mapping (SIGBUS) is refused. */
+/* Guest RAM files (docs/vhost_user_blk.md, "Guest memory"): only a memfd
+ * sealed against shrinking is mapped by default; a file the front-end
+ * could truncate under the mapping would crash the back-end with SIGBUS. */
+#define FILE_POLICY_REFUSED "the file is not a memfd sealed against shrinking"
+
+/* A RAM_SIZE file in dir (unlinked; the descriptor keeps it), or -1. */
+static int ram_file_at(const char *dir)
+{
+    char name[128];
+    snprintf(name, sizeof name, "%s/vmmem-vhost-ram-XXXXXX", dir);
+    int fd = mkstemp(name);
+    if (fd < 0)
+        return -1;
+    unlink(name);
+    assert_int_equal(ftruncate(fd, RAM_SIZE), 0);
+    return fd;
+}
+
+/* The set-up (REPLY_ACK), then a one-region table backed by fd. */
+static void send_table_of(int fd)
+{
+    negotiate(F_VERSION_1 | F_PROTOCOL);
+    region r = { 0, RAM_SIZE, USER_BASE, 0 };
+    send_mem_table(&r, 1, &fd, 1);
+}
+
+/* Acknowledged with 0 (REPLY_ACK): the table was taken. */
+static void expect_table_taken(void)
+{
+    uint64_t ack;
+    recv_reply(SET_MEM_TABLE, &ack, sizeof ack);
+    assert_int_equal(ack, 0);
+}
+
+/* Replaces the fixture's back-end with one that trusts front-end files or not. */
+static void use_back_end(int trust_files)
+{
+    vmmem_vhost_blk_destroy(F.be);
+    close(F.sock);
+    vmmem_vhost_blk_config cfg = { .fd = F.image_fd, .queues = F.queues, .trust_front_end_files = trust_files };
+    assert_int_equal(vmmem_vhost_blk_create(&cfg, &F.be), VMMEM_OK);
+    connect_front();
+}
+
+/* A memfd without seals (QEMU: memory-backend-memfd,seal=off) is refused. */
 static void test_region_memfd_not_sealed(void **state)
 {
     (void)state;
-    send_msg(SET_OWNER, NULL, 0, NULL, 0);
     int fd = memfd_create("unsealed", MFD_CLOEXEC);
     assert_int_equal(ftruncate(fd, RAM_SIZE), 0);
-    region r = { 0, RAM_SIZE, USER_BASE, 0 };
-    send_mem_table(&r, 1, &fd, 1);
-    expect_dropped("region 0: its memfd is not sealed against shrinking");
+    send_table_of(fd);
+    expect_dropped("region 0: " FILE_POLICY_REFUSED);
     close(fd);
+}
+
+/* A memfd that allows sealing but is not sealed against shrinking. */
+static void test_region_memfd_sealable_not_sealed(void **state)
+{
+    (void)state;
+    int fd = memfd_create("sealable", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    assert_int_equal(ftruncate(fd, RAM_SIZE), 0);
+    assert_int_equal(fcntl(fd, F_ADD_SEALS, F_SEAL_GROW), 0);
+    send_table_of(fd);
+    expect_dropped("region 0: " FILE_POLICY_REFUSED);
+    close(fd);
+}
+
+/* A file on a disk filesystem (no sealing: F_GET_SEALS fails) is refused,
+ * and stays refused when front-end files are trusted: the front-end could
+ * truncate it under the mapping. */
+static void test_region_disk_file(void **state)
+{
+    (void)state;
+    int fd = ram_file_at(".");
+    assert_true(fd >= 0);
+    send_table_of(fd);
+    expect_dropped("region 0: " FILE_POLICY_REFUSED);
+    struct statfs fs;
+    assert_int_equal(fstatfs(fd, &fs), 0);
+    if (fs.f_type != TMPFS_MAGIC && fs.f_type != HUGETLBFS_MAGIC) {
+        use_back_end(1);
+        send_table_of(fd);
+        expect_dropped("region 0: the file is neither a sealed memfd nor on tmpfs or hugetlbfs");
+    }
+    close(fd);
+}
+
+/* A /dev/shm file (QEMU: memory-backend-file,mem-path=/dev/shm,share=on):
+ * refused by default, taken when front-end files are trusted. */
+static void test_region_shm_file(void **state)
+{
+    (void)state;
+    int fd = ram_file_at("/dev/shm");
+    if (fd < 0)
+        skip();
+    send_table_of(fd);
+    expect_dropped("region 0: " FILE_POLICY_REFUSED);
+    use_back_end(1);
+    send_table_of(fd);
+    expect_table_taken();
+    close(fd);
+}
+
+/* The sealed memfd of the fixture is taken (as QEMU's memory-backend-memfd). */
+static void test_region_sealed_memfd(void **state)
+{
+    (void)state;
+    send_table_of(F.ram_fd);
+    expect_table_taken();
+}
+
+/* Regions at the very top of the user address space, where the end of one
+ * is 2^64: [2^64 - 8 KiB, 2^64) and [2^64 - 4 KiB, 2^64) overlap. */
+static void test_overlapping_regions_at_top(void **state)
+{
+    (void)state;
+    send_msg(SET_OWNER, NULL, 0, NULL, 0);
+    region r[2] = { { 0, 0x2000, UINT64_MAX - 0x1fff, 0 }, { 0x100000, 0x1000, UINT64_MAX - 0xfff, 0 } };
+    int fds[2] = { F.ram_fd, F.ram_fd };
+    send_mem_table(r, 2, fds, 2);
+    expect_dropped("regions 0 and 1 overlap in user addresses");
 }
 
 static void negotiate_slots(void)
@@ -1113,6 +1227,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_overlapping_regions_user, setup, teardown),
         cmocka_unit_test_setup_teardown(test_region_past_its_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_region_memfd_not_sealed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_region_memfd_sealable_not_sealed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_region_disk_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_region_shm_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_region_sealed_memfd, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_overlapping_regions_at_top, setup, teardown),
         cmocka_unit_test_setup_teardown(test_region_not_aligned, setup, teardown),
         cmocka_unit_test_setup_teardown(test_region_wraps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ring_outside_every_region, setup, teardown),

@@ -28,11 +28,14 @@ enum { TAG_LISTEN = 1, TAG_BACKEND, TAG_SIGNAL };
 static void usage(FILE *f)
 {
     fprintf(f, "usage: vmmem-vhost-blk --socket PATH --disk FILE [--readonly] [--queues N] [--block-size 512|4096]\n"
-               "                       [--id SERIAL] [--once] [--no-mem-slots]\n"
+               "                       [--id SERIAL] [--once] [--no-mem-slots] [--trust-front-end-files]\n"
                "Serves FILE as a vhost-user-blk device on the Unix socket PATH (created; removed on exit).\n"
                "  --queues N        request queues offered (1-%u, default 1)\n"
                "  --once            exit after the first connection ends (status 0 if it ended in order)\n"
-               "  --no-mem-slots    do not offer CONFIGURE_MEM_SLOTS: memory comes as SET_MEM_TABLE\n",
+               "  --no-mem-slots    do not offer CONFIGURE_MEM_SLOTS: memory comes as SET_MEM_TABLE\n"
+               "  --trust-front-end-files\n"
+               "                    also map guest RAM files on tmpfs or hugetlbfs, not only sealed memfds;\n"
+               "                    a front-end that shrinks such a file can crash the daemon (SIGBUS)\n",
             VMMEM_VHOST_BLK_MAX_QUEUES);
 }
 
@@ -80,7 +83,7 @@ int main(int argc, char **argv)
         { "readonly", no_argument, NULL, 'r' },     { "queues", required_argument, NULL, 'q' },
         { "block-size", required_argument, NULL, 'b' }, { "id", required_argument, NULL, 'i' },
         { "once", no_argument, NULL, 'o' },         { "help", no_argument, NULL, 'h' },
-        { "no-mem-slots", no_argument, NULL, 'm' },
+        { "no-mem-slots", no_argument, NULL, 'm' }, { "trust-front-end-files", no_argument, NULL, 't' },
         { NULL, 0, NULL, 0 }
     };
     const char *socket_path = NULL, *disk = NULL, *id = "vmmem-vhost-blk";
@@ -95,6 +98,7 @@ int main(int argc, char **argv)
         case 'i': id = optarg; break;
         case 'o': once = 1; break;
         case 'm': cfg.no_mem_slots = 1; break;
+        case 't': cfg.trust_front_end_files = 1; break;
         case 'q':
             cfg.queues = (unsigned)strtoul(optarg, &end, 10);
             if (*end || cfg.queues < 1 || cfg.queues > VMMEM_VHOST_BLK_MAX_QUEUES) {

@@ -15,7 +15,8 @@
  * descriptor count, unknown request), out of order (ring or memory set-up
  * before SET_OWNER, a ring address before the memory table, a kick before
  * the ring's size and addresses) or unservable (overlapping or too many
- * regions, a ring outside every region, a region its file cannot back)
+ * regions, a ring outside every region, a region its file cannot back,
+ * a region file that is not a sealed memfd: see trust_front_end_files)
  * ends the connection: dispatch returns VMMEM_EINVAL, the reason is in
  * vmmem_vhost_blk_last_error(), every region is unmapped, and the back-end
  * is ready for the next connection. A queue the guest breaks (see
@@ -56,6 +57,10 @@ typedef struct vmmem_vhost_blk_config {
     const char *id;      /**< the serial GET_ID answers (at most 20 bytes), or NULL */
     int no_mem_slots;    /**< non-zero: do not offer CONFIGURE_MEM_SLOTS, so the front-end sends whole
                               tables (SET_MEM_TABLE, at most 8 regions) instead of ADD_MEM_REG/REM_MEM_REG */
+    int trust_front_end_files; /**< non-zero: besides memfds sealed against shrinking (F_SEAL_SHRINK),
+                              also map guest RAM files on tmpfs or hugetlbfs (QEMU's memory-backend-file
+                              in /dev/shm or /dev/hugepages). A front-end that shrinks such a file
+                              can crash the back-end (SIGBUS): set only for a trusted front-end */
 } vmmem_vhost_blk_config;
 
 /** Per-queue counters since the connection was attached. */

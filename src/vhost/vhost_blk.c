@@ -158,6 +158,7 @@ int vmmem_vhost_blk_create(const vmmem_vhost_blk_config *config, vmmem_vhost_blk
         return rc;
     }
     be->mem.gm = be->gm;
+    be->mem.trust_files = config->trust_front_end_files != 0;
     *out = be;
     return VMMEM_OK;
 }
@@ -300,7 +301,8 @@ static void end_connection(vmmem_vhost_blk *be)
         close_fd(be, &be->q[i].call_fd, 0);
         close_fd(be, &be->q[i].err_fd, 0);
     }
-    vhost_mem_clear(&be->mem);
+    if (vhost_mem_clear(&be->mem) != 0)
+        failf(be, "a memory region cannot be removed from guest memory: it stays mapped");
     close_fd(be, &be->sock, 1);
     be->features = 0;
     be->protocol_features = 0;
@@ -315,6 +317,7 @@ void vmmem_vhost_blk_destroy(vmmem_vhost_blk *be)
     close(be->epoll_fd);
     vmmem_dma_device_destroy(be->dma);
     vmmem_guest_memory_destroy(be->gm);
+    vhost_mem_release(&be->mem); /* regions guest memory could not remove */
     free(be);
 }
 
@@ -520,8 +523,10 @@ static int handle(vmmem_vhost_blk *be, const vhost_msg *msg, int *fds, unsigned 
             close_fd(be, &be->q[i].err_fd, 0);
             reset_queue(&be->q[i]);
         }
-        vhost_mem_clear(&be->mem);
+        if (vhost_mem_clear(&be->mem) != 0)
+            return failf(be, "RESET_OWNER: a memory region cannot be removed from guest memory");
         be->features = 0;
+        be->protocol_features = 0;
         be->owner = 0;
         return 0;
     case VHOST_USER_SET_MEM_TABLE:
