@@ -17,6 +17,7 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include <vmmem/vhost_user_blk.h>
@@ -51,7 +52,12 @@ static int listen_on(const char *path)
     if (fd < 0)
         return -1;
     unlink(path); /* a socket left by an earlier run */
-    if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(fd, LISTEN_BACKLOG) != 0) {
+    /* Mode 0600 from the start: only the daemon's user may connect (a
+     * connection can hand the daemon memory to map). */
+    mode_t old_mask = umask(S_IRWXG | S_IRWXO | S_IXUSR);
+    int bound = bind(fd, (struct sockaddr *)&addr, sizeof addr);
+    umask(old_mask);
+    if (bound != 0 || listen(fd, LISTEN_BACKLOG) != 0) {
         fprintf(stderr, "vmmem-vhost-blk: cannot listen on %s: %s\n", path, strerror(errno));
         close(fd);
         return -1;
@@ -173,8 +179,10 @@ int main(int argc, char **argv)
                 int conn = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
                 if (conn < 0)
                     continue;
-                if (vmmem_vhost_blk_attach(be, conn) != VMMEM_OK) {
-                    close(conn);
+                int attached = vmmem_vhost_blk_attach(be, conn);
+                if (attached != VMMEM_OK) {
+                    if (attached == VMMEM_EBUSY)
+                        close(conn); /* not taken; on VMMEM_EIO attach closed it */
                     continue;
                 }
                 fprintf(stderr, "vmmem-vhost-blk: front-end connected\n");
