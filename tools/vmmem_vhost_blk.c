@@ -5,7 +5,9 @@
  * front-end is connected), the back-end's poll descriptor (messages and
  * kicks), and SIGINT/SIGTERM. A connection that ends, in order or for a
  * protocol error, is logged with its per-queue counters, and the daemon
- * waits for the next one. */
+ * waits for the next one; the back-end's deadlines (a message that
+ * trickles in, no SET_OWNER) keep a stalled peer from holding it. The
+ * socket is created 0600. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
