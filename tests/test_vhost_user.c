@@ -28,9 +28,13 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
 
 #include <cmocka.h>
 #include <vmmem/vhost_user_blk.h>
@@ -750,17 +754,135 @@ static void test_region_past_its_file(void **state)
     expect_dropped("past the file's");
 }
 
-/* A memfd that could shrink under the mapping (SIGBUS) is refused. */
+/* Guest RAM files (docs/vhost_user_blk.md, "Guest memory"): only a memfd
+ * sealed against shrinking is mapped by default; a file the front-end
+ * could truncate under the mapping would crash the back-end with SIGBUS. */
+#define FILE_POLICY_REFUSED "the file is not a memfd sealed against shrinking"
+
+/* A RAM_SIZE file in dir (unlinked; the descriptor keeps it), or -1. */
+static int ram_file_at(const char *dir)
+{
+    char name[128];
+    snprintf(name, sizeof name, "%s/vmmem-vhost-ram-XXXXXX", dir);
+    int fd = mkstemp(name);
+    if (fd < 0)
+        return -1;
+    unlink(name);
+    assert_int_equal(ftruncate(fd, RAM_SIZE), 0);
+    return fd;
+}
+
+/* The set-up (REPLY_ACK), then a one-region table backed by fd. */
+static void send_table_of(int fd)
+{
+    negotiate(F_VERSION_1 | F_PROTOCOL);
+    region r = { 0, RAM_SIZE, USER_BASE, 0 };
+    send_mem_table(&r, 1, &fd, 1);
+}
+
+/* Acknowledged with 0 (REPLY_ACK): the table was taken. */
+static void expect_table_taken(void)
+{
+    uint64_t ack;
+    recv_reply(SET_MEM_TABLE, &ack, sizeof ack);
+    assert_int_equal(ack, 0);
+}
+
+/* Replaces the fixture's back-end with one made from cfg (its fd and
+ * queues set here), connected. */
+static void use_back_end_with(vmmem_vhost_blk_config cfg)
+{
+    vmmem_vhost_blk_destroy(F.be);
+    close(F.sock);
+    cfg.fd = F.image_fd;
+    cfg.queues = F.queues;
+    assert_int_equal(vmmem_vhost_blk_create(&cfg, &F.be), VMMEM_OK);
+    connect_front();
+}
+
+/* ... one that trusts front-end files or not. */
+static void use_back_end(int trust_files)
+{
+    use_back_end_with((vmmem_vhost_blk_config){ .trust_front_end_files = trust_files });
+}
+
+/* A memfd without seals (QEMU: memory-backend-memfd,seal=off) is refused. */
 static void test_region_memfd_not_sealed(void **state)
 {
     (void)state;
-    send_msg(SET_OWNER, NULL, 0, NULL, 0);
     int fd = memfd_create("unsealed", MFD_CLOEXEC);
     assert_int_equal(ftruncate(fd, RAM_SIZE), 0);
-    region r = { 0, RAM_SIZE, USER_BASE, 0 };
-    send_mem_table(&r, 1, &fd, 1);
-    expect_dropped("region 0: its memfd is not sealed against shrinking");
+    send_table_of(fd);
+    expect_dropped("region 0: " FILE_POLICY_REFUSED);
     close(fd);
+}
+
+/* A memfd that allows sealing but is not sealed against shrinking. */
+static void test_region_memfd_sealable_not_sealed(void **state)
+{
+    (void)state;
+    int fd = memfd_create("sealable", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    assert_int_equal(ftruncate(fd, RAM_SIZE), 0);
+    assert_int_equal(fcntl(fd, F_ADD_SEALS, F_SEAL_GROW), 0);
+    send_table_of(fd);
+    expect_dropped("region 0: " FILE_POLICY_REFUSED);
+    close(fd);
+}
+
+/* A file on a disk filesystem (no sealing: F_GET_SEALS fails) is refused,
+ * and stays refused when front-end files are trusted: the front-end could
+ * truncate it under the mapping. */
+static void test_region_disk_file(void **state)
+{
+    (void)state;
+    int fd = ram_file_at(".");
+    assert_true(fd >= 0);
+    send_table_of(fd);
+    expect_dropped("region 0: " FILE_POLICY_REFUSED);
+    struct statfs fs;
+    assert_int_equal(fstatfs(fd, &fs), 0);
+    if (fs.f_type != TMPFS_MAGIC && fs.f_type != HUGETLBFS_MAGIC) {
+        use_back_end(1);
+        send_table_of(fd);
+        expect_dropped("region 0: the file is neither a sealed memfd nor on tmpfs or hugetlbfs");
+    }
+    close(fd);
+}
+
+/* A /dev/shm file (QEMU: memory-backend-file,mem-path=/dev/shm,share=on):
+ * refused by default, taken when front-end files are trusted. */
+static void test_region_shm_file(void **state)
+{
+    (void)state;
+    int fd = ram_file_at("/dev/shm");
+    if (fd < 0)
+        skip();
+    send_table_of(fd);
+    expect_dropped("region 0: " FILE_POLICY_REFUSED);
+    use_back_end(1);
+    send_table_of(fd);
+    expect_table_taken();
+    close(fd);
+}
+
+/* The sealed memfd of the fixture is taken (as QEMU's memory-backend-memfd). */
+static void test_region_sealed_memfd(void **state)
+{
+    (void)state;
+    send_table_of(F.ram_fd);
+    expect_table_taken();
+}
+
+/* Regions at the very top of the user address space, where the end of one
+ * is 2^64: [2^64 - 8 KiB, 2^64) and [2^64 - 4 KiB, 2^64) overlap. */
+static void test_overlapping_regions_at_top(void **state)
+{
+    (void)state;
+    send_msg(SET_OWNER, NULL, 0, NULL, 0);
+    region r[2] = { { 0, 0x2000, UINT64_MAX - 0x1fff, 0 }, { 0x100000, 0x1000, UINT64_MAX - 0xfff, 0 } };
+    int fds[2] = { F.ram_fd, F.ram_fd };
+    send_mem_table(r, 2, fds, 2);
+    expect_dropped("regions 0 and 1 overlap in user addresses");
 }
 
 static void negotiate_slots(void)
@@ -910,6 +1032,149 @@ static void test_mem_table_replaced(void **state)
 }
 
 
+
+/* ---- deadlines, notifications, ring state ---------------------------------- */
+
+#define SHORT_TIMEOUT_MS 300u
+#define DRIBBLE_INTERVAL_US 50000u /* 20 bytes: 1 s, past SHORT_TIMEOUT_MS but not 2 s */
+#define DEADLINE_ROUNDS 50         /* dispatch waits, REPLY_TIMEOUT_MS each at most */
+
+/* A peer that sends a message one byte at a time (each byte well within any
+ * per-read timeout) is dropped when the whole message is not in within the
+ * message timeout. */
+static void test_message_dribbled(void **state)
+{
+    (void)state;
+    if (running_under_emulator())
+        skip(); /* forking is unreliable under qemu-user (test_support.h) */
+    use_back_end_with((vmmem_vhost_blk_config){ .message_timeout_ms = SHORT_TIMEOUT_MS });
+    uint64_t features = F_VERSION_1;
+    unsigned char msg[20];
+    uint32_t hdr[3] = { SET_FEATURES, V1, sizeof features };
+    memcpy(msg, hdr, sizeof hdr);
+    memcpy(msg + sizeof hdr, &features, sizeof features);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        for (size_t i = 0; i < sizeof msg; i++) {
+            if (send(F.sock, msg + i, 1, MSG_NOSIGNAL) != 1)
+                _exit(0); /* dropped */
+            usleep(DRIBBLE_INTERVAL_US);
+        }
+        _exit(0);
+    }
+    int rc = VMMEM_OK;
+    for (int i = 0; i < DEADLINE_ROUNDS && rc == VMMEM_OK; i++)
+        rc = vmmem_vhost_blk_dispatch(F.be, REPLY_TIMEOUT_MS);
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    assert_int_equal(rc, VMMEM_EINVAL);
+    assert_non_null(strstr(vmmem_vhost_blk_last_error(F.be), "timed out"));
+    assert_false(vmmem_vhost_blk_connected(F.be));
+}
+
+/* A peer that connects and never sends SET_OWNER is dropped after the
+ * set-up timeout, without any message of its own to wake the back-end. */
+static void test_setup_deadline(void **state)
+{
+    (void)state;
+    use_back_end_with((vmmem_vhost_blk_config){ .setup_timeout_ms = SHORT_TIMEOUT_MS });
+    assert_true(get_u64(GET_FEATURES) & F_VERSION_1); /* messages alone do not finish the set-up */
+    int rc = VMMEM_OK;
+    for (int i = 0; i < DEADLINE_ROUNDS && rc == VMMEM_OK; i++)
+        rc = vmmem_vhost_blk_dispatch(F.be, REPLY_TIMEOUT_MS);
+    assert_int_equal(rc, VMMEM_EINVAL);
+    assert_non_null(strstr(vmmem_vhost_blk_last_error(F.be), "no SET_OWNER within"));
+    assert_false(vmmem_vhost_blk_connected(F.be));
+    char c;
+    assert_int_equal(recv(F.sock, &c, 1, MSG_DONTWAIT), 0);
+}
+
+/* After SET_OWNER the set-up deadline no longer applies: an owned, idle
+ * connection (a guest that has not started its driver yet) stays. */
+static void test_setup_deadline_ends_at_owner(void **state)
+{
+    (void)state;
+    use_back_end_with((vmmem_vhost_blk_config){ .setup_timeout_ms = SHORT_TIMEOUT_MS });
+    send_msg(SET_OWNER, NULL, 0, NULL, 0);
+    assert_int_equal(vmmem_vhost_blk_dispatch(F.be, 0), VMMEM_OK);
+    for (unsigned waited = 0; waited < 3 * SHORT_TIMEOUT_MS; waited += SHORT_TIMEOUT_MS)
+        assert_int_equal(vmmem_vhost_blk_dispatch(F.be, (int)SHORT_TIMEOUT_MS), VMMEM_OK);
+    assert_true(vmmem_vhost_blk_connected(F.be));
+}
+
+/* Requests completed while the ring had no call descriptor are signalled
+ * when one arrives. */
+static void test_call_fd_after_completions(void **state)
+{
+    (void)state;
+    negotiate(F_VERSION_1 | F_PROTOCOL);
+    set_memory();
+    send_state(SET_VRING_NUM, 0, QSIZE);
+    send_state(SET_VRING_BASE, 0, 0);
+    send_vring_addr(0, USER_BASE + DESC, USER_BASE + USED, USER_BASE + AVAIL);
+    uint64_t v = 0;
+    send_msg(SET_VRING_KICK, &v, sizeof v, &F.kick[0], 1);
+    send_state(SET_VRING_ENABLE, 0, 1);
+    v = NOFD;
+    send_msg(SET_VRING_CALL, &v, sizeof v, NULL, 0);
+    assert_int_equal(pump(), VMMEM_OK);
+    post(0, VMMEM_VIRTIO_BLK_T_IN, 0, 512);
+    assert_int_equal(pump(), VMMEM_OK);
+    assert_int_equal(get16(USED + 2), 1); /* completed, nobody told */
+    v = 0;
+    send_msg(SET_VRING_CALL, &v, sizeof v, &F.call[0], 1);
+    assert_int_equal(pump(), VMMEM_OK);
+    assert_true(called(F.call[0]));
+}
+
+/* Features cannot change under a running ring (EVENT_IDX would not reach
+ * the running queue). */
+static void test_set_features_while_running(void **state)
+{
+    (void)state;
+    negotiate(F_VERSION_1 | F_PROTOCOL);
+    set_memory();
+    start_ring(0);
+    send_u64(SET_FEATURES, F_VERSION_1 | F_PROTOCOL); /* the same: nothing changes */
+    assert_int_equal(pump(), VMMEM_OK);
+    send_u64(SET_FEATURES, F_VERSION_1 | F_PROTOCOL | F_EVENT_IDX);
+    expect_dropped("SET_FEATURES: ring 0 is running");
+}
+
+/* With protocol features a restarted ring starts disabled: it is served only
+ * after a new SET_VRING_ENABLE. */
+static void test_restarted_ring_starts_disabled(void **state)
+{
+    (void)state;
+    negotiate(F_VERSION_1 | F_PROTOCOL);
+    set_memory();
+    start_ring(0);
+    uint32_t base[2] = { 0, 0 };
+    send_msg(GET_VRING_BASE, base, sizeof base, NULL, 0);
+    recv_reply(GET_VRING_BASE, base, sizeof base);
+    uint64_t v = 0;
+    send_msg(SET_VRING_KICK, &v, sizeof v, &F.kick[0], 1);
+    assert_int_equal(pump(), VMMEM_OK);
+    post(0, VMMEM_VIRTIO_BLK_T_IN, 0, 512);
+    assert_int_equal(pump(), VMMEM_OK);
+    assert_int_equal(F.ram[STATUS], 0xEE);
+    send_state(SET_VRING_ENABLE, 0, 1);
+    assert_int_equal(pump(), VMMEM_OK);
+    assert_int_equal(F.ram[STATUS], 0);
+}
+
+/* RESET_OWNER forgets the protocol features too. */
+static void test_reset_owner_clears_protocol_features(void **state)
+{
+    (void)state;
+    negotiate_protocol(F_VERSION_1 | F_PROTOCOL, PF_MQ | PF_REPLY_ACK | PF_CONFIG | PF_MEM_SLOTS);
+    assert_int_equal(get_u64(GET_MAX_MEM_SLOTS), 32);
+    send_msg(4 /* RESET_OWNER */, NULL, 0, NULL, 0);
+    send_msg(GET_MAX_MEM_SLOTS, NULL, 0, NULL, 0);
+    expect_dropped("GET_MAX_MEM_SLOTS without the CONFIGURE_MEM_SLOTS protocol feature");
+}
+
 /* ---- the daemon ---------------------------------------------------------------- */
 
 #define DAEMON_QSIZE 256u
@@ -998,6 +1263,53 @@ static void test_daemon_drops_bad_connection(void **state)
     assert_int_equal(poll(&p, 1, REPLY_TIMEOUT_MS), 1);
     assert_int_equal(recv(F.sock, &c, 1, 0), 0);
     daemon_alive_and_serving();
+}
+
+
+/* The socket is created 0600: only the daemon's user may connect. */
+static void test_daemon_socket_private(void **state)
+{
+    (void)state;
+    if (!daemon_pid)
+        skip();
+    struct stat st;
+    assert_int_equal(stat(daemon_sock, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+}
+
+#define DAEMON_DRIBBLE_INTERVAL_US 300000u /* 12 header bytes: 3.6 s, each within any per-read timeout */
+
+/* A peer that dribbles a message, then idles, does not hold the daemon: it is
+ * dropped and the next client is served. */
+static void test_daemon_drops_dribbler(void **state)
+{
+    (void)state;
+    if (!daemon_pid)
+        skip();
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        uint32_t hdr[3] = { GET_FEATURES, V1, 0 };
+        for (size_t i = 0; i < sizeof hdr; i++) {
+            if (send(F.sock, (char *)hdr + i, 1, MSG_NOSIGNAL) != 1)
+                _exit(0);
+            usleep(DAEMON_DRIBBLE_INTERVAL_US);
+        }
+        pause(); /* then idle, connected */
+        _exit(0);
+    }
+    int next = connect_daemon(); /* waits in the backlog */
+    uint32_t hdr[3] = { GET_FEATURES, V1, 0 };
+    assert_int_equal(send_raw(next, hdr, sizeof hdr, NULL, 0), 0);
+    struct pollfd p = { next, POLLIN, 0 };
+    int ready = poll(&p, 1, DAEMON_WAIT_MS);
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    assert_int_equal(ready, 1);
+    uint32_t reply[3];
+    assert_int_equal(recv(next, reply, sizeof reply, MSG_WAITALL), (ssize_t)sizeof reply);
+    assert_int_equal(reply[0], GET_FEATURES);
+    close(next);
 }
 
 static void fill_request_data(unsigned char *p, unsigned i)
@@ -1114,6 +1426,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_overlapping_regions_user, setup, teardown),
         cmocka_unit_test_setup_teardown(test_region_past_its_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_region_memfd_not_sealed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_region_memfd_sealable_not_sealed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_region_disk_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_region_shm_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_region_sealed_memfd, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_overlapping_regions_at_top, setup, teardown),
         cmocka_unit_test_setup_teardown(test_region_not_aligned, setup, teardown),
         cmocka_unit_test_setup_teardown(test_region_wraps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ring_outside_every_region, setup, teardown),
@@ -1121,8 +1438,17 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_call_not_an_eventfd, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kick_without_descriptor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ring_change_while_running, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_message_dribbled, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_setup_deadline, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_setup_deadline_ends_at_owner, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_call_fd_after_completions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_set_features_while_running, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_restarted_ring_starts_disabled, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reset_owner_clears_protocol_features, setup, teardown),
 #ifdef VMMEM_VHOST_BLK_BIN
         cmocka_unit_test_setup_teardown(test_daemon_drops_bad_connection, setup_daemon, teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_daemon_socket_private, setup_daemon, teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_daemon_drops_dribbler, setup_daemon, teardown_daemon),
         cmocka_unit_test_setup_teardown(test_daemon_survives_client_killed_mid_io, setup_daemon, teardown_daemon),
 #endif
     };

@@ -6,7 +6,9 @@
  * front-end is connected), the back-end's poll descriptor (messages and
  * kicks), and SIGINT/SIGTERM. A connection that ends, in order or for a
  * protocol error, is logged with its per-queue counters, and the daemon
- * waits for the next one. */
+ * waits for the next one; the back-end's deadlines (a message that
+ * trickles in, no SET_OWNER) keep a stalled peer from holding it. The
+ * socket is created 0600. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +20,7 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include <vmmem/vhost_user_blk.h>
@@ -29,11 +32,14 @@ enum { TAG_LISTEN = 1, TAG_BACKEND, TAG_SIGNAL };
 static void usage(FILE *f)
 {
     fprintf(f, "usage: vmmem-vhost-blk --socket PATH --disk FILE [--readonly] [--queues N] [--block-size 512|4096]\n"
-               "                       [--id SERIAL] [--once] [--no-mem-slots]\n"
+               "                       [--id SERIAL] [--once] [--no-mem-slots] [--trust-front-end-files]\n"
                "Serves FILE as a vhost-user-blk device on the Unix socket PATH (created; removed on exit).\n"
                "  --queues N        request queues offered (1-%u, default 1)\n"
                "  --once            exit after the first connection ends (status 0 if it ended in order)\n"
-               "  --no-mem-slots    do not offer CONFIGURE_MEM_SLOTS: memory comes as SET_MEM_TABLE\n",
+               "  --no-mem-slots    do not offer CONFIGURE_MEM_SLOTS: memory comes as SET_MEM_TABLE\n"
+               "  --trust-front-end-files\n"
+               "                    also map guest RAM files on tmpfs or hugetlbfs, not only sealed memfds;\n"
+               "                    a front-end that shrinks such a file can crash the daemon (SIGBUS)\n",
             VMMEM_VHOST_BLK_MAX_QUEUES);
 }
 
@@ -49,7 +55,12 @@ static int listen_on(const char *path)
     if (fd < 0)
         return -1;
     unlink(path); /* a socket left by an earlier run */
-    if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(fd, LISTEN_BACKLOG) != 0) {
+    /* Mode 0600 from the start: only the daemon's user may connect (a
+     * connection can hand the daemon memory to map). */
+    mode_t old_mask = umask(S_IRWXG | S_IRWXO | S_IXUSR);
+    int bound = bind(fd, (struct sockaddr *)&addr, sizeof addr);
+    umask(old_mask);
+    if (bound != 0 || listen(fd, LISTEN_BACKLOG) != 0) {
         fprintf(stderr, "vmmem-vhost-blk: cannot listen on %s: %s\n", path, strerror(errno));
         close(fd);
         return -1;
@@ -81,7 +92,7 @@ int main(int argc, char **argv)
         { "readonly", no_argument, NULL, 'r' },     { "queues", required_argument, NULL, 'q' },
         { "block-size", required_argument, NULL, 'b' }, { "id", required_argument, NULL, 'i' },
         { "once", no_argument, NULL, 'o' },         { "help", no_argument, NULL, 'h' },
-        { "no-mem-slots", no_argument, NULL, 'm' },
+        { "no-mem-slots", no_argument, NULL, 'm' }, { "trust-front-end-files", no_argument, NULL, 't' },
         { NULL, 0, NULL, 0 }
     };
     const char *socket_path = NULL, *disk = NULL, *id = "vmmem-vhost-blk";
@@ -96,6 +107,7 @@ int main(int argc, char **argv)
         case 'i': id = optarg; break;
         case 'o': once = 1; break;
         case 'm': cfg.no_mem_slots = 1; break;
+        case 't': cfg.trust_front_end_files = 1; break;
         case 'q':
             cfg.queues = (unsigned)strtoul(optarg, &end, 10);
             if (*end || cfg.queues < 1 || cfg.queues > VMMEM_VHOST_BLK_MAX_QUEUES) {
@@ -170,8 +182,10 @@ int main(int argc, char **argv)
                 int conn = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
                 if (conn < 0)
                     continue;
-                if (vmmem_vhost_blk_attach(be, conn) != VMMEM_OK) {
-                    close(conn);
+                int attached = vmmem_vhost_blk_attach(be, conn);
+                if (attached != VMMEM_OK) {
+                    if (attached == VMMEM_EBUSY)
+                        close(conn); /* not taken; on VMMEM_EIO attach closed it */
                     continue;
                 }
                 fprintf(stderr, "vmmem-vhost-blk: front-end connected\n");

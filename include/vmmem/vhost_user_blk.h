@@ -16,10 +16,13 @@
  * descriptor count, unknown request), out of order (ring or memory set-up
  * before SET_OWNER, a ring address before the memory table, a kick before
  * the ring's size and addresses) or unservable (overlapping or too many
- * regions, a ring outside every region, a region its file cannot back)
+ * regions, a ring outside every region, a region its file cannot back,
+ * a region file that is not a sealed memfd: see trust_front_end_files)
  * ends the connection: dispatch returns VMMEM_EINVAL, the reason is in
  * vmmem_vhost_blk_last_error(), every region is unmapped, and the back-end
- * is ready for the next connection. A queue the guest breaks (see
+ * is ready for the next connection. So does a message that does not arrive
+ * whole within message_timeout_ms, and a connection without SET_OWNER
+ * within setup_timeout_ms. A queue the guest breaks (see
  * vmmem/virtqueue.h) stops, its error eventfd is signalled, and the other
  * queues go on.
  *
@@ -44,6 +47,15 @@ extern "C" {
  *  even without indirect descriptors. */
 #define VMMEM_VHOST_BLK_SEG_MAX 126u
 
+/** Default vmmem_vhost_blk_config.message_timeout_ms: a front-end writes
+ *  each message at once, so a peer that dribbles one is dropped. */
+#define VMMEM_VHOST_BLK_MESSAGE_TIMEOUT_MS 2000u
+
+/** Default vmmem_vhost_blk_config.setup_timeout_ms: QEMU sends SET_OWNER
+ *  right after it connects; a peer that connects and idles is dropped, so
+ *  it cannot hold a one-connection daemon. */
+#define VMMEM_VHOST_BLK_SETUP_TIMEOUT_MS 10000u
+
 /** A vhost-user-blk back-end (opaque). */
 typedef struct vmmem_vhost_blk vmmem_vhost_blk;
 
@@ -57,6 +69,16 @@ typedef struct vmmem_vhost_blk_config {
     const char *id;      /**< the serial GET_ID answers (at most 20 bytes), or NULL */
     int no_mem_slots;    /**< non-zero: do not offer CONFIGURE_MEM_SLOTS, so the front-end sends whole
                               tables (SET_MEM_TABLE, at most 8 regions) instead of ADD_MEM_REG/REM_MEM_REG */
+    int trust_front_end_files; /**< non-zero: besides memfds sealed against shrinking (F_SEAL_SHRINK),
+                              also map guest RAM files on tmpfs or hugetlbfs (QEMU's memory-backend-file
+                              in /dev/shm or /dev/hugepages). A front-end that shrinks such a file
+                              can crash the back-end (SIGBUS): set only for a trusted front-end */
+    unsigned message_timeout_ms; /**< a message (header, payload, descriptors) must arrive whole within
+                              this many ms of its first byte, and a reply must be taken as fast;
+                              otherwise the connection ends (0: VMMEM_VHOST_BLK_MESSAGE_TIMEOUT_MS) */
+    unsigned setup_timeout_ms; /**< a connection must send SET_OWNER within this many ms of its attach
+                              (and of a RESET_OWNER); otherwise it ends (0:
+                              VMMEM_VHOST_BLK_SETUP_TIMEOUT_MS) */
 } vmmem_vhost_blk_config;
 
 /** Per-queue counters since the connection was attached. */

@@ -15,6 +15,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 #include <vmmem/dma.h>
 #include <vmmem/virtio_blk.h>
@@ -23,10 +24,6 @@
 #include "vhost_mem.h"
 #include "vhost_user.h"
 
-/* A front-end writes each message at once; one that stops inside a message
- * (or stops reading replies) for this long is dropped, so a stalled peer
- * cannot hold the back-end. */
-#define MSG_TIMEOUT_MS 2000
 /* Rounds (of at most a ring's size each) one wake-up serves on a ring
  * before the loop turns to the other rings and the socket; a ring with more
  * work kicks itself and is served again on the next wait, so a guest that
@@ -34,8 +31,10 @@
 #define ROUNDS_PER_WAKEUP 4
 /* Events taken from epoll per wait. */
 #define EVENTS_PER_WAIT 16
-/* epoll tag of the socket; queues are tagged with their index. */
+/* epoll tags of the socket and the set-up timer; queues are tagged with
+ * their index. */
 #define SOCKET_TAG UINT64_MAX
+#define SETUP_TIMER_TAG (UINT64_MAX - 1)
 /* Ring sizes (virtio 1.x 2.7): descriptors 16 bytes; rings a 4-byte
  * header, 2- or 8-byte entries, and the 2-byte event field. */
 #define DESC_BYTES 16u
@@ -71,6 +70,8 @@ struct vmmem_vhost_blk {
     uint64_t image_bytes;
     char id[VMMEM_VIRTIO_BLK_ID_BYTES + 1];
     int epoll_fd;
+    int setup_timer_fd;       /* timerfd: fires setup_timeout_ms after an attach without SET_OWNER */
+    unsigned message_timeout_ms, setup_timeout_ms;
     int sock;                 /* -1 when no connection */
     vmmem_guest_memory *gm;
     vmmem_dma_device *dma;
@@ -140,6 +141,10 @@ int vmmem_vhost_blk_create(const vmmem_vhost_blk_config *config, vmmem_vhost_blk
     if (config->id)
         snprintf(be->id, sizeof be->id, "%s", config->id);
     be->sock = -1;
+    be->setup_timer_fd = -1;
+    be->message_timeout_ms = config->message_timeout_ms ? config->message_timeout_ms
+                                                        : VMMEM_VHOST_BLK_MESSAGE_TIMEOUT_MS;
+    be->setup_timeout_ms = config->setup_timeout_ms ? config->setup_timeout_ms : VMMEM_VHOST_BLK_SETUP_TIMEOUT_MS;
     for (unsigned i = 0; i < VMMEM_VHOST_BLK_MAX_QUEUES; i++)
         reset_queue(&be->q[i]);
     int rc = vmmem_guest_memory_create(&be->gm);
@@ -147,18 +152,27 @@ int vmmem_vhost_blk_create(const vmmem_vhost_blk_config *config, vmmem_vhost_blk
         vmmem_dma_config dc = { .gm = be->gm };
         rc = vmmem_dma_device_create(&dc, &be->dma);
     }
+    be->epoll_fd = -1;
     if (rc == VMMEM_OK) {
         be->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-        if (be->epoll_fd < 0)
+        be->setup_timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+        struct epoll_event ev = { .events = EPOLLIN, .data.u64 = SETUP_TIMER_TAG };
+        if (be->epoll_fd < 0 || be->setup_timer_fd < 0 ||
+            epoll_ctl(be->epoll_fd, EPOLL_CTL_ADD, be->setup_timer_fd, &ev) != 0)
             rc = VMMEM_EIO;
     }
     if (rc != VMMEM_OK) {
+        if (be->epoll_fd >= 0)
+            close(be->epoll_fd);
+        if (be->setup_timer_fd >= 0)
+            close(be->setup_timer_fd);
         vmmem_dma_device_destroy(be->dma);
         vmmem_guest_memory_destroy(be->gm);
         free(be);
         return rc;
     }
     be->mem.gm = be->gm;
+    be->mem.trust_files = config->trust_front_end_files != 0;
     *out = be;
     return VMMEM_OK;
 }
@@ -176,7 +190,10 @@ static void close_fd(vmmem_vhost_blk *be, int *fd, int polled)
 }
 
 /* Stops a running ring (GET_VRING_BASE, a disconnect): keeps where it
- * stopped in base, stops polling and closes its kick descriptor. */
+ * stopped in base, stops polling and closes its kick descriptor. It is
+ * disabled: with protocol features a ring starts disabled, so a restart
+ * serves it only after a new SET_VRING_ENABLE (without them start_queue()
+ * enables it). */
 static void stop_queue(vmmem_vhost_blk *be, vhost_queue *q)
 {
     if (q->blk) {
@@ -185,6 +202,7 @@ static void stop_queue(vmmem_vhost_blk *be, vhost_queue *q)
         q->blk = NULL;
     }
     q->broken = 0;
+    q->enabled = 0;
     close_fd(be, &q->kick_fd, 1);
 }
 
@@ -294,6 +312,14 @@ static int start_queue(vmmem_vhost_blk *be, unsigned index)
 
 /* ---- the connection ------------------------------------------------------ */
 
+/* Arms (ms > 0) or disarms (0) the set-up deadline; either clears an
+ * expiry not yet read. */
+static void set_setup_deadline(vmmem_vhost_blk *be, unsigned ms)
+{
+    struct itimerspec t = { .it_value = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L } };
+    timerfd_settime(be->setup_timer_fd, 0, &t, NULL);
+}
+
 static void end_connection(vmmem_vhost_blk *be)
 {
     for (unsigned i = 0; i < be->queues; i++) {
@@ -301,8 +327,10 @@ static void end_connection(vmmem_vhost_blk *be)
         close_fd(be, &be->q[i].call_fd, 0);
         close_fd(be, &be->q[i].err_fd, 0);
     }
-    vhost_mem_clear(&be->mem);
+    if (vhost_mem_clear(&be->mem) != 0)
+        failf(be, "a memory region cannot be removed from guest memory: it stays mapped");
     close_fd(be, &be->sock, 1);
+    set_setup_deadline(be, 0);
     be->features = 0;
     be->protocol_features = 0;
     be->owner = 0;
@@ -314,8 +342,10 @@ void vmmem_vhost_blk_destroy(vmmem_vhost_blk *be)
         return;
     end_connection(be);
     close(be->epoll_fd);
+    close(be->setup_timer_fd);
     vmmem_dma_device_destroy(be->dma);
     vmmem_guest_memory_destroy(be->gm);
+    vhost_mem_release(&be->mem); /* regions guest memory could not remove */
     free(be);
 }
 
@@ -325,10 +355,11 @@ int vmmem_vhost_blk_attach(vmmem_vhost_blk *be, int sock)
         return VMMEM_EINVAL;
     if (be->sock >= 0)
         return VMMEM_EBUSY;
-    struct timeval tv = { MSG_TIMEOUT_MS / 1000, (MSG_TIMEOUT_MS % 1000) * 1000 };
+    /* A reply is one send: the peer must take it within the message timeout
+     * (reads have their own deadline, vhost_msg_recv()). */
+    struct timeval tv = { be->message_timeout_ms / 1000, (be->message_timeout_ms % 1000) * 1000 };
     struct epoll_event ev = { .events = EPOLLIN, .data.u64 = SOCKET_TAG };
-    if (setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0 ||
-        setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0 ||
+    if (setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0 ||
         epoll_ctl(be->epoll_fd, EPOLL_CTL_ADD, sock, &ev) != 0) {
         close(sock);
         return VMMEM_EIO;
@@ -337,6 +368,7 @@ int vmmem_vhost_blk_attach(vmmem_vhost_blk *be, int sock)
         reset_queue(&be->q[i]);
     be->sock = sock;
     be->error[0] = '\0';
+    set_setup_deadline(be, be->setup_timeout_ms);
     return VMMEM_OK;
 }
 
@@ -497,6 +529,9 @@ static int handle(vmmem_vhost_blk *be, const vhost_msg *msg, int *fds, unsigned 
         if (p->u64 & ~offered_features(be))
             return failf(be, "SET_FEATURES: bits 0x%llx were not offered",
                          (unsigned long long)(p->u64 & ~offered_features(be)));
+        for (unsigned i = 0; i < be->queues; i++)
+            if (be->q[i].blk && p->u64 != be->features) /* a running ring keeps what it started with */
+                return failf(be, "SET_FEATURES: ring %u is running (stop it with GET_VRING_BASE first)", i);
         be->features = p->u64;
         return 0;
     case VHOST_USER_GET_PROTOCOL_FEATURES:
@@ -513,6 +548,7 @@ static int handle(vmmem_vhost_blk *be, const vhost_msg *msg, int *fds, unsigned 
         return vhost_msg_reply(be->sock, req, &u64, sizeof u64) ? failf(be, "%s: reply not sent", name) : 0;
     case VHOST_USER_SET_OWNER:
         be->owner = 1;
+        set_setup_deadline(be, 0);
         return 0;
     case VHOST_USER_RESET_OWNER:
         for (unsigned i = 0; i < be->queues; i++) {
@@ -521,9 +557,12 @@ static int handle(vmmem_vhost_blk *be, const vhost_msg *msg, int *fds, unsigned 
             close_fd(be, &be->q[i].err_fd, 0);
             reset_queue(&be->q[i]);
         }
-        vhost_mem_clear(&be->mem);
+        if (vhost_mem_clear(&be->mem) != 0)
+            return failf(be, "RESET_OWNER: a memory region cannot be removed from guest memory");
         be->features = 0;
+        be->protocol_features = 0;
         be->owner = 0;
+        set_setup_deadline(be, be->setup_timeout_ms);
         return 0;
     case VHOST_USER_SET_MEM_TABLE:
         return vhost_mem_set_table(&be->mem, &p->memory, fds, be->error, sizeof be->error);
@@ -584,9 +623,17 @@ static int handle(vmmem_vhost_blk *be, const vhost_msg *msg, int *fds, unsigned 
         int fd = take_eventfd(be, name, index, fds, nfds);
         if (fd == -2)
             return -1;
-        int *slot = req == VHOST_USER_SET_VRING_CALL ? &be->q[index].call_fd : &be->q[index].err_fd;
+        vhost_queue *q = &be->q[index];
+        int *slot = req == VHOST_USER_SET_VRING_CALL ? &q->call_fd : &q->err_fd;
         close_fd(be, slot, 0);
         *slot = fd;
+        /* Used elements published while the ring had no call descriptor (or
+         * a replaced one) may never have been signalled: signal once, a
+         * spurious interrupt is harmless, a lost one hangs the driver. */
+        if (req == VHOST_USER_SET_VRING_CALL && fd >= 0 && q->blk && !q->broken) {
+            signal_fd(fd);
+            q->stats.calls++;
+        }
         return 0;
     }
     case VHOST_USER_SET_VRING_ENABLE:
@@ -626,7 +673,7 @@ static int serve_socket(vmmem_vhost_blk *be)
     vhost_msg msg;
     int fds[VHOST_USER_MAX_FDS];
     unsigned nfds;
-    int rc = vhost_msg_recv(be->sock, &msg, fds, &nfds, be->error, sizeof be->error);
+    int rc = vhost_msg_recv(be->sock, &msg, fds, &nfds, (int)be->message_timeout_ms, be->error, sizeof be->error);
     if (rc == 0)
         return VMMEM_ENOENT;
     if (rc < 0)
@@ -666,6 +713,16 @@ static int serve_kick(vmmem_vhost_blk *be, unsigned index, uint32_t events)
     return VMMEM_OK;
 }
 
+/* The set-up timer fired: a connection still without SET_OWNER ends. */
+static int setup_deadline_passed(vmmem_vhost_blk *be)
+{
+    uint64_t expiries;
+    if (read(be->setup_timer_fd, &expiries, sizeof expiries) != (ssize_t)sizeof expiries || be->owner)
+        return VMMEM_OK; /* disarmed (SET_OWNER) since it fired */
+    failf(be, "no SET_OWNER within %u ms of connecting", be->setup_timeout_ms);
+    return VMMEM_EINVAL;
+}
+
 int vmmem_vhost_blk_dispatch(vmmem_vhost_blk *be, int timeout_ms)
 {
     if (!be)
@@ -685,6 +742,8 @@ int vmmem_vhost_blk_dispatch(vmmem_vhost_blk *be, int timeout_ms)
     for (int i = 0; i < n && rc == VMMEM_OK; i++) {
         if (events[i].data.u64 == SOCKET_TAG)
             rc = serve_socket(be);
+        else if (events[i].data.u64 == SETUP_TIMER_TAG)
+            rc = setup_deadline_passed(be);
         else if (events[i].data.u64 < be->queues)
             rc = serve_kick(be, (unsigned)events[i].data.u64, events[i].events);
     }

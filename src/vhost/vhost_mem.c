@@ -10,7 +10,12 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
+
+/* Filesystem magics (linux/magic.h) of the files a trusting back-end maps. */
+#define TMPFS_MAGIC_NUMBER 0x01021994
+#define HUGETLBFS_MAGIC_NUMBER 0x958458f6
 
 static int failf(char *err, size_t err_len, const char *fmt, ...)
 {
@@ -21,14 +26,40 @@ static int failf(char *err, size_t err_len, const char *fmt, ...)
     return -1;
 }
 
-/* [a, a + alen) and [b, b + blen) share a byte (neither wraps). */
+/* [a, a + alen) and [b, b + blen) share a byte (lengths non-zero; a range
+ * may end exactly at 2^64, so compare inclusive last bytes). */
 static int overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {
-    return a < b + blen && b < a + alen;
+    return a <= b + (blen - 1) && b <= a + (alen - 1);
+}
+
+/* Whether the region's file may be mapped (docs/vhost_user_blk.md, "Guest
+ * memory"): a memfd sealed against shrinking, which nobody can shrink under
+ * the mapping; or, only when the front-end is trusted, a file on tmpfs or
+ * hugetlbfs. Anything else (ext4, NFS, FUSE: a file the front-end can
+ * truncate, or whose page faults a remote server answers) could raise
+ * SIGBUS in the back-end or block its only thread. The seals are read
+ * first: F_GET_SEALS never calls into the file's filesystem. */
+static int check_file(const char *label, int fd, int trust_files, char *err, size_t err_len)
+{
+    int seals = fcntl(fd, F_GET_SEALS);
+    if (seals >= 0 && (seals & F_SEAL_SHRINK))
+        return 0;
+    if (!trust_files)
+        return failf(err, err_len,
+                     "%s: the file is not a memfd sealed against shrinking (F_SEAL_SHRINK; QEMU: "
+                     "memory-backend-memfd, seal=on by default); tmpfs and hugetlbfs files need "
+                     "--trust-front-end-files",
+                     label);
+    struct statfs fs;
+    if (fstatfs(fd, &fs) != 0 || (fs.f_type != TMPFS_MAGIC_NUMBER && fs.f_type != HUGETLBFS_MAGIC_NUMBER))
+        return failf(err, err_len, "%s: the file is neither a sealed memfd nor on tmpfs or hugetlbfs", label);
+    return 0;
 }
 
 /* Checks one region (label names it in errors: "SET_MEM_TABLE: region 2"). */
-static int check_region(const vhost_mem_region *r, const char *label, int fd, char *err, size_t err_len)
+static int check_region(const vhost_mem *m, const vhost_mem_region *r, const char *label, int fd, char *err,
+                        size_t err_len)
 {
     uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
     if (r->memory_size == 0)
@@ -42,17 +73,11 @@ static int check_region(const vhost_mem_region *r, const char *label, int fd, ch
         r->mmap_offset + r->memory_size < r->mmap_offset || r->mmap_offset + r->memory_size > INT64_MAX ||
         r->memory_size > SIZE_MAX)
         return failf(err, err_len, "%s wraps past 2^64", label);
+    if (check_file(label, fd, m->trust_files, err, err_len) != 0)
+        return -1;
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
         return failf(err, err_len, "%s: descriptor is not a memory file", label);
-    /* A memfd must be sealed against shrinking (QEMU's memfd backend seals
-     * by default): one that shrank under the mapping would raise SIGBUS on
-     * access. Files that cannot be sealed are trusted to keep their size. */
-    int seals = fcntl(fd, F_GET_SEALS);
-    if (seals >= 0 && !(seals & F_SEAL_SHRINK))
-        return failf(err, err_len,
-                     "%s: its memfd is not sealed against shrinking (F_SEAL_SHRINK; QEMU: memory-backend-memfd,seal=on)",
-                     label);
     /* A mapping past the end of the file would raise SIGBUS on access. */
     if ((uint64_t)st.st_size < r->mmap_offset + r->memory_size)
         return failf(err, err_len, "%s ends at file offset 0x%llx, past the file's 0x%llx bytes", label,
@@ -71,14 +96,32 @@ static const char *overlap_kind(const vhost_mem_region *a, const vhost_mem_regio
     return NULL;
 }
 
-void vhost_mem_clear(vhost_mem *m)
+/* Removes map i from guest memory (after a grace period: no access reaches
+ * its memory then), unmaps it and drops it from the table. A region guest
+ * memory still holds stays mapped and listed. Returns 0 or -1. */
+static int remove_map(vhost_mem *m, unsigned i)
 {
-    for (unsigned i = 0; i < m->count; i++) {
-        vhost_mem_map *map = &m->maps[i];
-        /* Returns after a grace period: no access reaches the memory now. */
-        vmmem_guest_remove_region(m->gm, map->region.guest_phys_addr);
-        munmap(map->host, (size_t)map->region.memory_size);
-    }
+    vhost_mem_map *map = &m->maps[i];
+    if (vmmem_guest_remove_region(m->gm, map->region.guest_phys_addr) != VMMEM_OK)
+        return -1;
+    munmap(map->host, (size_t)map->region.memory_size);
+    m->maps[i] = m->maps[--m->count];
+    return 0;
+}
+
+int vhost_mem_clear(vhost_mem *m)
+{
+    int rc = 0;
+    for (unsigned i = m->count; i-- > 0;)
+        if (remove_map(m, i) != 0)
+            rc = -1;
+    return rc;
+}
+
+void vhost_mem_release(vhost_mem *m)
+{
+    for (unsigned i = 0; i < m->count; i++)
+        munmap(m->maps[i].host, (size_t)m->maps[i].region.memory_size);
     m->count = 0;
 }
 
@@ -92,7 +135,7 @@ int vhost_mem_set_table(vhost_mem *m, const vhost_memory *table, const int *fds,
         const vhost_mem_region *r = &table->regions[i];
         char label[48]; /* "SET_MEM_TABLE: region " and 10 digits */
         snprintf(label, sizeof label, "SET_MEM_TABLE: region %u", i);
-        rc = check_region(r, label, fds[i], err, err_len);
+        rc = check_region(m, r, label, fds[i], err, err_len);
         for (unsigned j = 0; j < i && rc == 0; j++) {
             const char *kind = overlap_kind(r, &table->regions[j]);
             if (kind)
@@ -101,7 +144,7 @@ int vhost_mem_set_table(vhost_mem *m, const vhost_memory *table, const int *fds,
     }
     for (unsigned i = 0; i < n && rc == 0; i++) {
         const vhost_mem_region *r = &table->regions[i];
-        void *host = mmap(NULL, (size_t)r->memory_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
+        void *host = mmap(NULL, (size_t)r->memory_size, PROT_READ | PROT_WRITE, MAP_SHARED,
                           fds[i], (off_t)r->mmap_offset);
         if (host == MAP_FAILED) {
             rc = failf(err, err_len, "SET_MEM_TABLE: region %u: mmap of 0x%llx bytes failed", i,
@@ -117,7 +160,11 @@ int vhost_mem_set_table(vhost_mem *m, const vhost_memory *table, const int *fds,
             munmap(maps[i].host, (size_t)maps[i].region.memory_size);
         return rc;
     }
-    vhost_mem_clear(m);
+    if (vhost_mem_clear(m) != 0) {
+        for (unsigned i = 0; i < n; i++)
+            munmap(maps[i].host, (size_t)maps[i].region.memory_size);
+        return failf(err, err_len, "SET_MEM_TABLE: an old region cannot be removed from guest memory");
+    }
     for (unsigned i = 0; i < n; i++) {
         vmmem_host_ram ram = { maps[i].host, -1, 0 };
         int add = vmmem_guest_add_host_ram(m->gm, maps[i].region.guest_phys_addr, maps[i].region.memory_size, &ram);
@@ -152,7 +199,7 @@ int vhost_mem_add(vhost_mem *m, const vhost_mem_region *r, int fd, char *err, si
     if (m->count == VHOST_MEM_MAX_SLOTS)
         rc = failf(err, err_len, "ADD_MEM_REG: all %u memory slots are in use", VHOST_MEM_MAX_SLOTS);
     else
-        rc = check_region(r, "ADD_MEM_REG: the region", fd, err, err_len);
+        rc = check_region(m, r, "ADD_MEM_REG: the region", fd, err, err_len);
     for (unsigned i = 0; i < m->count && rc == 0; i++) {
         const char *kind = overlap_kind(r, &m->maps[i].region);
         if (kind)
@@ -160,7 +207,7 @@ int vhost_mem_add(vhost_mem *m, const vhost_mem_region *r, int fd, char *err, si
     }
     void *host = MAP_FAILED;
     if (rc == 0) {
-        host = mmap(NULL, (size_t)r->memory_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd,
+        host = mmap(NULL, (size_t)r->memory_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
                     (off_t)r->mmap_offset);
         if (host == MAP_FAILED)
             rc = failf(err, err_len, "ADD_MEM_REG: mmap of 0x%llx bytes failed", (unsigned long long)r->memory_size);
@@ -185,9 +232,9 @@ int vhost_mem_remove(vhost_mem *m, const vhost_mem_region *r, char *err, size_t 
         if (map->region.guest_phys_addr != r->guest_phys_addr || map->region.memory_size != r->memory_size ||
             map->region.userspace_addr != r->userspace_addr)
             continue;
-        vmmem_guest_remove_region(m->gm, map->region.guest_phys_addr); /* after a grace period */
-        munmap(map->host, (size_t)map->region.memory_size);
-        m->maps[i] = m->maps[--m->count];
+        if (remove_map(m, i) != 0)
+            return failf(err, err_len, "REM_MEM_REG: the region at guest 0x%llx cannot be removed from guest memory",
+                         (unsigned long long)r->guest_phys_addr);
         return 0;
     }
     return failf(err, err_len, "REM_MEM_REG: no region at guest 0x%llx of 0x%llx bytes, user address 0x%llx",

@@ -26,12 +26,14 @@ _Static_assert(VHOST_MEM_MAX_SLOTS >= VHOST_USER_MAX_REGIONS, "a whole table fit
 
 typedef struct vhost_mem {
     vmmem_guest_memory *gm;
+    int trust_files;         /* also map tmpfs and hugetlbfs files (vhost_mem.c, check_file) */
     unsigned count;
     vhost_mem_map maps[VHOST_MEM_MAX_SLOTS];
 } vhost_mem;
 
 /* Replaces the table with `table` (regions backed by fds[i], which the
- * call closes whatever happens): every region is checked (page-aligned
+ * call closes whatever happens): every region is checked (a sealed memfd,
+ * or with trust_files a tmpfs or hugetlbfs file; page-aligned
  * guest address, size and offset; no wrap; no overlap with another region
  * in guest or user addresses; the file long enough) and mapped before the
  * old regions are removed (each removal waits for an RCU grace period)
@@ -45,11 +47,16 @@ int vhost_mem_add(vhost_mem *m, const vhost_mem_region *r, int fd, char *err, si
 
 /* REM_MEM_REG: removes (after a grace period) and unmaps the region with
  * r's guest address, size and user address. Returns 0, or -1 (err) when
- * no region matches. */
+ * no region matches or guest memory cannot remove it (it stays mapped). */
 int vhost_mem_remove(vhost_mem *m, const vhost_mem_region *r, char *err, size_t err_len);
 
-/* Removes and unmaps every region. */
-void vhost_mem_clear(vhost_mem *m);
+/* Removes and unmaps every region. A region guest memory cannot remove
+ * (vmmem_guest_remove_region() failed) stays mapped and in the table, since
+ * guest memory may still reach it. Returns 0, or -1 when one stayed. */
+int vhost_mem_clear(vhost_mem *m);
+
+/* Unmaps what vhost_mem_clear() left, once guest memory is destroyed. */
+void vhost_mem_release(vhost_mem *m);
 
 /* The guest physical address of user address ua with at least len bytes
  * after it in the same region. Returns 0, or -1 when no region holds them. */

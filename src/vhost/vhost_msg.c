@@ -5,10 +5,12 @@
 #include "vhost_user.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 static int failf(char *err, size_t err_len, const char *fmt, ...)
@@ -169,11 +171,38 @@ static void close_all(int *fds, unsigned *nfds)
     *nfds = 0;
 }
 
-/* Receives exactly len bytes into buf (the first call may also collect
- * descriptors). Returns the bytes received (< len only at end of file), or
- * -1 with errno. Descriptors beyond the room in fds, or a truncated control
- * message, set *ctrunc. */
-static ssize_t recv_full(int sock, void *buf, size_t len, int *fds, unsigned *nfds, int *ctrunc)
+static int64_t now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Waits until sock is readable or the deadline (CLOCK_MONOTONIC, ms) has
+ * passed. Returns 0, or -1 with errno (EAGAIN when the time is up). */
+static int wait_readable(int sock, int64_t deadline)
+{
+    for (;;) {
+        int64_t left = deadline - now_ms();
+        if (left <= 0) {
+            errno = EAGAIN;
+            return -1;
+        }
+        struct pollfd p = { sock, POLLIN, 0 };
+        int n = poll(&p, 1, (int)left);
+        if (n > 0)
+            return 0;
+        if (n < 0 && errno != EINTR)
+            return -1;
+    }
+}
+
+/* Receives exactly len bytes into buf before the deadline (the first call
+ * may also collect descriptors). Returns the bytes received (< len only at
+ * end of file), or -1 with errno (EAGAIN: the deadline passed).
+ * Descriptors beyond the room in fds, or a truncated control message, set
+ * *ctrunc. */
+static ssize_t recv_full(int sock, void *buf, size_t len, int *fds, unsigned *nfds, int *ctrunc, int64_t deadline)
 {
     size_t got = 0;
     union {
@@ -184,7 +213,11 @@ static ssize_t recv_full(int sock, void *buf, size_t len, int *fds, unsigned *nf
         struct iovec iov = { (char *)buf + got, len - got };
         struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
                              .msg_control = control.buf, .msg_controllen = sizeof control.buf };
-        ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+        if (wait_readable(sock, deadline) != 0)
+            return -1;
+        ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+        if (n < 0 && errno == EAGAIN)
+            continue; /* woken for nothing: wait again, within the deadline */
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
@@ -213,12 +246,13 @@ static ssize_t recv_full(int sock, void *buf, size_t len, int *fds, unsigned *nf
     return (ssize_t)got;
 }
 
-int vhost_msg_recv(int sock, vhost_msg *msg, int *fds, unsigned *nfds, char *err, size_t err_len)
+int vhost_msg_recv(int sock, vhost_msg *msg, int *fds, unsigned *nfds, int timeout_ms, char *err, size_t err_len)
 {
     int ctrunc = 0;
+    int64_t deadline = now_ms() + timeout_ms; /* for the whole message, however it trickles in */
     *nfds = 0;
     memset(msg, 0, sizeof *msg);
-    ssize_t n = recv_full(sock, &msg->hdr, sizeof msg->hdr, fds, nfds, &ctrunc);
+    ssize_t n = recv_full(sock, &msg->hdr, sizeof msg->hdr, fds, nfds, &ctrunc, deadline);
     if (n == 0 && !ctrunc) {
         close_all(fds, nfds);
         return 0;
@@ -232,7 +266,7 @@ int vhost_msg_recv(int sock, vhost_msg *msg, int *fds, unsigned *nfds, char *err
         rc = failf(err, err_len, "%s: payload of %u bytes, larger than any request's (%zu)",
                    vhost_request_name(msg->hdr.request), msg->hdr.size, sizeof msg->payload);
     else if (msg->hdr.size) {
-        n = recv_full(sock, &msg->payload, msg->hdr.size, fds, nfds, &ctrunc);
+        n = recv_full(sock, &msg->payload, msg->hdr.size, fds, nfds, &ctrunc, deadline);
         if (n < 0)
             rc = failf(err, err_len, "%s: reading the payload: %s", vhost_request_name(msg->hdr.request),
                        errno == EAGAIN ? "timed out" : strerror(errno));
