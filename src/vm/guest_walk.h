@@ -172,40 +172,64 @@ static inline int guest_move_piece_done(guest_move *mv, uint64_t len, uint64_t g
     return VMMEM_OK;
 }
 
-/* Walk visitors (ctx: a guest_move): a piece into the buffer (a read) or
- * out of it into guest memory (a write; the rule refused ROM). Inline, so
- * each walk that uses one compiles to one loop. */
-static inline int guest_move_to_buffer(void *ctx, const guest_piece *p)
+/* How a move copies between host memory and a RAM or ROM piece: the
+ * engine's copy, or for the few guest fields a device decides on
+ * guest_once.h's single loads and stores. */
+typedef void (*guest_host_copy)(void *dst, const void *src, size_t n);
+
+/* A piece into the buffer (a read): RAM and ROM with copy, a device through
+ * its callbacks. Always inlined with a constant copy, so each visitor
+ * built on it calls its copy directly. */
+static inline __attribute__((always_inline)) int guest_move_piece_out(guest_move *mv, const guest_piece *p,
+                                                                     guest_host_copy copy)
 {
-    guest_move *mv = ctx;
     if (!guest_move_fits(mv, p))
         return VMMEM_EPARTIAL;
     unsigned char *out = mv->buf + mv->progress.done;
     uint64_t got = p->len;
     int rc = VMMEM_OK;
     if (p->region->host)
-        vmmem_memcpy_fast(out, guest_piece_host(p), (size_t)p->len);
+        copy(out, guest_piece_host(p), (size_t)p->len);
     else
         rc = mmio_read_range(&p->region->mmio, p->offset, out, p->len, &got);
     return guest_move_piece_done(mv, p->len, got, rc);
 }
 
-static inline int guest_move_from_buffer(void *ctx, const guest_piece *p)
+/* The buffer into a piece (a write; the rule refused ROM), marking RAM
+ * dirty when the move tracks. */
+static inline __attribute__((always_inline)) int guest_move_piece_in(guest_move *mv, const guest_piece *p,
+                                                                    guest_host_copy copy)
 {
-    guest_move *mv = ctx;
     if (!guest_move_fits(mv, p))
         return VMMEM_EPARTIAL;
     const unsigned char *in = mv->buf + mv->progress.done;
     uint64_t got = p->len;
     int rc = VMMEM_OK;
     if (p->region->host) {
-        vmmem_memcpy_fast(guest_piece_host(p), in, (size_t)p->len);
+        copy(guest_piece_host(p), in, (size_t)p->len);
         if (mv->track)
             dirty_run_add(&mv->dirty, p->region, p->offset, p->len);
     } else {
         rc = mmio_write_range(&p->region->mmio, p->offset, in, p->len, &got);
     }
     return guest_move_piece_done(mv, p->len, got, rc);
+}
+
+static inline void guest_engine_copy(void *dst, const void *src, size_t n)
+{
+    vmmem_memcpy_fast(dst, src, n);
+}
+
+/* Walk visitors (ctx: a guest_move) on the engine's copy. Inline, so each
+ * walk that uses one compiles to one loop. */
+static inline int guest_move_to_buffer(void *ctx, const guest_piece *p)
+{
+    return guest_move_piece_out(ctx, p, guest_engine_copy);
+}
+
+static inline int guest_move_from_buffer(void *ctx, const guest_piece *p)
+{
+    return guest_move_piece_in(ctx, p, guest_engine_copy);
 }
 
 /* ---- moves over the walk (guest_access.c) ------------------------------ */

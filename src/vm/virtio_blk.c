@@ -147,35 +147,12 @@ static size_t list_skip(vmmem_dma_segment *sg, size_t count, uint64_t bytes)
  * stores (guest_once.h), device pieces through their callbacks. */
 static int read_once_piece(void *ctx, const guest_piece *p)
 {
-    guest_move *mv = ctx;
-    if (!guest_move_fits(mv, p))
-        return VMMEM_EPARTIAL;
-    unsigned char *out = mv->buf + mv->progress.done;
-    uint64_t got = p->len;
-    int rc = VMMEM_OK;
-    if (p->region->host)
-        guest_once_copy(out, guest_piece_host(p), (size_t)p->len);
-    else
-        rc = mmio_read_range(&p->region->mmio, p->offset, out, p->len, &got);
-    return guest_move_piece_done(mv, p->len, got, rc);
+    return guest_move_piece_out(ctx, p, guest_once_copy);
 }
 
 static int store_once_piece(void *ctx, const guest_piece *p)
 {
-    guest_move *mv = ctx;
-    if (!guest_move_fits(mv, p))
-        return VMMEM_EPARTIAL;
-    const unsigned char *in = mv->buf + mv->progress.done;
-    uint64_t got = p->len;
-    int rc = VMMEM_OK;
-    if (p->region->host) {
-        guest_once_store(guest_piece_host(p), in, (size_t)p->len);
-        if (mv->track)
-            dirty_run_add(&mv->dirty, p->region, p->offset, p->len);
-    } else {
-        rc = mmio_write_range(&p->region->mmio, p->offset, in, p->len, &got);
-    }
-    return guest_move_piece_done(mv, p->len, got, rc);
+    return guest_move_piece_in(ctx, p, guest_once_store);
 }
 
 /* vmmem_dma_from_guest() / _to_guest() of a few bytes (the header, the
