@@ -5,7 +5,6 @@
 #include "vhost_mem.h"
 
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -16,15 +15,6 @@
 /* Filesystem magics (linux/magic.h) of the files a trusting back-end maps. */
 #define TMPFS_MAGIC_NUMBER 0x01021994
 #define HUGETLBFS_MAGIC_NUMBER 0x958458f6
-
-static int failf(char *err, size_t err_len, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, err_len, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 /* [a, a + alen) and [b, b + blen) share a byte (lengths non-zero; a range
  * may end exactly at 2^64, so compare inclusive last bytes). */
@@ -46,14 +36,14 @@ static int check_file(const char *label, int fd, int trust_files, char *err, siz
     if (seals >= 0 && (seals & F_SEAL_SHRINK))
         return 0;
     if (!trust_files)
-        return failf(err, err_len,
+        return vhost_failf(err, err_len,
                      "%s: the file is not a memfd sealed against shrinking (F_SEAL_SHRINK; QEMU: "
                      "memory-backend-memfd, seal=on by default); tmpfs and hugetlbfs files need "
                      "--trust-front-end-files",
                      label);
     struct statfs fs;
     if (fstatfs(fd, &fs) != 0 || (fs.f_type != TMPFS_MAGIC_NUMBER && fs.f_type != HUGETLBFS_MAGIC_NUMBER))
-        return failf(err, err_len, "%s: the file is neither a sealed memfd nor on tmpfs or hugetlbfs", label);
+        return vhost_failf(err, err_len, "%s: the file is neither a sealed memfd nor on tmpfs or hugetlbfs", label);
     return 0;
 }
 
@@ -63,24 +53,24 @@ static int check_region(const vhost_mem *m, const vhost_mem_region *r, const cha
 {
     uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
     if (r->memory_size == 0)
-        return failf(err, err_len, "%s is empty", label);
+        return vhost_failf(err, err_len, "%s is empty", label);
     if (r->guest_phys_addr % page || r->memory_size % page || r->mmap_offset % page)
-        return failf(err, err_len, "%s (guest 0x%llx, 0x%llx bytes, offset 0x%llx) is not page aligned", label,
+        return vhost_failf(err, err_len, "%s (guest 0x%llx, 0x%llx bytes, offset 0x%llx) is not page aligned", label,
                      (unsigned long long)r->guest_phys_addr, (unsigned long long)r->memory_size,
                      (unsigned long long)r->mmap_offset);
     if (r->guest_phys_addr + r->memory_size - 1 < r->guest_phys_addr ||
         r->userspace_addr + r->memory_size - 1 < r->userspace_addr ||
         r->mmap_offset + r->memory_size < r->mmap_offset || r->mmap_offset + r->memory_size > INT64_MAX ||
         r->memory_size > SIZE_MAX)
-        return failf(err, err_len, "%s wraps past 2^64", label);
+        return vhost_failf(err, err_len, "%s wraps past 2^64", label);
     if (check_file(label, fd, m->trust_files, err, err_len) != 0)
         return -1;
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-        return failf(err, err_len, "%s: descriptor is not a memory file", label);
+        return vhost_failf(err, err_len, "%s: descriptor is not a memory file", label);
     /* A mapping past the end of the file would raise SIGBUS on access. */
     if ((uint64_t)st.st_size < r->mmap_offset + r->memory_size)
-        return failf(err, err_len, "%s ends at file offset 0x%llx, past the file's 0x%llx bytes", label,
+        return vhost_failf(err, err_len, "%s ends at file offset 0x%llx, past the file's 0x%llx bytes", label,
                      (unsigned long long)(r->mmap_offset + r->memory_size), (unsigned long long)st.st_size);
     return 0;
 }
@@ -139,7 +129,7 @@ int vhost_mem_set_table(vhost_mem *m, const vhost_memory *table, const int *fds,
         for (unsigned j = 0; j < i && rc == 0; j++) {
             const char *kind = overlap_kind(r, &table->regions[j]);
             if (kind)
-                rc = failf(err, err_len, "SET_MEM_TABLE: regions %u and %u overlap in %s", j, i, kind);
+                rc = vhost_failf(err, err_len, "SET_MEM_TABLE: regions %u and %u overlap in %s", j, i, kind);
         }
     }
     for (unsigned i = 0; i < n && rc == 0; i++) {
@@ -147,7 +137,7 @@ int vhost_mem_set_table(vhost_mem *m, const vhost_memory *table, const int *fds,
         void *host = mmap(NULL, (size_t)r->memory_size, PROT_READ | PROT_WRITE, MAP_SHARED,
                           fds[i], (off_t)r->mmap_offset);
         if (host == MAP_FAILED) {
-            rc = failf(err, err_len, "SET_MEM_TABLE: region %u: mmap of 0x%llx bytes failed", i,
+            rc = vhost_failf(err, err_len, "SET_MEM_TABLE: region %u: mmap of 0x%llx bytes failed", i,
                        (unsigned long long)r->memory_size);
             break;
         }
@@ -163,13 +153,13 @@ int vhost_mem_set_table(vhost_mem *m, const vhost_memory *table, const int *fds,
     if (vhost_mem_clear(m) != 0) {
         for (unsigned i = 0; i < n; i++)
             munmap(maps[i].host, (size_t)maps[i].region.memory_size);
-        return failf(err, err_len, "SET_MEM_TABLE: an old region cannot be removed from guest memory");
+        return vhost_failf(err, err_len, "SET_MEM_TABLE: an old region cannot be removed from guest memory");
     }
     for (unsigned i = 0; i < n; i++) {
         vmmem_host_ram ram = { maps[i].host, -1, 0 };
         int add = vmmem_guest_add_host_ram(m->gm, maps[i].region.guest_phys_addr, maps[i].region.memory_size, &ram);
         if (add != VMMEM_OK) {
-            rc = failf(err, err_len, "SET_MEM_TABLE: region %u cannot be added to guest memory (%s)", i,
+            rc = vhost_failf(err, err_len, "SET_MEM_TABLE: region %u cannot be added to guest memory (%s)", i,
                        vmmem_strerror(add));
             for (unsigned j = i; j < n; j++)
                 munmap(maps[j].host, (size_t)maps[j].region.memory_size);
@@ -197,20 +187,20 @@ int vhost_mem_add(vhost_mem *m, const vhost_mem_region *r, int fd, char *err, si
 {
     int rc = 0;
     if (m->count == VHOST_MEM_MAX_SLOTS)
-        rc = failf(err, err_len, "ADD_MEM_REG: all %u memory slots are in use", VHOST_MEM_MAX_SLOTS);
+        rc = vhost_failf(err, err_len, "ADD_MEM_REG: all %u memory slots are in use", VHOST_MEM_MAX_SLOTS);
     else
         rc = check_region(m, r, "ADD_MEM_REG: the region", fd, err, err_len);
     for (unsigned i = 0; i < m->count && rc == 0; i++) {
         const char *kind = overlap_kind(r, &m->maps[i].region);
         if (kind)
-            rc = failf(err, err_len, "ADD_MEM_REG: the region overlaps region %u in %s", i, kind);
+            rc = vhost_failf(err, err_len, "ADD_MEM_REG: the region overlaps region %u in %s", i, kind);
     }
     void *host = MAP_FAILED;
     if (rc == 0) {
         host = mmap(NULL, (size_t)r->memory_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
                     (off_t)r->mmap_offset);
         if (host == MAP_FAILED)
-            rc = failf(err, err_len, "ADD_MEM_REG: mmap of 0x%llx bytes failed", (unsigned long long)r->memory_size);
+            rc = vhost_failf(err, err_len, "ADD_MEM_REG: mmap of 0x%llx bytes failed", (unsigned long long)r->memory_size);
     }
     close(fd);
     if (rc != 0)
@@ -219,7 +209,7 @@ int vhost_mem_add(vhost_mem *m, const vhost_mem_region *r, int fd, char *err, si
     int add = vmmem_guest_add_host_ram(m->gm, r->guest_phys_addr, r->memory_size, &ram);
     if (add != VMMEM_OK) {
         munmap(host, (size_t)r->memory_size);
-        return failf(err, err_len, "ADD_MEM_REG: the region cannot be added to guest memory (%s)", vmmem_strerror(add));
+        return vhost_failf(err, err_len, "ADD_MEM_REG: the region cannot be added to guest memory (%s)", vmmem_strerror(add));
     }
     m->maps[m->count++] = (vhost_mem_map){ *r, host };
     return 0;
@@ -233,11 +223,11 @@ int vhost_mem_remove(vhost_mem *m, const vhost_mem_region *r, char *err, size_t 
             map->region.userspace_addr != r->userspace_addr)
             continue;
         if (remove_map(m, i) != 0)
-            return failf(err, err_len, "REM_MEM_REG: the region at guest 0x%llx cannot be removed from guest memory",
+            return vhost_failf(err, err_len, "REM_MEM_REG: the region at guest 0x%llx cannot be removed from guest memory",
                          (unsigned long long)r->guest_phys_addr);
         return 0;
     }
-    return failf(err, err_len, "REM_MEM_REG: no region at guest 0x%llx of 0x%llx bytes, user address 0x%llx",
+    return vhost_failf(err, err_len, "REM_MEM_REG: no region at guest 0x%llx of 0x%llx bytes, user address 0x%llx",
                  (unsigned long long)r->guest_phys_addr, (unsigned long long)r->memory_size,
                  (unsigned long long)r->userspace_addr);
 }

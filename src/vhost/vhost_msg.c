@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failf(char *err, size_t err_len, const char *fmt, ...)
+int vhost_failf(char *err, size_t err_len, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -91,75 +91,75 @@ int vhost_msg_check(const vhost_msg *msg, unsigned nfds, unsigned queues, char *
     const vhost_msg_header *h = &msg->hdr;
     const char *name = vhost_request_name(h->request);
     if ((h->flags & VHOST_USER_VERSION_MASK) != VHOST_USER_VERSION)
-        return failf(err, err_len, "%s (%u): protocol version %u, not 1", name, h->request,
+        return vhost_failf(err, err_len, "%s (%u): protocol version %u, not 1", name, h->request,
                      h->flags & VHOST_USER_VERSION_MASK);
     if (h->flags & ~VHOST_USER_KNOWN_FLAGS)
-        return failf(err, err_len, "%s: unknown header flags 0x%x", name, h->flags & ~VHOST_USER_KNOWN_FLAGS);
+        return vhost_failf(err, err_len, "%s: unknown header flags 0x%x", name, h->flags & ~VHOST_USER_KNOWN_FLAGS);
     if (h->flags & VHOST_USER_REPLY_MASK)
-        return failf(err, err_len, "%s: a reply where a request was expected", name);
+        return vhost_failf(err, err_len, "%s: a reply where a request was expected", name);
     if (h->size > sizeof(vhost_payload))
-        return failf(err, err_len, "%s: payload of %u bytes", name, h->size);
+        return vhost_failf(err, err_len, "%s: payload of %u bytes", name, h->size);
     shape s;
     switch (h->request) {
     case VHOST_USER_SET_MEM_TABLE: {
         if (h->size < offsetof(vhost_memory, regions))
-            return failf(err, err_len, "SET_MEM_TABLE: payload of %u bytes, shorter than its count", h->size);
+            return vhost_failf(err, err_len, "SET_MEM_TABLE: payload of %u bytes, shorter than its count", h->size);
         uint32_t n = msg->payload.memory.nregions;
         if (n == 0 || n > VHOST_USER_MAX_REGIONS)
-            return failf(err, err_len, "SET_MEM_TABLE: %u regions (1 to %u allowed)", n, VHOST_USER_MAX_REGIONS);
+            return vhost_failf(err, err_len, "SET_MEM_TABLE: %u regions (1 to %u allowed)", n, VHOST_USER_MAX_REGIONS);
         if (h->size != offsetof(vhost_memory, regions) + n * sizeof(vhost_mem_region))
-            return failf(err, err_len, "SET_MEM_TABLE: payload of %u bytes for %u regions", h->size, n);
+            return vhost_failf(err, err_len, "SET_MEM_TABLE: payload of %u bytes for %u regions", h->size, n);
         if (nfds != n)
-            return failf(err, err_len, "SET_MEM_TABLE: %u file descriptors for %u regions", nfds, n);
+            return vhost_failf(err, err_len, "SET_MEM_TABLE: %u file descriptors for %u regions", nfds, n);
         return 0;
     }
     case VHOST_USER_ADD_MEM_REG:
     case VHOST_USER_REM_MEM_REG: {
         if (h->size != sizeof(vhost_mem_reg))
-            return failf(err, err_len, "%s: payload of %u bytes, not %zu", name, h->size, sizeof(vhost_mem_reg));
+            return vhost_failf(err, err_len, "%s: payload of %u bytes, not %zu", name, h->size, sizeof(vhost_mem_reg));
         /* ADD brings the region's memory; REM may bring it again (closed) */
         if (h->request == VHOST_USER_ADD_MEM_REG ? nfds != 1 : nfds > 1)
-            return failf(err, err_len, "%s: %u file descriptors", name, nfds);
+            return vhost_failf(err, err_len, "%s: %u file descriptors", name, nfds);
         return 0;
     }
     case VHOST_USER_SET_VRING_KICK:
     case VHOST_USER_SET_VRING_CALL:
     case VHOST_USER_SET_VRING_ERR: {
         if (h->size != sizeof(uint64_t))
-            return failf(err, err_len, "%s: payload of %u bytes, not 8", name, h->size);
+            return vhost_failf(err, err_len, "%s: payload of %u bytes, not 8", name, h->size);
         uint64_t v = msg->payload.u64;
         if (v & ~(uint64_t)(VHOST_USER_VRING_IDX_MASK | VHOST_USER_VRING_NOFD_MASK))
-            return failf(err, err_len, "%s: unknown bits in 0x%llx", name, (unsigned long long)v);
+            return vhost_failf(err, err_len, "%s: unknown bits in 0x%llx", name, (unsigned long long)v);
         if ((v & VHOST_USER_VRING_IDX_MASK) >= queues)
-            return failf(err, err_len, "%s: ring %u of %u", name, (unsigned)(v & VHOST_USER_VRING_IDX_MASK), queues);
+            return vhost_failf(err, err_len, "%s: ring %u of %u", name, (unsigned)(v & VHOST_USER_VRING_IDX_MASK), queues);
         unsigned want = (v & VHOST_USER_VRING_NOFD_MASK) ? 0 : 1;
         if (nfds != want)
-            return failf(err, err_len, "%s: %u file descriptors, %u expected", name, nfds, want);
+            return vhost_failf(err, err_len, "%s: %u file descriptors, %u expected", name, nfds, want);
         return 0;
     }
     case VHOST_USER_GET_CONFIG:
     case VHOST_USER_SET_CONFIG: {
         if (h->size < VHOST_CONFIG_HEADER)
-            return failf(err, err_len, "%s: payload of %u bytes, shorter than its header", name, h->size);
+            return vhost_failf(err, err_len, "%s: payload of %u bytes, shorter than its header", name, h->size);
         const vhost_config *c = &msg->payload.config;
         if (c->size > VHOST_USER_MAX_CONFIG || c->offset > VHOST_USER_MAX_CONFIG - c->size)
-            return failf(err, err_len, "%s: bytes %u..%u+%u outside the %u-byte config space", name, c->offset,
+            return vhost_failf(err, err_len, "%s: bytes %u..%u+%u outside the %u-byte config space", name, c->offset,
                          c->offset, c->size, VHOST_USER_MAX_CONFIG);
         if (h->size != VHOST_CONFIG_HEADER + c->size)
-            return failf(err, err_len, "%s: payload of %u bytes for %u config bytes", name, h->size, c->size);
+            return vhost_failf(err, err_len, "%s: payload of %u bytes for %u config bytes", name, h->size, c->size);
         if (nfds)
-            return failf(err, err_len, "%s: %u unexpected file descriptors", name, nfds);
+            return vhost_failf(err, err_len, "%s: %u unexpected file descriptors", name, nfds);
         return 0;
     }
     default:
         if (!shape_of(h->request, &s))
-            return failf(err, err_len, "unknown or unsupported request %u", h->request);
+            return vhost_failf(err, err_len, "unknown or unsupported request %u", h->request);
         if (h->size != s.size)
-            return failf(err, err_len, "%s: payload of %u bytes, not %u", name, h->size, s.size);
+            return vhost_failf(err, err_len, "%s: payload of %u bytes, not %u", name, h->size, s.size);
         if (nfds)
-            return failf(err, err_len, "%s: %u unexpected file descriptors", name, nfds);
+            return vhost_failf(err, err_len, "%s: %u unexpected file descriptors", name, nfds);
         if (s.ring_index && msg->payload.state.index >= queues) /* state and addr both start with it */
-            return failf(err, err_len, "%s: ring %u of %u", name, msg->payload.state.index, queues);
+            return vhost_failf(err, err_len, "%s: ring %u of %u", name, msg->payload.state.index, queues);
         return 0;
     }
 }
@@ -259,23 +259,23 @@ int vhost_msg_recv(int sock, vhost_msg *msg, int *fds, unsigned *nfds, int timeo
     }
     int rc = 1;
     if (n < 0)
-        rc = failf(err, err_len, "reading a header: %s", errno == EAGAIN ? "timed out" : strerror(errno));
+        rc = vhost_failf(err, err_len, "reading a header: %s", errno == EAGAIN ? "timed out" : strerror(errno));
     else if ((size_t)n < sizeof msg->hdr)
-        rc = failf(err, err_len, "connection closed inside a header (%zd of %zu bytes)", n, sizeof msg->hdr);
+        rc = vhost_failf(err, err_len, "connection closed inside a header (%zd of %zu bytes)", n, sizeof msg->hdr);
     else if (msg->hdr.size > sizeof msg->payload)
-        rc = failf(err, err_len, "%s: payload of %u bytes, larger than any request's (%zu)",
+        rc = vhost_failf(err, err_len, "%s: payload of %u bytes, larger than any request's (%zu)",
                    vhost_request_name(msg->hdr.request), msg->hdr.size, sizeof msg->payload);
     else if (msg->hdr.size) {
         n = recv_full(sock, &msg->payload, msg->hdr.size, fds, nfds, &ctrunc, deadline);
         if (n < 0)
-            rc = failf(err, err_len, "%s: reading the payload: %s", vhost_request_name(msg->hdr.request),
+            rc = vhost_failf(err, err_len, "%s: reading the payload: %s", vhost_request_name(msg->hdr.request),
                        errno == EAGAIN ? "timed out" : strerror(errno));
         else if ((size_t)n < msg->hdr.size)
-            rc = failf(err, err_len, "%s: connection closed after %zd of %u payload bytes",
+            rc = vhost_failf(err, err_len, "%s: connection closed after %zd of %u payload bytes",
                        vhost_request_name(msg->hdr.request), n, msg->hdr.size);
     }
     if (rc == 1 && ctrunc)
-        rc = failf(err, err_len, "%s: more than %u file descriptors", vhost_request_name(msg->hdr.request),
+        rc = vhost_failf(err, err_len, "%s: more than %u file descriptors", vhost_request_name(msg->hdr.request),
                    VHOST_USER_MAX_FDS);
     if (rc != 1)
         close_all(fds, nfds);

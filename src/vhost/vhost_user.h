@@ -139,6 +139,10 @@ _Static_assert(sizeof(vhost_msg_header) == 12, "the wire header is 12 bytes");
 _Static_assert(sizeof(vhost_vring_addr) == 40, "vring address payload is 40 bytes");
 _Static_assert(sizeof(vhost_mem_region) == 32, "a memory region is 32 bytes");
 
+/* Formats an error message into err[0..err_len) and returns -1, the
+ * failure value of the calls below. */
+int vhost_failf(char *err, size_t err_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Message names for error messages ("SET_MEM_TABLE"), "unknown" otherwise. */
 const char *vhost_request_name(uint32_t request);
 
