@@ -13,6 +13,8 @@
  * inside the start-up itself (an interposed getenv or malloc that copies),
  * does not wait: it copies with the portable kernel. Only the
  * introspection and control calls wait for a start-up to finish. */
+#include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -37,12 +39,28 @@ static vmmem_log startup_log;   /* the warnings of the start-up holding the lock
 
 const vmmem_detect_sources *vmmem_detect_sources_hook;
 
+/* The holder's cancellation state and errno from before it took the lock.
+ * The start-up reads files, and open() and read() are cancellation points:
+ * a thread cancelled there would unwind with the lock held, and since it
+ * holds it as this process, nothing would ever take it over. So the holder
+ * cannot be cancelled until it unlocks (a pending cancel acts at its next
+ * cancellation point), and it leaves errno as it found it: a memcpy never
+ * changes errno. Only the holder reads or writes these. */
+static int holder_cancel_state, holder_errno;
+
 static int startup_try_lock(void)
 {
-    int me = (int)getpid(), owner = 0;
-    if (atomic_compare_exchange_strong(&startup_owner, &owner, me))
+    int me = (int)getpid(), owner = 0, saved_errno = errno, cancel_state;
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
+    if (atomic_compare_exchange_strong(&startup_owner, &owner, me) ||
+        (owner != me && atomic_compare_exchange_strong(&startup_owner, &owner, me))) {
+        holder_cancel_state = cancel_state;
+        holder_errno = saved_errno;
         return 1;
-    return owner != me && atomic_compare_exchange_strong(&startup_owner, &owner, me);
+    }
+    pthread_setcancelstate(cancel_state, NULL);
+    errno = saved_errno;
+    return 0;
 }
 
 void vmmem_startup_lock(void)
@@ -53,7 +71,10 @@ void vmmem_startup_lock(void)
 
 void vmmem_startup_unlock(void)
 {
+    int cancel_state = holder_cancel_state, saved_errno = holder_errno;
     atomic_store_explicit(&startup_owner, 0, memory_order_release);
+    pthread_setcancelstate(cancel_state, NULL);
+    errno = saved_errno;
 }
 
 /* ---- thresholds ---- */

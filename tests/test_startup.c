@@ -12,8 +12,10 @@
  *    while it reads its settings) copies with the engine, as an interposed
  *    malloc or getenv would under an LD_PRELOAD; those nested copies must be
  *    right, and neither recurse nor deadlock. */
+#include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -199,6 +201,61 @@ static int child_recursive(void)
     return copy_with_every_call(22);
 }
 
+/* The first call keeps errno: it reads files that are missing here (a
+ * config file named by VMMEM_CONFIG that does not exist), and a memcpy
+ * never changes errno. */
+static int child_errno(void)
+{
+    unsigned char src[64], dst[64];
+    fill(src, sizeof src, 3);
+    errno = EACCES;
+    vmmem_memcpy_fast(dst, src, sizeof dst);
+    if (errno != EACCES)
+        return 1;
+    if (memcmp(dst, src, sizeof dst) != 0)
+        return 2;
+    printf("errno ok\n");
+    return 0;
+}
+
+/* A thread with a cancel pending makes the process's first copy: the
+ * start-up's file reads are cancellation points, and the copy must finish
+ * (cancellation acts at the thread's next point after it), or the start-up
+ * lock would stay held and every later start-up wait forever. */
+static atomic_int cancel_pending, worker_copied;
+
+static void *cancelled_worker(void *arg)
+{
+    (void)arg;
+    while (!atomic_load(&cancel_pending))
+        ; /* no cancellation point until the first copy */
+    unsigned char src[256], dst[256];
+    fill(src, sizeof src, 9);
+    vmmem_memcpy_fast(dst, src, sizeof dst);
+    if (memcmp(dst, src, sizeof dst) == 0)
+        atomic_store(&worker_copied, 1);
+    pthread_testcancel();
+    return NULL;
+}
+
+static int child_cancel(void)
+{
+    pthread_t t;
+    if (pthread_create(&t, NULL, cancelled_worker, NULL) != 0)
+        return 1;
+    pthread_cancel(t);
+    atomic_store(&cancel_pending, 1);
+    void *ret;
+    pthread_join(t, &ret);
+    if (ret != PTHREAD_CANCELED || !atomic_load(&worker_copied))
+        return 2; /* cancelled inside the first copy */
+    alarm(20);    /* a start-up lock left held would make this wait for good */
+    if (vmmem_init() != VMMEM_OK)
+        return 3;
+    printf("cancel ok isa=%s\n", vmmem_isa_name(vmmem_active_isa()));
+    return copy_with_every_call(31);
+}
+
 /* ---- tests ---- */
 
 /* Writes text to a new temporary file; returns its path in `path`. */
@@ -265,8 +322,38 @@ static void test_copies_during_the_first_call(void **state)
     assert_non_null(strstr(r.err, "VMMEM_ISA"));
 }
 
+static void test_first_call_keeps_errno(void **state)
+{
+    (void)state;
+    const char *env[] = {"VMMEM_CONFIG=/nonexistent/vmmem.conf", NULL};
+    child_result r;
+    run_child("--errno", env, &r);
+    if (!child_succeeded(&r))
+        fail_msg("child: status %d, out \"%s\", err \"%s\"", r.status, r.out, r.err);
+    assert_non_null(strstr(r.out, "errno ok"));
+}
+
+static void test_first_call_with_a_cancel_pending(void **state)
+{
+    (void)state;
+    char conf[64], conf_env[96];
+    write_temp(conf, sizeof conf, "nt_threshold = 64K\n"); /* a file to read: open() and read() */
+    snprintf(conf_env, sizeof conf_env, "VMMEM_CONFIG=%s", conf);
+    const char *env[] = {conf_env, NULL};
+    child_result r;
+    run_child("--cancel", env, &r);
+    unlink(conf);
+    if (!child_succeeded(&r))
+        fail_msg("child: status %d, out \"%s\", err \"%s\"", r.status, r.out, r.err);
+    assert_non_null(strstr(r.out, "cancel ok"));
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 2 && strcmp(argv[1], "--errno") == 0)
+        return child_errno();
+    if (argc == 2 && strcmp(argv[1], "--cancel") == 0)
+        return child_cancel();
     if (argc == 2 && strcmp(argv[1], "--ctor") == 0)
         return child_ctor();
     if (argc == 2 && strcmp(argv[1], "--race") == 0)
@@ -277,6 +364,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_first_call_from_a_constructor),
         cmocka_unit_test(test_racing_first_calls_warn_once),
         cmocka_unit_test(test_copies_during_the_first_call),
+        cmocka_unit_test(test_first_call_keeps_errno),
+        cmocka_unit_test(test_first_call_with_a_cancel_pending),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

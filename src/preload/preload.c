@@ -24,12 +24,15 @@
  * copy, so a program that (wrongly) passes overlapping buffers to memcpy
  * still gets the bytes it meant. */
 #include <dlfcn.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dispatch.h"
@@ -235,6 +238,11 @@ static int counting;            /* likewise: VMMEM_PRELOAD_STATS=1 */
  * many programs close stderr at exit before the destructors run
  * (coreutils' close_stdout). */
 static int stats_fd = STDERR_FILENO;
+/* The file stats_fd named when it was taken: the counts are written only
+ * if it still names that file at exit (a program that closed it and
+ * opened a file of its own under the same number must not get them). */
+static dev_t stats_dev;
+static ino_t stats_ino;
 /* The first descriptor number the copy of stderr may take. */
 #define STATS_FD_FLOOR 3
 /* 0 when free, else the process ID of the resolving thread's process; as
@@ -294,6 +302,13 @@ static int resolve_locked(vmmem_log *log)
         int fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, STATS_FD_FLOOR);
         if (fd >= 0)
             stats_fd = fd;
+        struct stat st;
+        if (fstat(stats_fd, &st) == 0) {
+            stats_dev = st.st_dev;
+            stats_ino = st.st_ino;
+        } else {
+            stats_fd = -1; /* no stderr at the first call: nowhere to report */
+        }
     }
     mode = off ? MODE_C_LIBRARY : MODE_ENGINE;
     const preload_entries *e = counting ? &counting_entries : &targets;
@@ -313,15 +328,25 @@ static int resolve_locked(vmmem_log *log)
 static const preload_entries *resolve(void)
 {
     const preload_entries *e = atomic_load_explicit(&chosen, memory_order_acquire);
-    if (e || !resolver_try_lock())
+    if (e)
         return e;
-    vmmem_log log; /* this call's warnings, delivered after the unlock */
-    vmmem_log_clear(&log);
-    if (!atomic_load_explicit(&chosen, memory_order_relaxed))
-        resolve_locked(&log);
-    e = atomic_load_explicit(&chosen, memory_order_acquire);
-    resolver_unlock();
-    vmmem_log_deliver(&log, NULL, NULL); /* write(2) only */
+    /* As the engine's start-up does: no cancellation while the lock is
+     * held (getenv, dlsym and the start-up's file reads can be
+     * cancellation points, and a holder unwound there would keep the lock
+     * for good), and errno as the caller left it (memcpy never sets it). */
+    int saved_errno = errno, cancel_state;
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
+    if (resolver_try_lock()) {
+        vmmem_log log; /* this call's warnings, delivered after the unlock */
+        vmmem_log_clear(&log);
+        if (!atomic_load_explicit(&chosen, memory_order_relaxed))
+            resolve_locked(&log);
+        e = atomic_load_explicit(&chosen, memory_order_acquire);
+        resolver_unlock();
+        vmmem_log_deliver(&log, NULL, NULL); /* write(2) only */
+    }
+    pthread_setcancelstate(cancel_state, NULL);
+    errno = saved_errno;
     return e;
 }
 
@@ -410,8 +435,10 @@ __attribute__((destructor)) static void report_counts(void)
         }
         return;
     }
-    if (!counting)
-        return;
+    struct stat st;
+    if (!counting || stats_fd < 0 || fstat(stats_fd, &st) != 0 || st.st_dev != stats_dev ||
+        st.st_ino != stats_ino)
+        return; /* not counting, or the descriptor is no longer the stderr it copied */
     vmmem_log_begin(&log);
     if (mode == MODE_C_LIBRARY) {
         vmmem_log_text(&log, "preload: copies passed to the C library (VMMEM_PRELOAD=off)");
