@@ -341,7 +341,14 @@ static void test_environment_and_file_switches(void **state)
     snprintf(expected, sizeof expected, "%ssimd=0 erms=%zu nt=%zu", best,
              (cpu.features & VMMEM_CPU_ERMS) ? 3 * MiB : SIZE_MAX, 7 * MiB);
     assert_non_null(strstr(r.out, expected));
-    assert_string_equal(r.err, "");
+#if defined(__x86_64__) || defined(__i386__)
+    assert_string_equal(r.err, ""); /* CPUID gives the caches: nothing to say */
+#else
+    /* no CPUID cache leaves here and, hermetic, no sysfs: the one warning
+     * that says so (and nothing about the file or the variables) */
+    if (count_lines(r.err) != 1 || !strstr(r.err, "no cache information found"))
+        fail_msg("expected only the no-cache warning, got \"%s\"", r.err);
+#endif
     unlink(conf);
 }
 
