@@ -21,6 +21,10 @@
  *   SMALL_COPY_MAX, copy_small(d, s, n)    (optional) the ISA's own bottom rung,
  *                              replacing the two first rungs below; it must keep
  *                              sizes 2, 4 and 8 single scalar accesses
+ *   SMALL_COPY_LIKELY          (optional) lay the ladder out with copy_small()
+ *                              on the short path (the others keep the compiler's
+ *                              layout: the hint made SSE2 and AVX2 1.1-1.3x
+ *                              slower at 64-256 B, hot)
  *
  * Size ladder (V = VEC_SIZE); every rung loads everything it needs before it
  * stores, so overlap needs no special case below the loops:
@@ -196,7 +200,11 @@ static inline __attribute__((always_inline)) void *memmove_ladder(void *dst, con
     const unsigned char *s = src;
     (void)bands;
     (void)floor;
+#ifdef SMALL_COPY_LIKELY
+    if (__builtin_expect(n <= SMALL_COPY_MAX, 1)) {
+#else
     if (n <= SMALL_COPY_MAX) {
+#endif
         copy_small(d, s, n);
     } else if (n <= 2 * V) {
         head_tail_1(d, s, n);

@@ -2,44 +2,109 @@
 /* arch/x86/memcpy_avx512.c - 512-bit AVX-512 kernel
  * (-mavx512f -mavx512bw -mavx512vl -mbmi2).
  *
- * Its bottom rung covers 9..128 bytes with masked 64-byte loads and stores
- * whose masks cover exactly n bytes: masked-off bytes are neither read nor
- * written (faults on them are suppressed), so this stays inside both ranges
- * with one size branch instead of a head/tail ladder's four. With random
- * sizes that matters more than anything else: the ladder's mispredicted
- * branches made a small-size mix 1.5x slower (8.8 ns against 5.8 ns per
- * call). Sizes up to 8 stay on the scalar ladder so 2, 4 and 8-byte copies
- * remain single accesses (masked vector stores are not architecturally
- * atomic). */
+ * Its bottom rung covers 0..256 bytes (copy_small below): 0..8 on the scalar
+ * ladder, so 2, 4 and 8-byte copies remain single accesses (masked vector
+ * stores are not architecturally atomic); 9..64 with one masked 64-byte load
+ * and store whose mask covers exactly n bytes (masked-off bytes are neither
+ * read nor written, faults on them are suppressed), so random small sizes
+ * cost one size branch instead of a head/tail ladder's four (the ladder's
+ * mispredictions made a small-size mix 1.5x slower: 8.8 against 5.8 ns per
+ * call); 65..128 and 129..256 with overlapping head and tail vectors, which
+ * hot fixed sizes copy faster than a masked tail. Laid out with the small
+ * sizes on the short path and with registers that need no vzeroupper, the
+ * kernel went from 1.12-1.30x to 1.00x glibc's time at 9-64 B and from
+ * 1.15-1.31x to 1.00-1.31x at 65-128 B, hot, called through a pointer
+ * (vmmem-bench --only hot --mode pointer, 7-11 rounds, a busy machine;
+ * docs/performance.md, lever 17). */
 #include <immintrin.h>
 
 #include "copy_small.h"
 #include "engine.h"
 #include "x86/rep_movsb.h"
 
-#define SMALL_COPY_MAX 128
+#define SMALL_COPY_MAX 256
+#define SMALL_COPY_LIKELY
 #define SCALAR_MAX 8
 
+/* The rungs up to 256 bytes name their vector registers: zmm16-zmm19 exist
+ * only with EVEX encoding, so they leave no dirty upper state behind and
+ * these paths need no vzeroupper (which the compiler adds after any use of
+ * zmm0-zmm15). Each rung loads everything before it stores. */
+static inline void copy_9_to_64(unsigned char *d, const unsigned char *s, size_t n)
+{
+    __mmask64 m = _bzhi_u64(~0ull, (unsigned)n);
+    __asm__ volatile("kmovq %[m], %%k1\n\t"
+                     "vmovdqu8 (%[s]), %%zmm16%{%%k1%}%{z%}\n\t"
+                     "vmovdqu8 %%zmm16, (%[d])%{%%k1%}"
+                     :
+                     : [d] "r"(d), [s] "r"(s), [m] "r"(m)
+                     : "xmm16", "k1", "memory");
+}
+
+static inline void copy_65_to_128(unsigned char *d, const unsigned char *s, size_t n)
+{
+    __asm__ volatile("vmovdqu64 (%[s]), %%zmm16\n\t"
+                     "vmovdqu64 -64(%[s],%[n]), %%zmm17\n\t"
+                     "vmovdqu64 %%zmm16, (%[d])\n\t"
+                     "vmovdqu64 %%zmm17, -64(%[d],%[n])"
+                     :
+                     : [d] "r"(d), [s] "r"(s), [n] "r"(n)
+                     : "xmm16", "xmm17", "memory");
+}
+
+static inline void copy_129_to_256(unsigned char *d, const unsigned char *s, size_t n)
+{
+    __asm__ volatile("vmovdqu64 (%[s]), %%zmm16\n\t"
+                     "vmovdqu64 64(%[s]), %%zmm17\n\t"
+                     "vmovdqu64 -128(%[s],%[n]), %%zmm18\n\t"
+                     "vmovdqu64 -64(%[s],%[n]), %%zmm19\n\t"
+                     "vmovdqu64 %%zmm16, (%[d])\n\t"
+                     "vmovdqu64 %%zmm17, 64(%[d])\n\t"
+                     "vmovdqu64 %%zmm18, -128(%[d],%[n])\n\t"
+                     "vmovdqu64 %%zmm19, -64(%[d],%[n])"
+                     :
+                     : [d] "r"(d), [s] "r"(s), [n] "r"(n)
+                     : "xmm16", "xmm17", "xmm18", "xmm19", "memory");
+}
+
+/* 0..8 bytes: 2, 4 and 8 stay single accesses (two identical ones for 4
+ * and 2), as the ISA-neutral ladder keeps them. */
+static inline void copy_0_to_8(unsigned char *d, const unsigned char *s, size_t n)
+{
+    if (n >= 4) {
+        if (n == 8) {
+            vmmem_store64(d, vmmem_load64(s));
+            return;
+        }
+        uint32_t head = vmmem_load32(s), tail = vmmem_load32(s + n - 4);
+        vmmem_store32(d, head);
+        vmmem_store32(d + n - 4, tail);
+        return;
+    }
+    if (n >= 2) {
+        uint16_t head = vmmem_load16(s), tail = vmmem_load16(s + n - 2);
+        vmmem_store16(d, head);
+        vmmem_store16(d + n - 2, tail);
+        return;
+    }
+    if (n)
+        *d = *s;
+}
+
+/* Sizes in the order of their branches: 9..64 (one masked pair) and 0..8
+ * first, then 65..128 and 129..256 (overlapping head/tail). */
 static inline void copy_small(unsigned char *d, const unsigned char *s, size_t n)
 {
-    if (n <= SCALAR_MAX) {
-        vmmem_copy_0_to_16(d, s, n);
-        return;
-    }
     if (n <= 64) {
-        __mmask64 m = _bzhi_u64(~0ull, (unsigned)n);
-        _mm512_mask_storeu_epi8(d, m, _mm512_maskz_loadu_epi8(m, s));
-        return;
+        if (n > SCALAR_MAX)
+            copy_9_to_64(d, s, n);
+        else
+            copy_0_to_8(d, s, n);
+    } else if (n <= 128) {
+        copy_65_to_128(d, s, n);
+    } else {
+        copy_129_to_256(d, s, n);
     }
-    /* 65..128: a full vector, then a masked one for the rest. (Doing the
-     * 9..64 case with two masked pairs too, the second one empty, saves the
-     * branch: 1.51x instead of 1.38x glibc on the small-heavy mix, but costs
-     * 25 ns instead of 19.5 ns per cold 16-byte copy: masked stores that
-     * miss the cache are slow, so use as few as possible.) */
-    __mmask64 m_hi = _bzhi_u64(~0ull, (unsigned)(n - 64));
-    __m512i lo = _mm512_loadu_si512(s), hi = _mm512_maskz_loadu_epi8(m_hi, s + 64);
-    _mm512_storeu_si512(d, lo);
-    _mm512_mask_storeu_epi8(d + 64, m_hi, hi);
 }
 
 #define VEC_T __m512i
