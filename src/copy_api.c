@@ -15,20 +15,79 @@
  * cycle per call, 2.1 against 1.9 ns (11 %) at 12-128 B. */
 #define ENTRY __attribute__((aligned(64)))
 
-ENTRY void *vmmem_memcpy_fast(void *dst, const void *src, size_t n)
+/* The dispatching entries: one load of the published kernel and a jump. */
+static ENTRY void *dispatch_fast(void *dst, const void *src, size_t n)
 {
     return atomic_load_explicit(&vmmem_dispatch.fast, memory_order_acquire)(dst, src, n);
+}
+
+static ENTRY void *dispatch_adaptive(void *dst, const void *src, size_t n)
+{
+    return atomic_load_explicit(&vmmem_dispatch.adaptive, memory_order_acquire)(dst, src, n);
+}
+
+#if VMMEM_IFUNC
+/* GNU indirect functions (glibc): the dynamic linker asks resolve_*() for
+ * the address of each public entry when it binds a call site (lazily, at
+ * the site's first call) or when dlsym() looks the name up, and the site
+ * then calls what it got with no hop of ours, as glibc's memcpy is
+ * reached. Late enough (this library's constructor has run, so the C
+ * library is initialised and the environment readable), the resolver
+ * starts the engine up as a first copy would and hands out the published
+ * kernel entry. Earlier (relocation with BIND_NOW or -fno-plt, static
+ * linking, dlopen before constructors), or while a start-up is running,
+ * it hands out the dispatching entry, which follows every later
+ * vmmem_force_isa() and vmmem_init_with(). A site bound to a kernel keeps
+ * it (docs/usage_guide.md, "Choosing the kernel"). The hop measured about
+ * one cycle per call, 1.12x the kernel's time at 1-9 B (lever 17 of
+ * docs/performance.md). */
+static atomic_int constructors_ran;
+
+__attribute__((constructor)) static void note_constructors_ran(void)
+{
+    atomic_store_explicit(&constructors_ran, 1, memory_order_release);
+}
+
+/* The published entry of `which` (fast or adaptive) if the engine can be
+ * started now, else the dispatching entry `fallback`. */
+static vmmem_copy_fn resolve_entry(_Atomic(vmmem_copy_fn) *which, vmmem_copy_fn fallback)
+{
+    if (!atomic_load_explicit(&constructors_ran, memory_order_acquire))
+        return fallback;
+    if (!vmmem_startup_kernel())
+        return fallback;
+    return atomic_load_explicit(which, memory_order_acquire);
+}
+
+static vmmem_copy_fn resolve_fast(void)
+{
+    return resolve_entry(&vmmem_dispatch.fast, dispatch_fast);
+}
+
+static vmmem_copy_fn resolve_adaptive(void)
+{
+    return resolve_entry(&vmmem_dispatch.adaptive, dispatch_adaptive);
+}
+
+void *vmmem_memcpy_fast(void *dst, const void *src, size_t n) __attribute__((ifunc("resolve_fast")));
+void *vmmem_memmove(void *dst, const void *src, size_t n) __attribute__((ifunc("resolve_fast")));
+void *vmmem_memcpy_adaptive(void *dst, const void *src, size_t n) __attribute__((ifunc("resolve_adaptive")));
+#else
+ENTRY void *vmmem_memcpy_fast(void *dst, const void *src, size_t n)
+{
+    return dispatch_fast(dst, src, n);
 }
 
 ENTRY void *vmmem_memmove(void *dst, const void *src, size_t n)
 {
-    return atomic_load_explicit(&vmmem_dispatch.fast, memory_order_acquire)(dst, src, n);
+    return dispatch_fast(dst, src, n);
 }
 
 ENTRY void *vmmem_memcpy_adaptive(void *dst, const void *src, size_t n)
 {
-    return atomic_load_explicit(&vmmem_dispatch.adaptive, memory_order_acquire)(dst, src, n);
+    return dispatch_adaptive(dst, src, n);
 }
+#endif
 
 void *vmmem_memcpy_adaptive_with_threshold(void *dst, const void *src, size_t n, size_t simd_threshold)
 {

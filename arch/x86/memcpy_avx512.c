@@ -71,24 +71,23 @@ static inline void copy_129_to_256(unsigned char *d, const unsigned char *s, siz
  * and 2), as the ISA-neutral ladder keeps them. */
 static inline void copy_0_to_8(unsigned char *d, const unsigned char *s, size_t n)
 {
-    if (n >= 4) {
-        if (n == 8) {
-            vmmem_store64(d, vmmem_load64(s));
-            return;
+    if (__builtin_expect(n < 4, 1)) {
+        if (__builtin_expect(n >= 2, 1)) {
+            uint16_t head = vmmem_load16(s), tail = vmmem_load16(s + n - 2);
+            vmmem_store16(d, head);
+            vmmem_store16(d + n - 2, tail);
+        } else if (n) {
+            *d = *s;
         }
-        uint32_t head = vmmem_load32(s), tail = vmmem_load32(s + n - 4);
-        vmmem_store32(d, head);
-        vmmem_store32(d + n - 4, tail);
         return;
     }
-    if (n >= 2) {
-        uint16_t head = vmmem_load16(s), tail = vmmem_load16(s + n - 2);
-        vmmem_store16(d, head);
-        vmmem_store16(d + n - 2, tail);
+    if (n == 8) {
+        vmmem_store64(d, vmmem_load64(s));
         return;
     }
-    if (n)
-        *d = *s;
+    uint32_t head = vmmem_load32(s), tail = vmmem_load32(s + n - 4);
+    vmmem_store32(d, head);
+    vmmem_store32(d + n - 4, tail);
 }
 
 /* Sizes in the order of their branches: 9..64 (one masked pair) and 0..8

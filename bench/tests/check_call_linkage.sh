@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
-# check_call_linkage.sh OBJDUMP VMMEM_BENCH - reads vmmem-bench's machine
-# code and checks that its call-mode loops call as programs do: each loop
+# check_call_linkage.sh OBJDUMP VMMEM_BENCH NOPLT_LIB - reads the machine
+# code of vmmem-bench and of its -fno-plt loops (libvmmem-bench-noplt.so)
+# and checks that its call-mode loops call as programs do: each loop
 # exists twice (the PLT build and the -fno-plt build); one copy calls its
 # function through the PLT (call sym@plt), the other through the GOT
 # (call *sym@GOTPCREL(%rip), or, as clang hoists it, a load of sym's GOT
@@ -11,9 +12,18 @@
 set -eu
 objdump=$1
 bin=$2
+noplt_lib=$3
 dis=$(mktemp)
 trap 'rm -f "$dis"' EXIT
-"$objdump" -d --no-show-raw-insn "$bin" >"$dis"
+"$objdump" -d --no-show-raw-insn "$bin" "$noplt_lib" >"$dis"
+
+# The program's own calls of the copy functions bind lazily: no GOT slot is
+# filled for them when it loads (the -fno-plt loops, which need one, live in
+# the library).
+if "$objdump" -R "$bin" | grep -E 'GLOB_DAT +(memcpy|memmove|vmmem_memcpy_fast|vmmem_memcpy_adaptive|vmmem_memmove)(@|$)'; then
+  echo "check_call_linkage: $bin binds a copy function when it loads (see above)" >&2
+  exit 1
+fi
 
 # The instructions of every function named $1, one "@@ N" line before each.
 bodies() {

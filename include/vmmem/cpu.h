@@ -120,7 +120,12 @@ VMMEM_API vmmem_isa vmmem_best_isa(void);
 VMMEM_API vmmem_isa vmmem_active_isa(void);
 
 /** Makes every copy call use this ISA from now on (thread-safe; calls
- *  already running finish on the old kernel).
+ *  already running finish on the old kernel). On glibc, a call site that
+ *  the dynamic linker has already bound straight to a kernel (the public
+ *  copy entries are GNU indirect functions: a call by name, lazily bound,
+ *  or a dlsym() lookup, made earlier) keeps that kernel; see "Choosing the
+ *  kernel" in docs/usage_guide.md. Force before the first copy, or set
+ *  VMMEM_ISA, to cover every call.
  *  @param isa the ISA to use
  *  @return 0, VMMEM_EINVAL for a value out of range, or VMMEM_EUNSUPPORTED
  *          when the ISA is not compiled in or this CPU cannot run it (then
