@@ -91,6 +91,16 @@ static inline int guest_piece_at(const guest_map *m, const guest_region **hint, 
     return guest_piece_rule(p, rule);
 }
 
+/* The single-region fast path every access tries first: the region of m
+ * holding all of [gpa, gpa + len) (len > 0, no wrap) when it has host
+ * memory (RAM or ROM), else NULL. Such a range is one piece, and the rules
+ * pass it: any read, and a write when the region is RAM. */
+static inline const guest_region *guest_host_region(const guest_map *m, vmmem_gpa gpa, uint64_t len)
+{
+    const guest_region *r = guest_map_region(m, gpa);
+    return r && r->host && len - 1 <= r->last - gpa ? r : NULL;
+}
+
 /* Called for each piece a walk passes; a non-zero return stops the walk and
  * is what the walk returns. */
 typedef int (*guest_piece_visit)(void *ctx, const guest_piece *p);
@@ -217,6 +227,26 @@ static inline __attribute__((always_inline)) int guest_move_piece_in(guest_move 
 
 static inline void guest_engine_copy(void *dst, const void *src, size_t n)
 {
+    vmmem_memcpy_fast(dst, src, n);
+}
+
+/* Guest accesses are mostly a few bytes (ring fields, descriptors, typed
+ * values): up to this many, a call's single-region fast path copies with
+ * the few inline moves of memcpy.h (everything loaded before anything is
+ * stored, so overlap-safe) instead of calling the engine. */
+#define GUEST_INLINE_COPY_MAX 16
+
+/* The copy of a fast path: inline up to GUEST_INLINE_COPY_MAX bytes, else
+ * the engine's copy (memmove semantics, like every copy of memcpy.h). */
+static inline void guest_fast_copy(void *dst, const void *src, size_t n)
+{
+#ifdef VMMEM_INLINE_OR_CALL /* memcpy.h's inline small copy is compiled in */
+    _Static_assert(GUEST_INLINE_COPY_MAX <= 16, "vmmem_inline_copy_upto16 copies at most 16 bytes");
+    if (n <= GUEST_INLINE_COPY_MAX) {
+        vmmem_inline_copy_upto16(dst, src, n);
+        return;
+    }
+#endif
     vmmem_memcpy_fast(dst, src, n);
 }
 
