@@ -660,8 +660,8 @@ static void summary(FILE *f, const struct results *rs, int md)
                 md ? "- " : "", pairing_name[p], ok, n);
         if (w) {
             char sz[32];
-            fprintf(f, "%s  worst ratio %.3f: %s %s %s, dst offset %u, %u region(s), tracking %s, THP %s\n",
-                    md ? "  -" : "", worst, op_name[w->cell.op], fmt_size(w->cell.size, sz, sizeof sz),
+            fprintf(f, "%sworst ratio %.3f: %s %s %s, dst offset %u, %u region(s), tracking %s, THP %s\n",
+                    md ? "  - " : "  ", worst, op_name[w->cell.op], fmt_size(w->cell.size, sz, sizeof sz),
                     pattern_name[w->cell.pattern], w->cell.align, w->cell.regions, w->cell.dirty ? "on" : "off",
                     w->cell.thp ? "on" : "off");
         }
