@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/vm/guest_access.c - vmmem_guest_read, vmmem_guest_write and
- * vmmem_guest_copy_block over the walk of guest_walk.h. The walk's first
- * piece is the fast path: a range inside one RAM region is one lookup and
- * one call to the copy engine (dirty marking only when tracking is on).
- * Otherwise the whole range is walked once to refuse it before anything
- * moves, then again to move it piece by piece across RAM, ROM and MMIO. */
+ * vmmem_guest_copy_block over the walk of guest_walk.h. The fast path: a
+ * range inside one region with host memory (RAM; for reads also ROM) is
+ * one lookup and one copy (inline up to 64 bytes, else the engine; dirty
+ * marking only when tracking is on), with no read lock of its own when the
+ * caller is inside vmmem_guest_enter(). Otherwise the whole range is walked
+ * once to refuse it before anything moves, then again to move it piece by
+ * piece across RAM, ROM and MMIO. */
 #include "guest_rcu.h"
 #include "guest_walk.h"
 
