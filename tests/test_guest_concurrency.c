@@ -10,12 +10,18 @@
  *  - removal racing a long read: a thread holding a translated pointer
  *    inside vmmem_guest_enter(), or sitting in a slow MMIO callback, keeps
  *    the region alive; vmmem_guest_remove_region() returns only after it is
- *    done (also for RAM the caller mapped, which it then unmaps).
+ *    done (also for RAM the caller mapped, which it then unmaps);
+ *  - calls made inside vmmem_guest_enter() (which take no read lock of their
+ *    own): the stress run again with every worker making its calls in
+ *    sections of several calls; a nested section's inner exit leaves the
+ *    outer one holding the region; and after the last exit a call takes its
+ *    own lock again (a removal waits for its MMIO callback).
  * Run under ASan by make test-sanitize. Threads also run under qemu-user. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -40,6 +46,10 @@
 #define SLOT_BASE(i) (0x100000ull + (uint64_t)(i) * 0x10000u)
 #define SLOT_SIZE (4u * PG)
 #define CHURN_CYCLES 2000u /* region changes; a few seconds under ASan */
+/* With the workers inside sections most of the time, each change waits for
+ * their sections to end (liburcu's grace period sleeps while readers
+ * remain): fewer changes, still every kind in every slot many times. */
+#define SECTIONED_CHURN_CYCLES 180u
 
 static vmmem_guest_memory *gm;
 static atomic_int stop;
@@ -86,10 +96,14 @@ static int slot_write(void *opaque, uint64_t offset, const void *data, unsigned 
 
 /* ---- the stress run ---------------------------------------------------------- */
 
+/* Calls per vmmem_guest_enter() section of a worker in the sectioned run. */
+#define CALLS_PER_SECTION 8u
+
 typedef struct worker {
     pthread_t thread;
     unsigned id;
     unsigned seed;
+    bool sectioned; /* calls made CALLS_PER_SECTION at a time inside vmmem_guest_enter() */
     size_t ops, bad_codes, torn_rom, stable_mismatch;
 } worker;
 
@@ -107,6 +121,8 @@ static void *worker_main(void *p)
     const uint64_t own = STABLE_BASE + (uint64_t)w->id * (STABLE_SIZE / WORKERS / PG) * PG;
     const uint64_t own_size = (STABLE_SIZE / WORKERS / PG) * PG;
     while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
+        if (w->sectioned && w->ops % CALLS_PER_SECTION == 0)
+            vmmem_guest_enter(gm);
         unsigned r = (unsigned)rand_r(&w->seed);
         unsigned slot = w->id;
         uint64_t len = 1 + (unsigned)rand_r(&w->seed) % (2 * PG);
@@ -164,13 +180,19 @@ static void *worker_main(void *p)
         }
         }
         w->ops++;
+        if (w->sectioned && w->ops % CALLS_PER_SECTION == 0)
+            vmmem_guest_exit(gm);
     }
+    if (w->sectioned && w->ops % CALLS_PER_SECTION != 0)
+        vmmem_guest_exit(gm);
     return NULL;
 }
 
-static void test_stress_access_while_regions_change(void **state)
+/* Workers access the stable region and their slots while this thread keeps
+ * replacing the slots; sectioned: the workers' calls run inside
+ * vmmem_guest_enter() sections, CALLS_PER_SECTION calls each. */
+static void stress_access_while_regions_change(bool sectioned, unsigned cycles)
 {
-    (void)state;
     skip_without_threads();
     assert_int_equal(vmmem_guest_memory_create(&gm), VMMEM_OK);
     assert_int_equal(vmmem_guest_add_ram(gm, STABLE_BASE, STABLE_SIZE, NULL), VMMEM_OK);
@@ -181,6 +203,7 @@ static void test_stress_access_while_regions_change(void **state)
         memset(&workers[i], 0, sizeof workers[i]);
         workers[i].id = i;
         workers[i].seed = 77u + i;
+        workers[i].sectioned = sectioned;
         assert_int_equal(pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]), 0);
     }
     /* The mutator: this thread. Each cycle replaces one slot's region by a
@@ -189,7 +212,7 @@ static void test_stress_access_while_regions_change(void **state)
     int present[SLOTS] = {0};
     unsigned char rom[PG];
     size_t adds = 0, removes = 0;
-    for (unsigned cycle = 0; cycle < CHURN_CYCLES; cycle++) {
+    for (unsigned cycle = 0; cycle < cycles; cycle++) {
         unsigned slot = cycle % SLOTS;
         if (present[slot]) {
             assert_int_equal(vmmem_guest_remove_region(gm, SLOT_BASE(slot)), VMMEM_OK);
@@ -249,6 +272,18 @@ static void test_stress_access_while_regions_change(void **state)
     for (unsigned s = 0; s < SLOTS; s++)
         free(devices[s]);
     gm = NULL;
+}
+
+static void test_stress_access_while_regions_change(void **state)
+{
+    (void)state;
+    stress_access_while_regions_change(false, CHURN_CYCLES);
+}
+
+static void test_stress_calls_inside_sections_while_regions_change(void **state)
+{
+    (void)state;
+    stress_access_while_regions_change(true, SECTIONED_CHURN_CYCLES);
 }
 
 /* ---- removal racing one long access ------------------------------------------------ */
@@ -387,6 +422,99 @@ static void test_remove_waits_for_an_mmio_callback(void **state)
     gm = NULL;
 }
 
+/* ---- nested sections and the call after the last exit ------------------------- */
+
+/* Inside two nested sections, leaves the inner one, then holds a translated
+ * pointer and reads through the library (no lock of its own) in the outer
+ * one: the region must stay mapped until the outer exit. */
+static void *hold_after_inner_exit(void *p)
+{
+    long_reader *lr = p;
+    vmmem_guest_enter(gm);
+    vmmem_guest_enter(gm);
+    vmmem_guest_exit(gm);
+    void *host = NULL;
+    unsigned char copy[PG];
+    if (vmmem_guest_translate(gm, lr->gpa, PG, VMMEM_ACCESS_READ, &host) == VMMEM_OK &&
+        vmmem_guest_read(gm, lr->gpa, copy, PG) == VMMEM_OK) {
+        atomic_store(&lr->holding, 1);
+        sleep_ms(100); /* the remover is waiting meanwhile */
+        const unsigned char *bytes = host;
+        lr->content_ok = 1;
+        for (unsigned i = 0; i < PG; i++)
+            if (bytes[i] != 0xC3 || copy[i] != 0xC3)
+                lr->content_ok = 0;
+    } else {
+        atomic_store(&lr->holding, 1); /* let the main thread go on; it will fail */
+    }
+    atomic_store(&lr->finished, 1);
+    vmmem_guest_exit(gm);
+    return NULL;
+}
+
+static void test_inner_exit_keeps_the_outer_section(void **state)
+{
+    (void)state;
+    skip_without_threads();
+    assert_int_equal(vmmem_guest_memory_create(&gm), VMMEM_OK);
+    assert_int_equal(vmmem_guest_add_ram(gm, 0, PG, NULL), VMMEM_OK);
+    unsigned char fill[PG];
+    memset(fill, 0xC3, sizeof fill);
+    assert_int_equal(vmmem_guest_write(gm, 0, fill, PG), VMMEM_OK);
+    long_reader lr = {.gpa = 0};
+    atomic_init(&lr.holding, 0);
+    atomic_init(&lr.finished, 0);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, hold_after_inner_exit, &lr), 0);
+    while (!atomic_load(&lr.holding))
+        sleep_ms(1);
+    assert_int_equal(vmmem_guest_remove_region(gm, 0), VMMEM_OK);
+    assert_int_equal(atomic_load(&lr.finished), 1);
+    pthread_join(t, NULL);
+    assert_int_equal(lr.content_ok, 1);
+    vmmem_guest_memory_destroy(gm);
+    gm = NULL;
+}
+
+/* Sections opened and closed (nested), then a call outside any: it must
+ * take its own read lock, so a removal waits for its device callback. */
+static void *read_slow_device_after_sections(void *p)
+{
+    (void)p;
+    uint32_t v = 0;
+    vmmem_guest_enter(gm);
+    vmmem_guest_enter(gm);
+    int inside = vmmem_guest_read_le32(gm, 0x2000, &v) == VMMEM_EFAULT; /* a hole, inside the section */
+    vmmem_guest_exit(gm);
+    vmmem_guest_exit(gm);
+    vmmem_guest_exit(gm); /* one exit too many: ignored */
+    int rc = vmmem_guest_read_le32(gm, 0x1000, &v);
+    return (void *)(intptr_t)(inside && rc == VMMEM_OK && v == 0x11111111u);
+}
+
+static void test_call_after_the_last_exit_takes_the_lock(void **state)
+{
+    (void)state;
+    skip_without_threads();
+    assert_int_equal(vmmem_guest_memory_create(&gm), VMMEM_OK);
+    slow_device *d = calloc(1, sizeof *d);
+    assert_non_null(d);
+    vmmem_mmio_ops ops = {slow_read, slow_write, 4, 4, d};
+    assert_int_equal(vmmem_guest_add_mmio(gm, 0x1000, 16, &ops), VMMEM_OK);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, read_slow_device_after_sections, NULL), 0);
+    while (!atomic_load(&d->in_callback))
+        sleep_ms(1);
+    assert_int_equal(vmmem_guest_remove_region(gm, 0x1000), VMMEM_OK);
+    assert_int_equal(atomic_load(&d->callback_done), 1);
+    free(d);
+    void *ok;
+    pthread_join(t, &ok);
+    assert_true(ok != NULL);
+    vmmem_guest_memory_destroy(gm);
+    gm = NULL;
+}
+
 int main(void)
 {
     skip_if_forced_isa_unsupported();
@@ -395,6 +523,9 @@ int main(void)
         cmocka_unit_test(test_remove_waits_for_a_section),
         cmocka_unit_test(test_remove_caller_ram_waits_for_a_section),
         cmocka_unit_test(test_remove_waits_for_an_mmio_callback),
+        cmocka_unit_test(test_stress_calls_inside_sections_while_regions_change),
+        cmocka_unit_test(test_inner_exit_keeps_the_outer_section),
+        cmocka_unit_test(test_call_after_the_last_exit_takes_the_lock),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

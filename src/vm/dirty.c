@@ -138,7 +138,7 @@ int vmmem_guest_mark_dirty(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t len)
     vmmem_gpa last;
     if (guest_range_last(gpa, len, &last) != VMMEM_OK)
         return VMMEM_ERANGE;
-    guest_rcu_read_lock();
+    bool locked = guest_call_enter();
     const guest_map *m = guest_map_current(gm);
     const guest_region *hint = NULL;
     /* Only RAM can have been written through a translated pointer: the
@@ -146,7 +146,7 @@ int vmmem_guest_mark_dirty(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t len)
     int rc = guest_walk(m, &hint, gpa, len, GUEST_RULE_RAM, NULL, NULL);
     if (rc == VMMEM_OK)
         rc = guest_walk(m, &hint, gpa, len, GUEST_RULE_RAM, mark_piece, NULL);
-    guest_rcu_read_unlock();
+    guest_call_exit(locked);
     return rc;
 }
 

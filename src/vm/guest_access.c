@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/vm/guest_access.c - vmmem_guest_read, vmmem_guest_write and
- * vmmem_guest_copy_block over the walk of guest_walk.h. The walk's first
- * piece is the fast path: a range inside one RAM region is one lookup and
- * one call to the copy engine (dirty marking only when tracking is on).
- * Otherwise the whole range is walked once to refuse it before anything
- * moves, then again to move it piece by piece across RAM, ROM and MMIO. */
+ * vmmem_guest_copy_block over the walk of guest_walk.h. The fast path: a
+ * range inside one region with host memory (RAM; for reads also ROM) is
+ * one lookup and one copy (inline up to 64 bytes, else the engine; dirty
+ * marking only when tracking is on), with no read lock of its own when the
+ * caller is inside vmmem_guest_enter(). Otherwise the whole range is walked
+ * once to refuse it before anything moves, then again to move it piece by
+ * piece across RAM, ROM and MMIO. */
 #include "guest_rcu.h"
 #include "guest_walk.h"
 
@@ -15,7 +17,11 @@
  * of it inside a device keep every device write naturally aligned. */
 #define BOUNCE_BYTES 256
 
-int guest_read_locked(const guest_map *m, vmmem_gpa gpa, uint64_t len, void *buf, guest_progress *progress)
+/* The general paths below are kept out of line, so that the fast paths of
+ * the public calls (one region with host memory) stay a few instructions
+ * with no registers to save. */
+__attribute__((noinline)) int guest_read_locked(const guest_map *m, vmmem_gpa gpa, uint64_t len, void *buf,
+                                                guest_progress *progress)
 {
     const guest_region *hint = NULL;
     int rc = guest_walk(m, &hint, gpa, len, GUEST_RULE_READ, NULL, NULL);
@@ -27,8 +33,8 @@ int guest_read_locked(const guest_map *m, vmmem_gpa gpa, uint64_t len, void *buf
     return rc;
 }
 
-int guest_write_locked(vmmem_guest_memory *gm, const guest_map *m, vmmem_gpa gpa, uint64_t len, const void *buf,
-                       guest_progress *progress)
+__attribute__((noinline)) int guest_write_locked(vmmem_guest_memory *gm, const guest_map *m, vmmem_gpa gpa,
+                                                 uint64_t len, const void *buf, guest_progress *progress)
 {
     const guest_region *hint = NULL;
     int rc = guest_walk(m, &hint, gpa, len, GUEST_RULE_WRITE, NULL, NULL);
@@ -41,6 +47,51 @@ int guest_write_locked(vmmem_guest_memory *gm, const guest_map *m, vmmem_gpa gpa
     return rc;
 }
 
+/* A read or write the fast path did not take, in the caller's section:
+ * the general walk, and a part-way failure recorded. */
+static __attribute__((noinline)) int read_general(const guest_map *m, vmmem_gpa gpa, void *buf, size_t len)
+{
+    guest_progress progress;
+    int rc = guest_read_locked(m, gpa, len, buf, &progress);
+    if (rc == VMMEM_EPARTIAL)
+        guest_report_partial(len, &progress);
+    return rc;
+}
+
+static __attribute__((noinline)) int write_general(vmmem_guest_memory *gm, const guest_map *m, vmmem_gpa gpa,
+                                                   const void *buf, size_t len)
+{
+    guest_progress progress;
+    int rc = guest_write_locked(gm, m, gpa, len, buf, &progress);
+    if (rc == VMMEM_EPARTIAL)
+        guest_report_partial(len, &progress);
+    return rc;
+}
+
+/* The calls below come in three parts: the body, inline, run inside a
+ * read-side section; the same body in a section of its own, out of line;
+ * and the public function, which checks its arguments and runs the body
+ * directly when the caller is inside vmmem_guest_enter(). */
+
+static inline __attribute__((always_inline)) int read_body(vmmem_guest_memory *gm, vmmem_gpa gpa, void *buf,
+                                                           size_t len)
+{
+    const guest_map *m = guest_map_current(gm);
+    const guest_region *r = guest_host_region(m, gpa, len);
+    if (!r)
+        return read_general(m, gpa, buf, len);
+    guest_fast_copy(buf, r->host + (gpa - r->base), len);
+    return VMMEM_OK;
+}
+
+static __attribute__((noinline)) int read_locking(vmmem_guest_memory *gm, vmmem_gpa gpa, void *buf, size_t len)
+{
+    guest_rcu_read_lock();
+    int rc = read_body(gm, gpa, buf, len);
+    guest_rcu_read_unlock();
+    return rc;
+}
+
 int vmmem_guest_read(vmmem_guest_memory *gm, vmmem_gpa gpa, void *buf, size_t len)
 {
     if (len == 0)
@@ -50,19 +101,29 @@ int vmmem_guest_read(vmmem_guest_memory *gm, vmmem_gpa gpa, void *buf, size_t le
     vmmem_gpa last;
     if (guest_range_last(gpa, len, &last) != VMMEM_OK)
         return VMMEM_ERANGE;
-    guest_progress progress;
-    guest_rcu_read_lock();
+    if (guest_in_entered_section())
+        return read_body(gm, gpa, buf, len);
+    return read_locking(gm, gpa, buf, len);
+}
+
+static inline __attribute__((always_inline)) int write_body(vmmem_guest_memory *gm, vmmem_gpa gpa,
+                                                            const void *buf, size_t len)
+{
     const guest_map *m = guest_map_current(gm);
-    const guest_region *hint = NULL;
-    guest_piece p;
-    int rc = guest_piece_at(m, &hint, gpa, len, GUEST_RULE_READ, &p);
-    if (rc == VMMEM_OK && p.len == len && p.region->host)
-        vmmem_memcpy_fast(buf, guest_piece_host(&p), len);
-    else
-        rc = guest_read_locked(m, gpa, len, buf, &progress);
+    const guest_region *r = guest_host_region(m, gpa, len);
+    if (!r || r->kind != VMMEM_REGION_RAM) /* the write rule refuses ROM */
+        return write_general(gm, m, gpa, buf, len);
+    guest_fast_copy(r->host + (gpa - r->base), buf, len);
+    dirty_note_write(r, gpa - r->base, len);
+    return VMMEM_OK;
+}
+
+static __attribute__((noinline)) int write_locking(vmmem_guest_memory *gm, vmmem_gpa gpa, const void *buf,
+                                                   size_t len)
+{
+    guest_rcu_read_lock();
+    int rc = write_body(gm, gpa, buf, len);
     guest_rcu_read_unlock();
-    if (rc == VMMEM_EPARTIAL)
-        guest_report_partial(len, &progress);
     return rc;
 }
 
@@ -75,22 +136,9 @@ int vmmem_guest_write(vmmem_guest_memory *gm, vmmem_gpa gpa, const void *buf, si
     vmmem_gpa last;
     if (guest_range_last(gpa, len, &last) != VMMEM_OK)
         return VMMEM_ERANGE;
-    guest_progress progress;
-    guest_rcu_read_lock();
-    const guest_map *m = guest_map_current(gm);
-    const guest_region *hint = NULL;
-    guest_piece p;
-    int rc = guest_piece_at(m, &hint, gpa, len, GUEST_RULE_WRITE, &p);
-    if (rc == VMMEM_OK && p.len == len && p.region->host) { /* RAM: the rule refused ROM */
-        vmmem_memcpy_fast(guest_piece_host(&p), buf, len);
-        dirty_note_write(p.region, p.offset, len);
-    } else {
-        rc = guest_write_locked(gm, m, gpa, len, buf, &progress);
-    }
-    guest_rcu_read_unlock();
-    if (rc == VMMEM_EPARTIAL)
-        guest_report_partial(len, &progress);
-    return rc;
+    if (guest_in_entered_section())
+        return write_body(gm, gpa, buf, len);
+    return write_locking(gm, gpa, buf, len);
 }
 
 /* ---- copy_block across regions ---------------------------------------------- */
@@ -245,6 +293,46 @@ static int copy_general(const guest_map *m, vmmem_gpa dst, vmmem_gpa src, uint64
     return VMMEM_OK;
 }
 
+/* copy_block when the fast path did not take it, in the caller's section:
+ * both ranges walked (the source first: its problem is reported before the
+ * destination's), then the copy across regions. */
+static __attribute__((noinline)) int copy_block_general(const guest_map *m, vmmem_gpa dst, vmmem_gpa src,
+                                                        uint64_t len)
+{
+    const guest_region *dhint = NULL, *shint = NULL;
+    guest_progress progress;
+    int rc = guest_walk(m, &shint, src, len, GUEST_RULE_READ, NULL, NULL);
+    if (rc == VMMEM_OK)
+        rc = guest_walk(m, &dhint, dst, len, GUEST_RULE_WRITE, NULL, NULL);
+    if (rc == VMMEM_OK)
+        rc = copy_general(m, dst, src, len, &progress);
+    if (rc == VMMEM_EPARTIAL)
+        guest_report_partial(len, &progress);
+    return rc;
+}
+
+static inline __attribute__((always_inline)) int copy_block_body(vmmem_guest_memory *gm, vmmem_gpa dst,
+                                                                 vmmem_gpa src, uint64_t len)
+{
+    const guest_map *m = guest_map_current(gm);
+    const guest_region *d = guest_host_region(m, dst, len);
+    const guest_region *s = d && d->kind == VMMEM_REGION_RAM ? guest_host_region(m, src, len) : NULL;
+    if (!s)
+        return copy_block_general(m, dst, src, len);
+    guest_fast_copy(d->host + (dst - d->base), s->host + (src - s->base), (size_t)len);
+    dirty_note_write(d, dst - d->base, len);
+    return VMMEM_OK;
+}
+
+static __attribute__((noinline)) int copy_block_locking(vmmem_guest_memory *gm, vmmem_gpa dst, vmmem_gpa src,
+                                                        uint64_t len)
+{
+    guest_rcu_read_lock();
+    int rc = copy_block_body(gm, dst, src, len);
+    guest_rcu_read_unlock();
+    return rc;
+}
+
 int vmmem_guest_copy_block(vmmem_guest_memory *gm, vmmem_gpa dst, vmmem_gpa src, uint64_t len)
 {
     if (len == 0)
@@ -254,29 +342,7 @@ int vmmem_guest_copy_block(vmmem_guest_memory *gm, vmmem_gpa dst, vmmem_gpa src,
     vmmem_gpa dst_last, src_last;
     if (guest_range_last(dst, len, &dst_last) != VMMEM_OK || guest_range_last(src, len, &src_last) != VMMEM_OK)
         return VMMEM_ERANGE;
-    guest_progress progress;
-    guest_rcu_read_lock();
-    const guest_map *m = guest_map_current(gm);
-    const guest_region *dhint = NULL, *shint = NULL;
-    guest_piece dp = { NULL, 0, 0 }, sp = dp; /* set on VMMEM_OK (GCC 12 cannot tell) */
-    int drc = guest_piece_at(m, &dhint, dst, len, GUEST_RULE_WRITE, &dp);
-    int src_rc = guest_piece_at(m, &shint, src, len, GUEST_RULE_READ, &sp);
-    int rc;
-    if (drc == VMMEM_OK && src_rc == VMMEM_OK && dp.len == len && sp.len == len &&
-        dp.region->kind == VMMEM_REGION_RAM && sp.region->host) {
-        vmmem_memmove(guest_piece_host(&dp), guest_piece_host(&sp), (size_t)len);
-        dirty_note_write(dp.region, dp.offset, len);
-        rc = VMMEM_OK;
-    } else {
-        /* the source first: its problem is reported before the destination's */
-        rc = guest_walk(m, &shint, src, len, GUEST_RULE_READ, NULL, NULL);
-        if (rc == VMMEM_OK)
-            rc = guest_walk(m, &dhint, dst, len, GUEST_RULE_WRITE, NULL, NULL);
-        if (rc == VMMEM_OK)
-            rc = copy_general(m, dst, src, len, &progress);
-    }
-    guest_rcu_read_unlock();
-    if (rc == VMMEM_EPARTIAL)
-        guest_report_partial(len, &progress);
-    return rc;
+    if (guest_in_entered_section())
+        return copy_block_body(gm, dst, src, len);
+    return copy_block_locking(gm, dst, src, len);
 }

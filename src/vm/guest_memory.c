@@ -268,7 +268,7 @@ int vmmem_guest_region_at(vmmem_guest_memory *gm, vmmem_gpa gpa, vmmem_region_in
 {
     if (!gm || !out)
         return VMMEM_EINVAL;
-    guest_rcu_read_lock();
+    bool locked = guest_call_enter();
     const guest_map *m = guest_map_current(gm);
     ptrdiff_t at = guest_map_find(m, gpa);
     if (at >= 0) {
@@ -282,20 +282,31 @@ int vmmem_guest_region_at(vmmem_guest_memory *gm, vmmem_gpa gpa, vmmem_region_in
         out->fd_offset = r->fd_offset;
         out->caller_owned = r->caller_owned;
     }
-    guest_rcu_read_unlock();
+    guest_call_exit(locked);
     return at >= 0 ? VMMEM_OK : VMMEM_EFAULT;
 }
+
+_Thread_local unsigned guest_section_depth;
 
 void vmmem_guest_enter(vmmem_guest_memory *gm)
 {
     (void)gm; /* sections are per thread, shared by every address space */
-    guest_rcu_read_lock();
+    if (guest_section_depth == 0) {
+        guest_rcu_read_lock();
+        atomic_signal_fence(memory_order_seq_cst); /* the lock is held before the depth says so */
+    }
+    guest_section_depth++;
 }
 
 void vmmem_guest_exit(vmmem_guest_memory *gm)
 {
     (void)gm;
-    guest_rcu_read_unlock();
+    if (guest_section_depth == 0)
+        return; /* no section to end */
+    if (--guest_section_depth == 0) {
+        atomic_signal_fence(memory_order_seq_cst); /* the depth says 0 before the lock goes */
+        guest_rcu_read_unlock();
+    }
 }
 
 int vmmem_guest_translate(vmmem_guest_memory *gm, vmmem_gpa gpa, uint64_t len, unsigned access, void **host)

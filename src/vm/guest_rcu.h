@@ -10,10 +10,25 @@
  * announced as a release and the end of every grace period as an acquire
  * on one token: exactly the ordering RCU guarantees (a reader that could see
  * an object has finished before the object is freed). Other builds compile
- * to the bare urcu calls. */
+ * to the bare urcu calls.
+ *
+ * A thread inside vmmem_guest_enter() is already in a read-side section, so
+ * the calls it makes there need none of their own: libvmmem-vm keeps the
+ * depth of those sections per thread (guest_section_depth), and a call that
+ * finds it non-zero makes no liburcu call at all (guest_call_enter(), or
+ * the split of guest_access.c's calls: the entered path has no call and
+ * saves no register; the other takes the lock out of line). The
+ * library is built with TLS descriptors where the compiler has them
+ * (src/vm/CMakeLists.txt): the depth is then read without __tls_get_addr,
+ * and a libvmmem-vm dlopen()ed after the static TLS is used up still loads
+ * (initial-exec TLS would not: test_dma_dlopen).
+ * The region map is still loaded with acquire semantics in every call
+ * (guest_map_current()), as rcu_dereference() would. */
 #ifndef VMMEM_SRC_VM_GUEST_RCU_H
 #define VMMEM_SRC_VM_GUEST_RCU_H
 
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <urcu/urcu-bp.h>
 
 #if defined(__SANITIZE_THREAD__)
@@ -41,6 +56,37 @@ static inline void guest_rcu_read_unlock(void)
     __tsan_release(&guest_rcu_tsan_token);
 #endif
     urcu_bp_read_unlock();
+}
+
+/* How many vmmem_guest_enter() sections this thread is inside
+ * (guest_memory.c). Non-zero only while the thread holds urcu's read lock
+ * taken by the outermost one: it is raised after the lock is taken and
+ * lowered before it is released, with signal fences, so that a signal
+ * handler on the same thread never sees it non-zero outside the lock. */
+extern _Thread_local unsigned guest_section_depth;
+
+/* Whether this thread is inside vmmem_guest_enter(): a call can then run
+ * without a section of its own. */
+static inline bool guest_in_entered_section(void)
+{
+    return guest_section_depth != 0;
+}
+
+/* Opens the read-side section of one call, unless the thread is inside
+ * vmmem_guest_enter() (then it is protected already). Returns whether it
+ * took the lock, for guest_call_exit(). */
+static inline bool guest_call_enter(void)
+{
+    if (guest_in_entered_section())
+        return false;
+    guest_rcu_read_lock();
+    return true;
+}
+
+static inline void guest_call_exit(bool locked)
+{
+    if (locked)
+        guest_rcu_read_unlock();
 }
 
 /* Non-zero inside a read-side section of this thread. */

@@ -41,92 +41,137 @@ static uint64_t swap_for(enum guest_order order, unsigned size, uint64_t v)
     }
 }
 
-/* The memory image of [gpa, gpa + size) as a host integer. */
-static int load_image(vmmem_guest_memory *gm, vmmem_gpa gpa, unsigned size, uint64_t *image)
+/* The value accessors come in the three parts of guest_access.c's calls:
+ * a body run inside a read-side section (inline, with the general path out
+ * of line), the body in a section of its own (out of line), and the entry
+ * that runs the body directly inside vmmem_guest_enter(). */
+
+/* The memory image of [gpa, gpa + size) read in bytes: an unaligned value,
+ * or one not inside a single RAM or ROM region. */
+static __attribute__((noinline)) int load_general(const guest_map *m, vmmem_gpa gpa, unsigned size,
+                                                  uint64_t *image)
 {
-    if (!gm)
-        return VMMEM_EINVAL;
-    vmmem_gpa last;
-    if (guest_range_last(gpa, size, &last) != VMMEM_OK)
-        return VMMEM_ERANGE;
+    /* Bytes in memory order into an integer of the same width. */
+    unsigned char bytes[8];
+    uint8_t v8;
+    uint16_t v16;
+    uint32_t v32;
+    uint64_t v64;
     guest_progress progress;
-    guest_rcu_read_lock();
-    const guest_map *m = guest_map_current(gm);
-    const guest_region *hint = NULL;
-    guest_piece piece;
-    int rc = guest_piece_at(m, &hint, gpa, size, GUEST_RULE_READ, &piece);
-    const unsigned char *p = rc == VMMEM_OK && piece.len == size && piece.region->host ? guest_piece_host(&piece)
-                                                                                         : NULL;
-    if (p && (uintptr_t)p % size == 0) {
+    int rc = guest_read_locked(m, gpa, size, bytes, &progress);
+    if (rc == VMMEM_OK)
         switch (size) {
-        case 1: *image = __atomic_load_n(p, __ATOMIC_RELAXED); break;
-        case 2: *image = __atomic_load_n((const uint16_t *)(const void *)p, __ATOMIC_RELAXED); break;
-        case 4: *image = __atomic_load_n((const uint32_t *)(const void *)p, __ATOMIC_RELAXED); break;
-        default: *image = __atomic_load_n((const uint64_t *)(const void *)p, __ATOMIC_RELAXED); break;
+        case 1: memcpy(&v8, bytes, 1); *image = v8; break;
+        case 2: memcpy(&v16, bytes, 2); *image = v16; break;
+        case 4: memcpy(&v32, bytes, 4); *image = v32; break;
+        default: memcpy(&v64, bytes, 8); *image = v64; break;
         }
-    } else {
-        /* Bytes in memory order into an integer of the same width. */
-        unsigned char bytes[8];
-        uint8_t v8;
-        uint16_t v16;
-        uint32_t v32;
-        uint64_t v64;
-        rc = guest_read_locked(m, gpa, size, bytes, &progress);
-        if (rc == VMMEM_OK)
-            switch (size) {
-            case 1: memcpy(&v8, bytes, 1); *image = v8; break;
-            case 2: memcpy(&v16, bytes, 2); *image = v16; break;
-            case 4: memcpy(&v32, bytes, 4); *image = v32; break;
-            default: memcpy(&v64, bytes, 8); *image = v64; break;
-            }
-    }
-    guest_rcu_read_unlock();
     if (rc == VMMEM_EPARTIAL)
         guest_report_partial(size, &progress);
     return rc;
 }
 
-static int store_image(vmmem_guest_memory *gm, vmmem_gpa gpa, unsigned size, uint64_t image)
+/* The memory image of [gpa, gpa + size) as a host integer, inside a
+ * section: naturally aligned in one region with host memory, one load of
+ * its width. */
+static inline __attribute__((always_inline)) int load_body(vmmem_guest_memory *gm, vmmem_gpa gpa, unsigned size,
+                                                           uint64_t *image)
+{
+    const guest_map *m = guest_map_current(gm);
+    const guest_region *r = guest_host_region(m, gpa, size);
+    const unsigned char *p = r ? r->host + (gpa - r->base) : NULL;
+    if (!p || (uintptr_t)p % size != 0)
+        return load_general(m, gpa, size, image);
+    switch (size) {
+    case 1: *image = __atomic_load_n(p, __ATOMIC_RELAXED); break;
+    case 2: *image = __atomic_load_n((const uint16_t *)(const void *)p, __ATOMIC_RELAXED); break;
+    case 4: *image = __atomic_load_n((const uint32_t *)(const void *)p, __ATOMIC_RELAXED); break;
+    default: *image = __atomic_load_n((const uint64_t *)(const void *)p, __ATOMIC_RELAXED); break;
+    }
+    return VMMEM_OK;
+}
+
+static __attribute__((noinline)) int load_locking(vmmem_guest_memory *gm, vmmem_gpa gpa, unsigned size,
+                                                  uint64_t *image)
+{
+    guest_rcu_read_lock();
+    int rc = load_body(gm, gpa, size, image);
+    guest_rcu_read_unlock();
+    return rc;
+}
+
+static inline __attribute__((always_inline)) int load_image(vmmem_guest_memory *gm, vmmem_gpa gpa, unsigned size,
+                                                            uint64_t *image)
 {
     if (!gm)
         return VMMEM_EINVAL;
     vmmem_gpa last;
     if (guest_range_last(gpa, size, &last) != VMMEM_OK)
         return VMMEM_ERANGE;
-    guest_progress progress;
-    guest_rcu_read_lock();
-    const guest_map *m = guest_map_current(gm);
-    const guest_region *hint = NULL;
-    guest_piece piece;
-    int rc = guest_piece_at(m, &hint, gpa, size, GUEST_RULE_WRITE, &piece);
-    unsigned char *p = rc == VMMEM_OK && piece.len == size ? piece.region->host : NULL; /* RAM: no ROM passes */
-    if (p)
-        p += piece.offset;
-    if (p && (uintptr_t)p % size == 0) {
-        switch (size) {
-        case 1: __atomic_store_n(p, (uint8_t)image, __ATOMIC_RELAXED); break;
-        case 2: __atomic_store_n((uint16_t *)(void *)p, (uint16_t)image, __ATOMIC_RELAXED); break;
-        case 4: __atomic_store_n((uint32_t *)(void *)p, (uint32_t)image, __ATOMIC_RELAXED); break;
-        default: __atomic_store_n((uint64_t *)(void *)p, image, __ATOMIC_RELAXED); break;
-        }
-        dirty_note_write(piece.region, piece.offset, size);
-    } else {
-        unsigned char bytes[8];
-        uint8_t v8 = (uint8_t)image;
-        uint16_t v16 = (uint16_t)image;
-        uint32_t v32 = (uint32_t)image;
-        switch (size) {
-        case 1: memcpy(bytes, &v8, 1); break;
-        case 2: memcpy(bytes, &v16, 2); break;
-        case 4: memcpy(bytes, &v32, 4); break;
-        default: memcpy(bytes, &image, 8); break;
-        }
-        rc = guest_write_locked(gm, m, gpa, size, bytes, &progress);
+    if (guest_in_entered_section())
+        return load_body(gm, gpa, size, image);
+    return load_locking(gm, gpa, size, image);
+}
+
+/* Writes the image in bytes: unaligned, or not inside one RAM region. */
+static __attribute__((noinline)) int store_general(vmmem_guest_memory *gm, const guest_map *m, vmmem_gpa gpa,
+                                                   unsigned size, uint64_t image)
+{
+    unsigned char bytes[8];
+    uint8_t v8 = (uint8_t)image;
+    uint16_t v16 = (uint16_t)image;
+    uint32_t v32 = (uint32_t)image;
+    switch (size) {
+    case 1: memcpy(bytes, &v8, 1); break;
+    case 2: memcpy(bytes, &v16, 2); break;
+    case 4: memcpy(bytes, &v32, 4); break;
+    default: memcpy(bytes, &image, 8); break;
     }
-    guest_rcu_read_unlock();
+    guest_progress progress;
+    int rc = guest_write_locked(gm, m, gpa, size, bytes, &progress);
     if (rc == VMMEM_EPARTIAL)
         guest_report_partial(size, &progress);
     return rc;
+}
+
+static inline __attribute__((always_inline)) int store_body(vmmem_guest_memory *gm, vmmem_gpa gpa, unsigned size,
+                                                            uint64_t image)
+{
+    const guest_map *m = guest_map_current(gm);
+    const guest_region *r = guest_host_region(m, gpa, size);
+    unsigned char *p = r && r->kind == VMMEM_REGION_RAM ? r->host + (gpa - r->base) : NULL; /* no ROM */
+    if (!p || (uintptr_t)p % size != 0)
+        return store_general(gm, m, gpa, size, image);
+    switch (size) {
+    case 1: __atomic_store_n(p, (uint8_t)image, __ATOMIC_RELAXED); break;
+    case 2: __atomic_store_n((uint16_t *)(void *)p, (uint16_t)image, __ATOMIC_RELAXED); break;
+    case 4: __atomic_store_n((uint32_t *)(void *)p, (uint32_t)image, __ATOMIC_RELAXED); break;
+    default: __atomic_store_n((uint64_t *)(void *)p, image, __ATOMIC_RELAXED); break;
+    }
+    dirty_note_write(r, gpa - r->base, size);
+    return VMMEM_OK;
+}
+
+static __attribute__((noinline)) int store_locking(vmmem_guest_memory *gm, vmmem_gpa gpa, unsigned size,
+                                                   uint64_t image)
+{
+    guest_rcu_read_lock();
+    int rc = store_body(gm, gpa, size, image);
+    guest_rcu_read_unlock();
+    return rc;
+}
+
+static inline __attribute__((always_inline)) int store_image(vmmem_guest_memory *gm, vmmem_gpa gpa, unsigned size,
+                                                             uint64_t image)
+{
+    if (!gm)
+        return VMMEM_EINVAL;
+    vmmem_gpa last;
+    if (guest_range_last(gpa, size, &last) != VMMEM_OK)
+        return VMMEM_ERANGE;
+    if (guest_in_entered_section())
+        return store_body(gm, gpa, size, image);
+    return store_locking(gm, gpa, size, image);
 }
 
 /* Defines vmmem_guest_read_<name> and vmmem_guest_write_<name>. */
@@ -232,7 +277,7 @@ int vmmem_guest_read_array(vmmem_guest_memory *gm, vmmem_gpa gpa, void *values, 
     const int swap = order != VMMEM_HOST_ORDER;
     const size_t len = count * elem_size;
     guest_progress progress;
-    guest_rcu_read_lock();
+    bool locked = guest_call_enter();
     const guest_map *m = guest_map_current(gm);
     const guest_region *hint = NULL;
     guest_piece p;
@@ -250,7 +295,7 @@ int vmmem_guest_read_array(vmmem_guest_memory *gm, vmmem_gpa gpa, void *values, 
         if (rc == VMMEM_OK)
             rc = convert_elements(values, values, count, elem_size, swap);
     }
-    guest_rcu_read_unlock();
+    guest_call_exit(locked);
     if (rc == VMMEM_EPARTIAL)
         guest_report_partial(len, &progress);
     return rc;
@@ -266,7 +311,7 @@ int vmmem_guest_write_array(vmmem_guest_memory *gm, vmmem_gpa gpa, const void *v
     const int swap = order != VMMEM_HOST_ORDER;
     const size_t len = count * elem_size;
     guest_progress progress;
-    guest_rcu_read_lock();
+    bool locked = guest_call_enter();
     const guest_map *m = guest_map_current(gm);
     const guest_region *hint = NULL;
     guest_piece p;
@@ -294,7 +339,7 @@ int vmmem_guest_write_array(vmmem_guest_memory *gm, vmmem_gpa gpa, const void *v
         if (converted != stack_buf)
             free(converted);
     }
-    guest_rcu_read_unlock();
+    guest_call_exit(locked);
     if (rc == VMMEM_EPARTIAL)
         guest_report_partial(len, &progress);
     return rc;

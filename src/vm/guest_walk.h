@@ -91,6 +91,16 @@ static inline int guest_piece_at(const guest_map *m, const guest_region **hint, 
     return guest_piece_rule(p, rule);
 }
 
+/* The single-region fast path every access tries first: the region of m
+ * holding all of [gpa, gpa + len) (len > 0, no wrap) when it has host
+ * memory (RAM or ROM), else NULL. Such a range is one piece, and the rules
+ * pass it: any read, and a write when the region is RAM. */
+static inline const guest_region *guest_host_region(const guest_map *m, vmmem_gpa gpa, uint64_t len)
+{
+    const guest_region *r = guest_map_region(m, gpa);
+    return r && r->host && len - 1 <= r->last - gpa ? r : NULL;
+}
+
 /* Called for each piece a walk passes; a non-zero return stops the walk and
  * is what the walk returns. */
 typedef int (*guest_piece_visit)(void *ctx, const guest_piece *p);
@@ -217,6 +227,57 @@ static inline __attribute__((always_inline)) int guest_move_piece_in(guest_move 
 
 static inline void guest_engine_copy(void *dst, const void *src, size_t n)
 {
+    vmmem_memcpy_fast(dst, src, n);
+}
+
+/* Guest accesses are mostly small (ring fields, descriptors, typed values,
+ * a cache line of a request header): up to this many bytes, a call's
+ * single-region fast path copies inline instead of calling the engine
+ * (an indirect call and the engine's own size dispatch). */
+#define GUEST_INLINE_COPY_MAX 64
+/* The unit of the inline copy above 16 bytes: a 16-byte vector (SSE2 on
+ * x86-64, NEON on AArch64), loaded and stored unaligned. */
+typedef unsigned char guest_copy_chunk __attribute__((vector_size(16)));
+#define GUEST_COPY_CHUNK sizeof(guest_copy_chunk)
+_Static_assert(GUEST_INLINE_COPY_MAX == 4 * GUEST_COPY_CHUNK, "the inline copy moves at most four chunks");
+
+/* Copies 17..64 bytes as two or four possibly overlapping chunks, every
+ * chunk loaded before any is stored (overlap-safe, like the engine). */
+static inline __attribute__((always_inline)) void guest_copy_17_64(unsigned char *d, const unsigned char *s,
+                                                                  size_t n)
+{
+    guest_copy_chunk a, b, c, e;
+    __builtin_memcpy(&a, s, GUEST_COPY_CHUNK);
+    __builtin_memcpy(&e, s + n - GUEST_COPY_CHUNK, GUEST_COPY_CHUNK);
+    if (n <= 2 * GUEST_COPY_CHUNK) {
+        __builtin_memcpy(d, &a, GUEST_COPY_CHUNK);
+        __builtin_memcpy(d + n - GUEST_COPY_CHUNK, &e, GUEST_COPY_CHUNK);
+        return;
+    }
+    __builtin_memcpy(&b, s + GUEST_COPY_CHUNK, GUEST_COPY_CHUNK);
+    __builtin_memcpy(&c, s + n - 2 * GUEST_COPY_CHUNK, GUEST_COPY_CHUNK);
+    __builtin_memcpy(d, &a, GUEST_COPY_CHUNK);
+    __builtin_memcpy(d + GUEST_COPY_CHUNK, &b, GUEST_COPY_CHUNK);
+    __builtin_memcpy(d + n - 2 * GUEST_COPY_CHUNK, &c, GUEST_COPY_CHUNK);
+    __builtin_memcpy(d + n - GUEST_COPY_CHUNK, &e, GUEST_COPY_CHUNK);
+}
+
+/* The copy of a fast path: inline up to GUEST_INLINE_COPY_MAX bytes (up to
+ * 16 with memcpy.h's own inline moves, which keep 2, 4 and 8 bytes one
+ * access), else the engine's copy (memmove semantics, like every copy of
+ * memcpy.h). */
+static inline void guest_fast_copy(void *dst, const void *src, size_t n)
+{
+#ifdef VMMEM_INLINE_OR_CALL /* memcpy.h's inline small copy is compiled in */
+    if (n <= 16) {
+        vmmem_inline_copy_upto16(dst, src, n);
+        return;
+    }
+    if (n <= GUEST_INLINE_COPY_MAX) {
+        guest_copy_17_64(dst, src, n);
+        return;
+    }
+#endif
     vmmem_memcpy_fast(dst, src, n);
 }
 

@@ -48,6 +48,35 @@ int vmpeer_tracked_read_u64(const vmpeer_tracked_mem *mem, uint64_t gpa, uint64_
 int vmpeer_tracked_write_u16(const vmpeer_tracked_mem *mem, uint64_t gpa, uint16_t value);
 int vmpeer_tracked_write_u32(const vmpeer_tracked_mem *mem, uint64_t gpa, uint32_t value);
 int vmpeer_tracked_write_u64(const vmpeer_tracked_mem *mem, uint64_t gpa, uint64_t value);
+/* The same calls through vm-memory's GuestMemoryAtomic: each takes one
+ * .memory() guard (arc-swap) and calls on the snapshot it holds, which is
+ * what makes a call safe against a concurrent change of the regions. Built
+ * on a clone of a plain address space: the same regions and bitmaps. */
+typedef struct vmpeer_atomic_mem vmpeer_atomic_mem;                 /* GuestMemoryAtomic<GuestMemoryMmap<()>> */
+typedef struct vmpeer_tracked_atomic_mem vmpeer_tracked_atomic_mem; /* ..<GuestMemoryMmap<AtomicBitmap>> */
+vmpeer_atomic_mem *vmpeer_atomic_create(const vmpeer_mem *mem);
+void vmpeer_atomic_destroy(vmpeer_atomic_mem *mem);
+int vmpeer_atomic_read(const vmpeer_atomic_mem *mem, uint64_t gpa, void *buf, size_t len);
+int vmpeer_atomic_write(const vmpeer_atomic_mem *mem, uint64_t gpa, const void *buf, size_t len);
+int vmpeer_atomic_copy_block(const vmpeer_atomic_mem *mem, uint64_t dst, uint64_t src, size_t len);
+int vmpeer_atomic_read_u16(const vmpeer_atomic_mem *mem, uint64_t gpa, uint16_t *out);
+int vmpeer_atomic_read_u32(const vmpeer_atomic_mem *mem, uint64_t gpa, uint32_t *out);
+int vmpeer_atomic_read_u64(const vmpeer_atomic_mem *mem, uint64_t gpa, uint64_t *out);
+int vmpeer_atomic_write_u16(const vmpeer_atomic_mem *mem, uint64_t gpa, uint16_t value);
+int vmpeer_atomic_write_u32(const vmpeer_atomic_mem *mem, uint64_t gpa, uint32_t value);
+int vmpeer_atomic_write_u64(const vmpeer_atomic_mem *mem, uint64_t gpa, uint64_t value);
+vmpeer_tracked_atomic_mem *vmpeer_tracked_atomic_create(const vmpeer_tracked_mem *mem);
+void vmpeer_tracked_atomic_destroy(vmpeer_tracked_atomic_mem *mem);
+int vmpeer_tracked_atomic_read(const vmpeer_tracked_atomic_mem *mem, uint64_t gpa, void *buf, size_t len);
+int vmpeer_tracked_atomic_write(const vmpeer_tracked_atomic_mem *mem, uint64_t gpa, const void *buf, size_t len);
+int vmpeer_tracked_atomic_copy_block(const vmpeer_tracked_atomic_mem *mem, uint64_t dst, uint64_t src, size_t len);
+int vmpeer_tracked_atomic_read_u16(const vmpeer_tracked_atomic_mem *mem, uint64_t gpa, uint16_t *out);
+int vmpeer_tracked_atomic_read_u32(const vmpeer_tracked_atomic_mem *mem, uint64_t gpa, uint32_t *out);
+int vmpeer_tracked_atomic_read_u64(const vmpeer_tracked_atomic_mem *mem, uint64_t gpa, uint64_t *out);
+int vmpeer_tracked_atomic_write_u16(const vmpeer_tracked_atomic_mem *mem, uint64_t gpa, uint16_t value);
+int vmpeer_tracked_atomic_write_u32(const vmpeer_tracked_atomic_mem *mem, uint64_t gpa, uint32_t value);
+int vmpeer_tracked_atomic_write_u64(const vmpeer_tracked_atomic_mem *mem, uint64_t gpa, uint64_t value);
+
 /* Dirty pages in the bitmap of the region containing gpa (-1: none). */
 int64_t vmpeer_tracked_dirty_pages(const vmpeer_tracked_mem *mem, uint64_t gpa);
 /* Clears the dirty bitmap of every region. */

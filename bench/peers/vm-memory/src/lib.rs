@@ -17,6 +17,15 @@
 //!                       (`read_slice` then `write_slice`)
 //!   read_uN / write_uN  `Bytes::read_obj::<uN>` / `Bytes::write_obj::<uN>`
 //! Every function returns 0, or -1 when vm-memory returns an error.
+//!
+//! The same calls through `GuestMemoryAtomic` (`backend-atomic`, functions
+//! `vmpeer_atomic_*` and `vmpeer_tracked_atomic_*`): each call takes
+//! `.memory()` (an arc-swap load guard) and makes the one call on the
+//! snapshot it guards, as a device does that must be safe against a
+//! concurrent change of the regions. A `GuestMemoryMmap` alone is an
+//! immutable snapshot the caller holds; it gives no such safety. The atomic
+//! address space is built on a clone of the plain one: the same regions
+//! (shared, with their bitmaps), so the dirty-page functions see both.
 
 use std::os::raw::c_int;
 use std::ptr::NonNull;
@@ -24,7 +33,9 @@ use std::slice;
 
 use vm_memory::bitmap::{AtomicBitmap, Bitmap};
 use vm_memory::mmap::NewBitmap;
-use vm_memory::{Bytes, GuestAddress, GuestMemory, GuestMemoryMmap, GuestRegionMmap, MmapRegion};
+use vm_memory::{
+    Bytes, GuestAddress, GuestAddressSpace, GuestMemory, GuestMemoryAtomic, GuestMemoryMmap, GuestRegionMmap, MmapRegion,
+};
 
 /// One region as the C side describes it: `size` bytes of host memory at
 /// `host`, seen by the guest at `gpa`.
@@ -163,6 +174,81 @@ peer_api!((), vmpeer_create, vmpeer_destroy, vmpeer_read, vmpeer_write, vmpeer_c
 peer_api!(AtomicBitmap, vmpeer_tracked_create, vmpeer_tracked_destroy, vmpeer_tracked_read, vmpeer_tracked_write,
           vmpeer_tracked_copy_block, vmpeer_tracked_read_u16, vmpeer_tracked_read_u32, vmpeer_tracked_read_u64,
           vmpeer_tracked_write_u16, vmpeer_tracked_write_u32, vmpeer_tracked_write_u64);
+
+/// The same calls, each through one `GuestMemoryAtomic::memory()` guard.
+macro_rules! atomic_api {
+    ($bitmap:ty, $create:ident, $destroy:ident, $read:ident, $write:ident, $copy:ident,
+     $r16:ident, $r32:ident, $r64:ident, $w16:ident, $w32:ident, $w64:ident) => {
+        /// An atomic address space over the regions of `mem` (shared, not copied).
+        #[no_mangle]
+        pub extern "C" fn $create(mem: &GuestMemoryMmap<$bitmap>) -> *mut GuestMemoryAtomic<GuestMemoryMmap<$bitmap>> {
+            Box::into_raw(Box::new(GuestMemoryAtomic::new(mem.clone())))
+        }
+
+        /// # Safety
+        /// `mem` comes from the matching create call (or is NULL) and no call uses it any more.
+        #[no_mangle]
+        pub unsafe extern "C" fn $destroy(mem: *mut GuestMemoryAtomic<GuestMemoryMmap<$bitmap>>) {
+            if !mem.is_null() {
+                drop(Box::from_raw(mem));
+            }
+        }
+
+        /// # Safety
+        /// `mem` is live; `buf` holds `len` writable bytes.
+        #[no_mangle]
+        pub unsafe extern "C" fn $read(mem: &GuestMemoryAtomic<GuestMemoryMmap<$bitmap>>, gpa: u64, buf: *mut u8, len: usize) -> c_int {
+            status(mem.memory().read_slice(bytes_mut(buf, len), GuestAddress(gpa)))
+        }
+
+        /// # Safety
+        /// `mem` is live; `buf` holds `len` readable bytes.
+        #[no_mangle]
+        pub unsafe extern "C" fn $write(mem: &GuestMemoryAtomic<GuestMemoryMmap<$bitmap>>, gpa: u64, buf: *const u8, len: usize) -> c_int {
+            status(mem.memory().write_slice(bytes(buf, len), GuestAddress(gpa)))
+        }
+
+        #[no_mangle]
+        pub extern "C" fn $copy(mem: &GuestMemoryAtomic<GuestMemoryMmap<$bitmap>>, dst: u64, src: u64, len: usize) -> c_int {
+            copy_block(&mem.memory(), dst, src, len)
+        }
+
+        atomic_api!(@read $bitmap, $r16, u16);
+        atomic_api!(@read $bitmap, $r32, u32);
+        atomic_api!(@read $bitmap, $r64, u64);
+        atomic_api!(@write $bitmap, $w16, u16);
+        atomic_api!(@write $bitmap, $w32, u32);
+        atomic_api!(@write $bitmap, $w64, u64);
+    };
+    (@read $bitmap:ty, $name:ident, $t:ty) => {
+        /// # Safety
+        /// `mem` is live; `out` points to a writable value.
+        #[no_mangle]
+        pub unsafe extern "C" fn $name(mem: &GuestMemoryAtomic<GuestMemoryMmap<$bitmap>>, gpa: u64, out: *mut $t) -> c_int {
+            match mem.memory().read_obj::<$t>(GuestAddress(gpa)) {
+                Ok(v) => {
+                    *out = v;
+                    0
+                }
+                Err(_) => -1,
+            }
+        }
+    };
+    (@write $bitmap:ty, $name:ident, $t:ty) => {
+        #[no_mangle]
+        pub extern "C" fn $name(mem: &GuestMemoryAtomic<GuestMemoryMmap<$bitmap>>, gpa: u64, value: $t) -> c_int {
+            status(mem.memory().write_obj::<$t>(value, GuestAddress(gpa)))
+        }
+    };
+}
+
+atomic_api!((), vmpeer_atomic_create, vmpeer_atomic_destroy, vmpeer_atomic_read, vmpeer_atomic_write,
+            vmpeer_atomic_copy_block, vmpeer_atomic_read_u16, vmpeer_atomic_read_u32, vmpeer_atomic_read_u64,
+            vmpeer_atomic_write_u16, vmpeer_atomic_write_u32, vmpeer_atomic_write_u64);
+atomic_api!(AtomicBitmap, vmpeer_tracked_atomic_create, vmpeer_tracked_atomic_destroy, vmpeer_tracked_atomic_read,
+            vmpeer_tracked_atomic_write, vmpeer_tracked_atomic_copy_block, vmpeer_tracked_atomic_read_u16,
+            vmpeer_tracked_atomic_read_u32, vmpeer_tracked_atomic_read_u64, vmpeer_tracked_atomic_write_u16,
+            vmpeer_tracked_atomic_write_u32, vmpeer_tracked_atomic_write_u64);
 
 /// Number of dirty pages vm-memory's bitmap holds for the region containing
 /// `gpa` (-1: no such region); the benchmark checks with it that tracking
