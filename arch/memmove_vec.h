@@ -1,20 +1,25 @@
 /* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* arch/memmove_vec.h - the vector copy kernel, written once for every vector ISA.
  *
- * An ISA file defines the macros below and includes this file; it gets
- * KERNEL_FN(memmove); KERNEL_FN(memcpy_nt) when VEC_STREAM is defined; and
- * when VEC_REP_MOVSB is defined too, the dispatcher's entries with the size
- * bands in their large rung: KERNEL_FN(memmove_banded) (rep movsb from the
- * ERMS threshold) and KERNEL_FN(memmove_adaptive) (also non-temporal stores
- * from the NT threshold). A band set below the loop rung (8 vectors) starts
- * there. Each comes twice: the _floor twin reads the thresholds only from
- * VMMEM_BAND_FLOOR up, for when no band starts below it (the defaults).
+ * An ISA file defines the macros below and includes this file; it gets the
+ * always-inline bodies vec_memmove(); vec_memcpy_nt() when VEC_STREAM is
+ * defined; and when VEC_REP_MOVSB is defined too, the bodies of the
+ * dispatcher's entries with the size bands in their large rung:
+ * vec_memmove_banded() (rep movsb from the ERMS threshold) and
+ * vec_memmove_adaptive() (also non-temporal stores from the NT threshold). A
+ * band set below the loop rung (8 vectors) starts there. Each comes twice:
+ * the _floor twin reads the thresholds only from VMMEM_BAND_FLOOR up, for
+ * when no band starts below it (the defaults). The ISA file then defines
+ * each exported kernel by name (vmmem_<isa>_memmove, ...), a one-line call
+ * of its body, so every symbol greps to its definition.
  *
  *   VEC_T, VEC_SIZE            vector type and its width in bytes (a power of 2 >= 16)
  *   VEC_LOADU(p)               unaligned load
  *   VEC_STOREU(p, v)           unaligned store
  *   VEC_STOREA(p, v)           store to a VEC_SIZE-aligned address
- *   KERNEL_FN(name)            the exported name, e.g. vmmem_avx2_##name
+ *   VEC_MEMMOVE, VEC_MEMCPY_NT the ISA's exported memmove and (with VEC_STREAM)
+ *                              memcpy_nt, which the bodies call (a tail call: the
+ *                              non-temporal band, and memcpy_nt's fallback)
  *   copy_17_to_vec(d, s, n)    (VEC_SIZE > 16 only) copies 16 < n <= VEC_SIZE
  *   VEC_STREAM(p, v), VEC_STREAM_FENCE()   (optional) non-temporal store, fence
  *   VEC_REP_MOVSB(d, s, n)     (optional) a forward rep movsb, for the bands
@@ -185,10 +190,6 @@ enum band_level { NO_BANDS, ERMS_BAND, ERMS_AND_NT_BANDS };
  * kernel, which reads nothing. */
 enum band_floor { BANDS_FROM_LOOP, BANDS_FROM_FLOOR };
 
-#if defined(VEC_REP_MOVSB) && defined(VEC_STREAM)
-void *KERNEL_FN(memcpy_nt)(void *dst, const void *src, size_t n);
-#endif
-
 static inline __attribute__((always_inline)) void *memmove_ladder(void *dst, const void *src, size_t n,
                                                                   enum band_level bands, enum band_floor floor)
 {
@@ -208,7 +209,7 @@ static inline __attribute__((always_inline)) void *memmove_ladder(void *dst, con
 #if defined(VEC_REP_MOVSB) && defined(VEC_STREAM)
         if (bands == ERMS_AND_NT_BANDS && (floor == BANDS_FROM_LOOP || n >= VMMEM_BAND_FLOOR) &&
             n >= atomic_load_explicit(&vmmem_dispatch.nt_threshold, memory_order_relaxed))
-            return KERNEL_FN(memcpy_nt)(dst, src, n); /* falls back itself if they overlap */
+            return VEC_MEMCPY_NT(dst, src, n); /* falls back itself if they overlap */
 #endif
 #ifdef VEC_REP_MOVSB
         if (bands != NO_BANDS && (floor == BANDS_FROM_LOOP || n >= VMMEM_BAND_FLOOR) &&
@@ -223,29 +224,31 @@ static inline __attribute__((always_inline)) void *memmove_ladder(void *dst, con
     return dst;
 }
 
-void *KERNEL_FN(memmove)(void *dst, const void *src, size_t n)
+#define VEC_KERNEL_BODY static inline __attribute__((always_inline)) void *
+
+VEC_KERNEL_BODY vec_memmove(void *dst, const void *src, size_t n)
 {
     return memmove_ladder(dst, src, n, NO_BANDS, BANDS_FROM_LOOP);
 }
 
 #ifdef VEC_REP_MOVSB
-void *KERNEL_FN(memmove_banded)(void *dst, const void *src, size_t n)
+VEC_KERNEL_BODY vec_memmove_banded(void *dst, const void *src, size_t n)
 {
     return memmove_ladder(dst, src, n, ERMS_BAND, BANDS_FROM_LOOP);
 }
 
-void *KERNEL_FN(memmove_banded_floor)(void *dst, const void *src, size_t n)
+VEC_KERNEL_BODY vec_memmove_banded_floor(void *dst, const void *src, size_t n)
 {
     return memmove_ladder(dst, src, n, ERMS_BAND, BANDS_FROM_FLOOR);
 }
 #endif
 #if defined(VEC_REP_MOVSB) && defined(VEC_STREAM)
-void *KERNEL_FN(memmove_adaptive)(void *dst, const void *src, size_t n)
+VEC_KERNEL_BODY vec_memmove_adaptive(void *dst, const void *src, size_t n)
 {
     return memmove_ladder(dst, src, n, ERMS_AND_NT_BANDS, BANDS_FROM_LOOP);
 }
 
-void *KERNEL_FN(memmove_adaptive_floor)(void *dst, const void *src, size_t n)
+VEC_KERNEL_BODY vec_memmove_adaptive_floor(void *dst, const void *src, size_t n)
 {
     return memmove_ladder(dst, src, n, ERMS_AND_NT_BANDS, BANDS_FROM_FLOOR);
 }
@@ -257,13 +260,13 @@ void *KERNEL_FN(memmove_adaptive_floor)(void *dst, const void *src, size_t n)
  * shape valid (n > 4V). Callers choose the real threshold (vmmem_thresholds.nt). */
 #define NT_MIN_BYTES 4096
 
-void *KERNEL_FN(memcpy_nt)(void *dst, const void *src, size_t n)
+VEC_KERNEL_BODY vec_memcpy_nt(void *dst, const void *src, size_t n)
 {
     unsigned char *d = dst;
     const unsigned char *s = src;
     int overlap = (uintptr_t)d - (uintptr_t)s < n || (uintptr_t)s - (uintptr_t)d < n;
     if (n < NT_MIN_BYTES || overlap)
-        return KERNEL_FN(memmove)(dst, src, n);
+        return VEC_MEMMOVE(dst, src, n);
     /* The ranges do not overlap, so the order of loads and stores is free. */
     VEC_STOREU(d, VEC_LOADU(s));
     /* d + i is V-aligned, as non-temporal stores require */
@@ -278,5 +281,6 @@ void *KERNEL_FN(memcpy_nt)(void *dst, const void *src, size_t n)
 #undef NT_MIN_BYTES
 #endif
 
+#undef VEC_KERNEL_BODY
 #undef V
 #undef SMALL_COPY_MAX
