@@ -49,7 +49,7 @@ static const vmmem_swap_kernels *variant_for_isa(vmmem_isa isa, const vmmem_cpu_
 }
 
 /* Non-temporal stores pay once the copy alone is as large as the whole L3
- * (the engine's rule, src/dispatch.c). The engine's own threshold is used
+ * (the engine's rule, src/threshold_policy.c). The engine's own threshold is used
  * when it has one (it honours VMMEM_NT_THRESHOLD and the config file); on
  * CPUs where the engine streams with rep movsb instead (AMD Zen 5, where its
  * threshold is off) a byte swap has no rep movsb, so the L3 size is used. */
