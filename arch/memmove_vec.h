@@ -60,6 +60,13 @@ static inline void copy_small(unsigned char *d, const unsigned char *s, size_t n
 }
 #endif
 
+/* The alignment arithmetic (& (V - 1)) needs a power of two, and the rungs
+ * below assume the bottom rung reaches at least one vector (head_tail_1
+ * takes V < n <= 2V) and the floor entries' band starts in the loop rung. */
+_Static_assert(V >= 16 && (V & (V - 1)) == 0, "VEC_SIZE is a power of two of at least 16 bytes");
+_Static_assert(SMALL_COPY_MAX >= V, "the bottom rung covers every size up to one vector");
+_Static_assert(VMMEM_BAND_FLOOR > 8 * V, "the _floor entries' bands start inside the loop rung (n > 8V)");
+
 static inline void head_tail_1(unsigned char *d, const unsigned char *s, size_t n)
 {
     VEC_T a = VEC_LOADU(s), b = VEC_LOADU(s + n - V);
@@ -255,10 +262,17 @@ VEC_KERNEL_BODY vec_memmove_adaptive_floor(void *dst, const void *src, size_t n)
 #endif
 
 #ifdef VEC_STREAM
-/* Below this size a non-temporal copy cannot pay for its fence and for
- * evicting a destination that fits in L1 anyway; it also keeps the loop
- * shape valid (n > 4V). Callers choose the real threshold (vmmem_thresholds.nt). */
+/* Below this size memcpy_nt copies with ordinary stores: a non-temporal copy
+ * cannot pay for its fence and for evicting a destination that fits in L1
+ * anyway. Assumed, not measured: the benchmark runs the nt-* kernels from
+ * 256 KiB only, and there (docs/performance.md, "Constants measured for the
+ * dispatcher") they were 3.5x glibc hot and 0.89-0.90x cold against the
+ * AVX-512 kernel's 1.03-1.04x hot and 1.14-1.31x cold; the dispatcher calls
+ * memcpy_nt only from the NT threshold (the L3 size by default) up. It must
+ * keep the loop shape valid (one head vector, whole 4-vector blocks, four
+ * tail vectors), which the assertion below checks. */
 #define NT_MIN_BYTES 4096
+_Static_assert(NT_MIN_BYTES >= 8 * V, "memcpy_nt's loop needs a head vector, a block and a 4-vector tail");
 
 VEC_KERNEL_BODY vec_memcpy_nt(void *dst, const void *src, size_t n)
 {

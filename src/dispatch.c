@@ -33,6 +33,10 @@ static void *start_then_copy_adaptive(void *dst, const void *src, size_t n)
     return k ? adaptive_entry(k)(dst, src, n) : vmmem_generic_memmove(dst, src, n);
 }
 
+/* The hot path's promise (dispatch.h): everything a copy reads is in one
+ * 64-byte cache line. */
+_Static_assert(sizeof(vmmem_dispatch_state) <= 64, "the dispatch state fits in one cache line");
+
 _Alignas(64) vmmem_dispatch_state vmmem_dispatch = {.fast = start_then_copy, .adaptive = start_then_copy_adaptive};
 
 int vmmem_isa_runs_on(vmmem_isa isa, const vmmem_cpu_info *cpu)

@@ -33,6 +33,10 @@
 #define INLINE_DEFAULT_YMM 384
 #define INLINE_DEFAULT_XMM 176
 #define INLINE_DEFAULT_GPR 56
+_Static_assert(INLINE_DEFAULT_ZMM <= JIT_ZMM * VMMEM_JIT_MAX_VECTOR_LOADS &&
+                   INLINE_DEFAULT_YMM <= JIT_YMM * VMMEM_JIT_MAX_VECTOR_LOADS &&
+                   INLINE_DEFAULT_XMM <= JIT_XMM * VMMEM_JIT_MAX_VECTOR_LOADS,
+               "each default inline threshold fits in the vector registers an inline copy may load");
 
 /* Bytes per general-purpose register. */
 #define GPR_BYTES 8
