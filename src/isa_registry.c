@@ -40,53 +40,73 @@
 
 /* ---- byte-swap variants (arch/<arch>/bswap_<isa>.c) ---- */
 
-#define SWAPS(isa) {vmmem_##isa##_bswap16, vmmem_##isa##_bswap32, vmmem_##isa##_bswap64}
-#define SWAPS_NT(isa) {vmmem_##isa##_bswap16_nt, vmmem_##isa##_bswap32_nt, vmmem_##isa##_bswap64_nt}
 #define NO_SWAPS {NULL, NULL, NULL}
 
 #if VMMEM_HAVE_AVX512 && VMMEM_HAVE_AVX512VBMI
 static const vmmem_swap_kernels swap_avx512vbmi = {
-    "avx512vbmi", VMMEM_CPU_AVX512 | VMMEM_CPU_AVX512VBMI, SWAPS(avx512), SWAPS_NT(avx512),
+    "avx512vbmi", VMMEM_CPU_AVX512 | VMMEM_CPU_AVX512VBMI,
+    {vmmem_avx512_bswap16, vmmem_avx512_bswap32, vmmem_avx512_bswap64},
+    {vmmem_avx512_bswap16_nt, vmmem_avx512_bswap32_nt, vmmem_avx512_bswap64_nt},
     vmmem_avx512_shuffle, vmmem_avx512_shuffle_groups, vmmem_avx512vbmi_shuffle_groups64};
 #define SWAP_AVX512VBMI &swap_avx512vbmi,
 #else
 #define SWAP_AVX512VBMI
 #endif
 #if VMMEM_HAVE_AVX512
-static const vmmem_swap_kernels swap_avx512 = {"avx512", VMMEM_CPU_AVX512, SWAPS(avx512), SWAPS_NT(avx512),
-                                               vmmem_avx512_shuffle, vmmem_avx512_shuffle_groups, NULL};
+static const vmmem_swap_kernels swap_avx512 = {
+    "avx512", VMMEM_CPU_AVX512,
+    {vmmem_avx512_bswap16, vmmem_avx512_bswap32, vmmem_avx512_bswap64},
+    {vmmem_avx512_bswap16_nt, vmmem_avx512_bswap32_nt, vmmem_avx512_bswap64_nt},
+    vmmem_avx512_shuffle, vmmem_avx512_shuffle_groups, NULL};
 #define SWAP_AVX512 &swap_avx512,
 #else
 #define SWAP_AVX512
 #endif
 #if VMMEM_HAVE_AVX2
-static const vmmem_swap_kernels swap_avx2 = {"avx2", VMMEM_CPU_AVX2, SWAPS(avx2), SWAPS_NT(avx2),
-                                             vmmem_avx2_shuffle, vmmem_avx2_shuffle_groups, NULL};
+static const vmmem_swap_kernels swap_avx2 = {
+    "avx2", VMMEM_CPU_AVX2,
+    {vmmem_avx2_bswap16, vmmem_avx2_bswap32, vmmem_avx2_bswap64},
+    {vmmem_avx2_bswap16_nt, vmmem_avx2_bswap32_nt, vmmem_avx2_bswap64_nt},
+    vmmem_avx2_shuffle, vmmem_avx2_shuffle_groups, NULL};
 #define SWAP_AVX2 &swap_avx2,
 #else
 #define SWAP_AVX2
 #endif
 #if VMMEM_HAVE_SSSE3
-static const vmmem_swap_kernels swap_ssse3 = {"ssse3", VMMEM_CPU_SSSE3, SWAPS(ssse3), SWAPS_NT(ssse3),
-                                              vmmem_ssse3_shuffle, vmmem_ssse3_shuffle_groups, NULL};
+static const vmmem_swap_kernels swap_ssse3 = {
+    "ssse3", VMMEM_CPU_SSSE3,
+    {vmmem_ssse3_bswap16, vmmem_ssse3_bswap32, vmmem_ssse3_bswap64},
+    {vmmem_ssse3_bswap16_nt, vmmem_ssse3_bswap32_nt, vmmem_ssse3_bswap64_nt},
+    vmmem_ssse3_shuffle, vmmem_ssse3_shuffle_groups, NULL};
 #define SWAP_SSSE3 &swap_ssse3,
 #else
 #define SWAP_SSSE3
 #endif
 #if VMMEM_HAVE_SSE2
-static const vmmem_swap_kernels swap_sse2 = {"sse2", VMMEM_CPU_SSE2, SWAPS(sse2), SWAPS_NT(sse2), NULL, NULL, NULL};
+static const vmmem_swap_kernels swap_sse2 = {
+    "sse2", VMMEM_CPU_SSE2,
+    {vmmem_sse2_bswap16, vmmem_sse2_bswap32, vmmem_sse2_bswap64},
+    {vmmem_sse2_bswap16_nt, vmmem_sse2_bswap32_nt, vmmem_sse2_bswap64_nt},
+    NULL, NULL, NULL};
 #define SWAP_SSE2 &swap_sse2,
 #else
 #define SWAP_SSE2
 #endif
 #if VMMEM_HAVE_NEON
-static const vmmem_swap_kernels swap_neon = {"neon", VMMEM_CPU_NEON, SWAPS(neon), NO_SWAPS,
-                                             vmmem_neon_shuffle, vmmem_neon_shuffle_groups, NULL};
+static const vmmem_swap_kernels swap_neon = {
+    "neon", VMMEM_CPU_NEON,
+    {vmmem_neon_bswap16, vmmem_neon_bswap32, vmmem_neon_bswap64},
+    NO_SWAPS,
+    vmmem_neon_shuffle, vmmem_neon_shuffle_groups, NULL};
 #define SWAP_NEON &swap_neon,
 #else
 #define SWAP_NEON
 #endif
-static const vmmem_swap_kernels swap_generic = {"generic", 0, SWAPS(generic), NO_SWAPS, NULL, NULL, NULL};
+static const vmmem_swap_kernels swap_generic = {
+    "generic", 0,
+    {vmmem_generic_bswap16, vmmem_generic_bswap32, vmmem_generic_bswap64},
+    NO_SWAPS,
+    NULL, NULL, NULL};
 
 const vmmem_swap_kernels *const vmmem_swap_variant_list[] = {
     SWAP_AVX512VBMI SWAP_AVX512 SWAP_AVX2 SWAP_SSSE3 SWAP_SSE2 SWAP_NEON &swap_generic};
@@ -126,8 +146,8 @@ static const vmmem_isa_desc registry[] = {
     [VMMEM_ISA_AVX512] = {.name = "avx512", .required_features = VMMEM_CPU_AVX512,
                           .compiled_in = VMMEM_HAVE_AVX512, .preference = 5,
 #if VMMEM_HAVE_AVX512
-                          .kernel = BANDED_KERNEL(VMMEM_ISA_AVX512, "avx512", vmmem_avx512_memmove, vmmem_avx512_memcpy_nt,
-                                    vmmem_avx512_memmove_banded, vmmem_avx512_memmove_adaptive,
+                          .kernel = BANDED_KERNEL(VMMEM_ISA_AVX512, "avx512", vmmem_avx512_memmove,
+                                    vmmem_avx512_memcpy_nt, vmmem_avx512_memmove_banded, vmmem_avx512_memmove_adaptive,
                                     vmmem_avx512_memmove_banded_floor, vmmem_avx512_memmove_adaptive_floor),
                           .swaps = {SWAP_AVX512VBMI SWAP_AVX512},
 #endif
