@@ -1,20 +1,25 @@
 /* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* arch/memmove_vec.h - the vector copy kernel, written once for every vector ISA.
  *
- * An ISA file defines the macros below and includes this file; it gets
- * KERNEL_FN(memmove); KERNEL_FN(memcpy_nt) when VEC_STREAM is defined; and
- * when VEC_REP_MOVSB is defined too, the dispatcher's entries with the size
- * bands in their large rung: KERNEL_FN(memmove_banded) (rep movsb from the
- * ERMS threshold) and KERNEL_FN(memmove_adaptive) (also non-temporal stores
- * from the NT threshold). A band set below the loop rung (8 vectors) starts
- * there. Each comes twice: the _floor twin reads the thresholds only from
- * VMMEM_BAND_FLOOR up, for when no band starts below it (the defaults).
+ * An ISA file defines the macros below and includes this file; it gets the
+ * always-inline bodies vec_memmove(); vec_memcpy_nt() when VEC_STREAM is
+ * defined; and when VEC_REP_MOVSB is defined too, the bodies of the
+ * dispatcher's entries with the size bands in their large rung:
+ * vec_memmove_banded() (rep movsb from the ERMS threshold) and
+ * vec_memmove_adaptive() (also non-temporal stores from the NT threshold). A
+ * band set below the loop rung (8 vectors) starts there. Each comes twice:
+ * the _floor twin reads the thresholds only from VMMEM_BAND_FLOOR up, for
+ * when no band starts below it (the defaults). The ISA file then defines
+ * each exported kernel by name (vmmem_<isa>_memmove, ...), a one-line call
+ * of its body, so every symbol greps to its definition.
  *
  *   VEC_T, VEC_SIZE            vector type and its width in bytes (a power of 2 >= 16)
  *   VEC_LOADU(p)               unaligned load
  *   VEC_STOREU(p, v)           unaligned store
  *   VEC_STOREA(p, v)           store to a VEC_SIZE-aligned address
- *   KERNEL_FN(name)            the exported name, e.g. vmmem_avx2_##name
+ *   VEC_MEMMOVE, VEC_MEMCPY_NT the ISA's exported memmove and (with VEC_STREAM)
+ *                              memcpy_nt, which the bodies call (a tail call: the
+ *                              non-temporal band, and memcpy_nt's fallback)
  *   copy_17_to_vec(d, s, n)    (VEC_SIZE > 16 only) copies 16 < n <= VEC_SIZE
  *   VEC_STREAM(p, v), VEC_STREAM_FENCE()   (optional) non-temporal store, fence
  *   VEC_REP_MOVSB(d, s, n)     (optional) a forward rep movsb, for the bands
@@ -58,6 +63,13 @@ static inline void copy_small(unsigned char *d, const unsigned char *s, size_t n
     vmmem_copy_0_to_16(d, s, n);
 }
 #endif
+
+/* The alignment arithmetic (& (V - 1)) needs a power of two, and the rungs
+ * below assume the bottom rung reaches at least one vector (head_tail_1
+ * takes V < n <= 2V) and the floor entries' band starts in the loop rung. */
+_Static_assert(V >= 16 && (V & (V - 1)) == 0, "VEC_SIZE is a power of two of at least 16 bytes");
+_Static_assert(SMALL_COPY_MAX >= V, "the bottom rung covers every size up to one vector");
+_Static_assert(VMMEM_BAND_FLOOR > 8 * V, "the _floor entries' bands start inside the loop rung (n > 8V)");
 
 static inline void head_tail_1(unsigned char *d, const unsigned char *s, size_t n)
 {
@@ -189,10 +201,6 @@ enum band_level { NO_BANDS, ERMS_BAND, ERMS_AND_NT_BANDS };
  * kernel, which reads nothing. */
 enum band_floor { BANDS_FROM_LOOP, BANDS_FROM_FLOOR };
 
-#if defined(VEC_REP_MOVSB) && defined(VEC_STREAM)
-void *KERNEL_FN(memcpy_nt)(void *dst, const void *src, size_t n);
-#endif
-
 static inline __attribute__((always_inline)) void *memmove_ladder(void *dst, const void *src, size_t n,
                                                                   enum band_level bands, enum band_floor floor)
 {
@@ -216,7 +224,7 @@ static inline __attribute__((always_inline)) void *memmove_ladder(void *dst, con
 #if defined(VEC_REP_MOVSB) && defined(VEC_STREAM)
         if (bands == ERMS_AND_NT_BANDS && (floor == BANDS_FROM_LOOP || n >= VMMEM_BAND_FLOOR) &&
             n >= atomic_load_explicit(&vmmem_dispatch.nt_threshold, memory_order_relaxed))
-            return KERNEL_FN(memcpy_nt)(dst, src, n); /* falls back itself if they overlap */
+            return VEC_MEMCPY_NT(dst, src, n); /* falls back itself if they overlap */
 #endif
 #ifdef VEC_REP_MOVSB
         if (bands != NO_BANDS && (floor == BANDS_FROM_LOOP || n >= VMMEM_BAND_FLOOR) &&
@@ -231,47 +239,56 @@ static inline __attribute__((always_inline)) void *memmove_ladder(void *dst, con
     return dst;
 }
 
-void *KERNEL_FN(memmove)(void *dst, const void *src, size_t n)
+#define VEC_KERNEL_BODY static inline __attribute__((always_inline)) void *
+
+VEC_KERNEL_BODY vec_memmove(void *dst, const void *src, size_t n)
 {
     return memmove_ladder(dst, src, n, NO_BANDS, BANDS_FROM_LOOP);
 }
 
 #ifdef VEC_REP_MOVSB
-void *KERNEL_FN(memmove_banded)(void *dst, const void *src, size_t n)
+VEC_KERNEL_BODY vec_memmove_banded(void *dst, const void *src, size_t n)
 {
     return memmove_ladder(dst, src, n, ERMS_BAND, BANDS_FROM_LOOP);
 }
 
-void *KERNEL_FN(memmove_banded_floor)(void *dst, const void *src, size_t n)
+VEC_KERNEL_BODY vec_memmove_banded_floor(void *dst, const void *src, size_t n)
 {
     return memmove_ladder(dst, src, n, ERMS_BAND, BANDS_FROM_FLOOR);
 }
 #endif
 #if defined(VEC_REP_MOVSB) && defined(VEC_STREAM)
-void *KERNEL_FN(memmove_adaptive)(void *dst, const void *src, size_t n)
+VEC_KERNEL_BODY vec_memmove_adaptive(void *dst, const void *src, size_t n)
 {
     return memmove_ladder(dst, src, n, ERMS_AND_NT_BANDS, BANDS_FROM_LOOP);
 }
 
-void *KERNEL_FN(memmove_adaptive_floor)(void *dst, const void *src, size_t n)
+VEC_KERNEL_BODY vec_memmove_adaptive_floor(void *dst, const void *src, size_t n)
 {
     return memmove_ladder(dst, src, n, ERMS_AND_NT_BANDS, BANDS_FROM_FLOOR);
 }
 #endif
 
 #ifdef VEC_STREAM
-/* Below this size a non-temporal copy cannot pay for its fence and for
- * evicting a destination that fits in L1 anyway; it also keeps the loop
- * shape valid (n > 4V). Callers choose the real threshold (vmmem_thresholds.nt). */
+/* Below this size memcpy_nt copies with ordinary stores: a non-temporal copy
+ * cannot pay for its fence and for evicting a destination that fits in L1
+ * anyway. Assumed, not measured: the benchmark runs the nt-* kernels from
+ * 256 KiB only, and there (docs/performance.md, "Constants measured for the
+ * dispatcher") they were 3.5x glibc hot and 0.89-0.90x cold against the
+ * AVX-512 kernel's 1.03-1.04x hot and 1.14-1.31x cold; the dispatcher calls
+ * memcpy_nt only from the NT threshold (the L3 size by default) up. It must
+ * keep the loop shape valid (one head vector, whole 4-vector blocks, four
+ * tail vectors), which the assertion below checks. */
 #define NT_MIN_BYTES 4096
+_Static_assert(NT_MIN_BYTES >= 8 * V, "memcpy_nt's loop needs a head vector, a block and a 4-vector tail");
 
-void *KERNEL_FN(memcpy_nt)(void *dst, const void *src, size_t n)
+VEC_KERNEL_BODY vec_memcpy_nt(void *dst, const void *src, size_t n)
 {
     unsigned char *d = dst;
     const unsigned char *s = src;
     int overlap = (uintptr_t)d - (uintptr_t)s < n || (uintptr_t)s - (uintptr_t)d < n;
     if (n < NT_MIN_BYTES || overlap)
-        return KERNEL_FN(memmove)(dst, src, n);
+        return VEC_MEMMOVE(dst, src, n);
     /* The ranges do not overlap, so the order of loads and stores is free. */
     VEC_STOREU(d, VEC_LOADU(s));
     /* d + i is V-aligned, as non-temporal stores require */
@@ -286,5 +303,6 @@ void *KERNEL_FN(memcpy_nt)(void *dst, const void *src, size_t n)
 #undef NT_MIN_BYTES
 #endif
 
+#undef VEC_KERNEL_BODY
 #undef V
 #undef SMALL_COPY_MAX

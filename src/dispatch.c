@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
-/* src/dispatch.c - the table of compiled-in kernels, the entries published
- * in the hot cache line (vmmem_dispatch), and the force/introspection API.
- * The start-up that fills it in the first time is src/startup.c.
+/* src/dispatch.c - the entries published in the hot cache line
+ * (vmmem_dispatch), and the force/introspection API. The kernels and what
+ * each ISA needs come from the ISA registry (src/isa_registry.c); the
+ * start-up that publishes the first time is src/startup.c.
  *
  * Kernels are immutable static entries, so publishing one (at start-up,
  * vmmem_force_isa()) is a few atomic stores: a copy running meanwhile uses
@@ -11,6 +12,7 @@
 
 #include "dispatch.h"
 #include "engine.h"
+#include "isa_registry.h"
 
 static vmmem_copy_fn fast_entry(const vmmem_kernel_entry *k);
 
@@ -31,67 +33,34 @@ static void *start_then_copy_adaptive(void *dst, const void *src, size_t n)
     return k ? adaptive_entry(k)(dst, src, n) : vmmem_generic_memmove(dst, src, n);
 }
 
+/* The hot path's promise (dispatch.h): everything a copy reads is in one
+ * 64-byte cache line. */
+_Static_assert(sizeof(vmmem_dispatch_state) <= 64, "the dispatch state fits in one cache line");
+
 _Alignas(64) vmmem_dispatch_state vmmem_dispatch = {.fast = start_then_copy, .adaptive = start_then_copy_adaptive};
-
-static const char *const isa_names[VMMEM_ISA_COUNT] = {
-    [VMMEM_ISA_GENERIC] = "generic", [VMMEM_ISA_SSE2] = "sse2", [VMMEM_ISA_AVX2] = "avx2",
-    [VMMEM_ISA_AVX512] = "avx512",   [VMMEM_ISA_ERMS] = "erms", [VMMEM_ISA_NEON] = "neon",
-};
-
-/* Compiled-in kernels; a row whose memmove is NULL was not built. */
-static const vmmem_kernel_entry kernel_table[VMMEM_ISA_COUNT] = {
-    [VMMEM_ISA_GENERIC] = {{VMMEM_ISA_GENERIC, "generic", vmmem_generic_memmove, NULL}, vmmem_generic_memmove,
-                           vmmem_generic_memmove, vmmem_generic_memmove, vmmem_generic_memmove},
-#if VMMEM_HAVE_SSE2
-    [VMMEM_ISA_SSE2] = {{VMMEM_ISA_SSE2, "sse2", vmmem_sse2_memmove, vmmem_sse2_memcpy_nt},
-                        vmmem_sse2_memmove_banded, vmmem_sse2_memmove_adaptive, vmmem_sse2_memmove_banded_floor,
-                        vmmem_sse2_memmove_adaptive_floor},
-#endif
-#if VMMEM_HAVE_AVX2
-    [VMMEM_ISA_AVX2] = {{VMMEM_ISA_AVX2, "avx2", vmmem_avx2_memmove, vmmem_avx2_memcpy_nt},
-                        vmmem_avx2_memmove_banded, vmmem_avx2_memmove_adaptive, vmmem_avx2_memmove_banded_floor,
-                        vmmem_avx2_memmove_adaptive_floor},
-#endif
-#if VMMEM_HAVE_AVX512
-    [VMMEM_ISA_AVX512] = {{VMMEM_ISA_AVX512, "avx512", vmmem_avx512_memmove, vmmem_avx512_memcpy_nt},
-                          vmmem_avx512_memmove_banded, vmmem_avx512_memmove_adaptive,
-                          vmmem_avx512_memmove_banded_floor, vmmem_avx512_memmove_adaptive_floor},
-#endif
-#if VMMEM_HAVE_ERMS
-    [VMMEM_ISA_ERMS] = {{VMMEM_ISA_ERMS, "erms", vmmem_erms_memmove, NULL}, vmmem_erms_memmove,
-                        vmmem_erms_memmove, vmmem_erms_memmove, vmmem_erms_memmove},
-#endif
-#if VMMEM_HAVE_NEON
-    [VMMEM_ISA_NEON] = {{VMMEM_ISA_NEON, "neon", vmmem_neon_memmove, NULL}, vmmem_neon_memmove,
-                        vmmem_neon_memmove, vmmem_neon_memmove, vmmem_neon_memmove},
-#endif
-};
-
-/* The CPU feature each ISA needs (0: none). */
-static const unsigned isa_required_feature[VMMEM_ISA_COUNT] = {
-    [VMMEM_ISA_SSE2] = VMMEM_CPU_SSE2,     [VMMEM_ISA_AVX2] = VMMEM_CPU_AVX2,
-    [VMMEM_ISA_AVX512] = VMMEM_CPU_AVX512, [VMMEM_ISA_ERMS] = VMMEM_CPU_ERMS,
-    [VMMEM_ISA_NEON] = VMMEM_CPU_NEON,
-};
-
-/* Preference order when nothing is forced: widest vectors first. `erms` is
- * never chosen as the whole kernel; vmmem_memcpy_adaptive() uses it for a
- * size band where it wins. */
-static const vmmem_isa isa_preference[] = {VMMEM_ISA_AVX512, VMMEM_ISA_AVX2, VMMEM_ISA_SSE2,
-                                           VMMEM_ISA_NEON, VMMEM_ISA_GENERIC};
 
 int vmmem_isa_runs_on(vmmem_isa isa, const vmmem_cpu_info *cpu)
 {
-    return (unsigned)isa < VMMEM_ISA_COUNT && kernel_table[isa].info.memmove != NULL &&
-           (cpu->features & isa_required_feature[isa]) == isa_required_feature[isa];
+    if ((unsigned)isa >= VMMEM_ISA_COUNT)
+        return 0;
+    const vmmem_isa_desc *d = vmmem_isa_registry(isa);
+    return d->compiled_in && (cpu->features & d->required_features) == d->required_features;
 }
 
+/* The runnable ISA of highest preference; ISAs of preference 0 are never
+ * chosen on their own. */
 vmmem_isa vmmem_best_isa_on(const vmmem_cpu_info *cpu)
 {
-    for (size_t i = 0; i < sizeof isa_preference / sizeof isa_preference[0]; i++)
-        if (vmmem_isa_runs_on(isa_preference[i], cpu))
-            return isa_preference[i];
-    return VMMEM_ISA_GENERIC;
+    vmmem_isa best = VMMEM_ISA_GENERIC;
+    unsigned best_preference = 0;
+    for (int i = 0; i < VMMEM_ISA_COUNT; i++) {
+        unsigned preference = vmmem_isa_registry((vmmem_isa)i)->preference;
+        if (preference > best_preference && vmmem_isa_runs_on((vmmem_isa)i, cpu)) {
+            best = (vmmem_isa)i;
+            best_preference = preference;
+        }
+    }
+    return best;
 }
 
 /* The kernel's fast entry for the thresholds in force: the one that reads
@@ -144,15 +113,15 @@ void vmmem_dispatch_publish(vmmem_isa isa, const vmmem_thresholds *t)
     atomic_store_explicit(&vmmem_dispatch.simd_threshold, t->simd, memory_order_relaxed);
     atomic_store_explicit(&vmmem_dispatch.erms_threshold, t->erms, memory_order_relaxed);
     atomic_store_explicit(&vmmem_dispatch.nt_threshold, t->nt, memory_order_relaxed);
-    atomic_store_explicit(&vmmem_dispatch.kernel, &kernel_table[isa], memory_order_relaxed);
-    publish(&kernel_table[isa]);
+    atomic_store_explicit(&vmmem_dispatch.kernel, &vmmem_isa_registry(isa)->kernel, memory_order_relaxed);
+    publish(&vmmem_isa_registry(isa)->kernel);
 }
 
 /* ---- public API ---- */
 
 const char *vmmem_isa_name(vmmem_isa isa)
 {
-    return (unsigned)isa < VMMEM_ISA_COUNT ? isa_names[isa] : NULL;
+    return (unsigned)isa < VMMEM_ISA_COUNT ? vmmem_isa_registry(isa)->name : NULL;
 }
 
 int vmmem_isa_from_name(const char *name, vmmem_isa *isa)
@@ -160,7 +129,7 @@ int vmmem_isa_from_name(const char *name, vmmem_isa *isa)
     if (!name || !isa)
         return VMMEM_EINVAL;
     for (int i = 0; i < VMMEM_ISA_COUNT; i++) {
-        if (strcmp(name, isa_names[i]) == 0) {
+        if (strcmp(name, vmmem_isa_registry((vmmem_isa)i)->name) == 0) {
             *isa = (vmmem_isa)i;
             return VMMEM_OK;
         }
@@ -191,8 +160,8 @@ int vmmem_force_isa(vmmem_isa isa)
     if (!vmmem_isa_supported(isa))
         return VMMEM_EUNSUPPORTED;
     vmmem_startup_lock(); /* one after the other with vmmem_init_with() */
-    atomic_store_explicit(&vmmem_dispatch.kernel, &kernel_table[isa], memory_order_relaxed);
-    publish(&kernel_table[isa]);
+    atomic_store_explicit(&vmmem_dispatch.kernel, &vmmem_isa_registry(isa)->kernel, memory_order_relaxed);
+    publish(&vmmem_isa_registry(isa)->kernel);
     vmmem_startup_unlock();
     return VMMEM_OK;
 }
@@ -203,7 +172,7 @@ int vmmem_get_kernel(vmmem_isa isa, vmmem_kernel_info *out)
         return VMMEM_EINVAL;
     if (!vmmem_isa_supported(isa))
         return VMMEM_EUNSUPPORTED;
-    *out = kernel_table[isa].info;
+    *out = vmmem_isa_registry(isa)->kernel.info;
     return VMMEM_OK;
 }
 

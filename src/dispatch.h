@@ -17,7 +17,7 @@
  * environment or a config file selects the entries without the floor. */
 #define VMMEM_BAND_FLOOR (16 * 1024)
 
-/* A row of the kernel table. */
+/* One ISA's copy kernels (its row of the ISA registry, src/isa_registry.c). */
 typedef struct vmmem_kernel_entry {
     vmmem_kernel_info info;       /* what vmmem_get_kernel() hands out */
     vmmem_copy_fn fast;           /* info.memmove, with the rep movsb band on x86 SIMD kernels */

@@ -9,6 +9,7 @@
  * so nothing here can allocate or call back into memcpy. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -38,6 +39,26 @@ int vmmem_parse_size(const char *text, size_t *out)
         return -1;
     *out = value << shift;
     return 0;
+}
+
+/* The thresholds a config file line or an environment variable sets: every
+ * field of vmmem_thresholds, under one key and one variable name each. */
+static const struct threshold_override {
+    const char *config_key;
+    const char *env_name;
+    size_t offset; /* of the size_t field in vmmem_thresholds */
+} threshold_overrides[] = {
+    {"simd_threshold", "VMMEM_SIMD_THRESHOLD", offsetof(vmmem_thresholds, simd)},
+    {"erms_threshold", "VMMEM_ERMS_THRESHOLD", offsetof(vmmem_thresholds, erms)},
+    {"nt_threshold", "VMMEM_NT_THRESHOLD", offsetof(vmmem_thresholds, nt)},
+};
+#define OVERRIDE_COUNT (sizeof threshold_overrides / sizeof threshold_overrides[0])
+_Static_assert(OVERRIDE_COUNT * sizeof(size_t) == sizeof(vmmem_thresholds),
+               "every threshold has its config key and environment variable");
+
+static size_t *override_field(vmmem_thresholds *t, const struct threshold_override *o)
+{
+    return (size_t *)(void *)((char *)t + o->offset);
 }
 
 static int same_text(const char *a, const char *b)
@@ -106,11 +127,10 @@ static int parse_line(char *line, vmmem_thresholds *t)
         return -1;
     *eq = '\0';
     const char *key = trim(line);
-    size_t *field = same_text(key, "simd_threshold")   ? &t->simd
-                    : same_text(key, "erms_threshold") ? &t->erms
-                    : same_text(key, "nt_threshold")   ? &t->nt
-                                                       : NULL;
-    return field ? parse_threshold(trim(eq + 1), field) : -1;
+    for (size_t i = 0; i < OVERRIDE_COUNT; i++)
+        if (same_text(key, threshold_overrides[i].config_key))
+            return parse_threshold(trim(eq + 1), override_field(t, &threshold_overrides[i]));
+    return -1;
 }
 
 /* The file's text: one start-up reads it at a time (the caller holds the
@@ -216,7 +236,6 @@ void vmmem_apply_overrides(vmmem_thresholds *t, int environment, int config_file
     }
     if (!environment)
         return;
-    vmmem_env_size("VMMEM_SIMD_THRESHOLD", &t->simd, log);
-    vmmem_env_size("VMMEM_ERMS_THRESHOLD", &t->erms, log);
-    vmmem_env_size("VMMEM_NT_THRESHOLD", &t->nt, log);
+    for (size_t i = 0; i < OVERRIDE_COUNT; i++)
+        vmmem_env_size(threshold_overrides[i].env_name, override_field(t, &threshold_overrides[i]), log);
 }

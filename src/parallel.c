@@ -27,10 +27,20 @@
 
 /* Each thread copies at least this much: below it, waking a worker costs
  * more than the copy it would take over (a wake-up is several microseconds;
- * 1 MiB copies in about 40 us from DRAM here). Chunks start on page
+ * 1 MiB copies in about 40 us from DRAM here). Assumed: the minimum was not
+ * varied. What was measured on the reference 2-vCPU guest (shared with other
+ * work), `vmmem-bench --only hot,cold --mode pointer --sizes 1M,2M,3M,4M,8M
+ * --impl vmmem-parallel,vmmem-fast --rounds 9`, two runs, x glibc: at
+ * 2-4 MiB (two 1 MiB+ chunks) the second thread did not pay, parallel
+ * 0.84-0.95 hot against fast's 0.80-0.88; at 8 MiB hot it paid a little,
+ * 0.75-0.78 against 0.80-0.84; cold it was level or behind, 0.78-0.88
+ * against 0.75-0.88 (docs/performance.md, "Constants measured for the
+ * dispatcher" and "Parallel copy on this 2-vCPU VM"). Chunks start on page
  * boundaries of dst so no two threads write the same cache line. */
 #define PARALLEL_MIN_CHUNK ((size_t)1 << 20)
 #define PARALLEL_CHUNK_ALIGN ((size_t)4096)
+_Static_assert(PARALLEL_MIN_CHUNK % PARALLEL_CHUNK_ALIGN == 0, "a minimum chunk is whole pages");
+_Static_assert((PARALLEL_CHUNK_ALIGN & (PARALLEL_CHUNK_ALIGN - 1)) == 0, "chunk alignment is a power of two");
 
 typedef struct copy_job {
     unsigned char *dst;

@@ -12,13 +12,13 @@
  * warnings. A copy that arrives meanwhile, from another thread or from
  * inside the start-up itself (an interposed getenv or malloc that copies),
  * does not wait: it copies with the portable kernel. Only the
- * introspection and control calls wait for a start-up to finish. */
+ * introspection and control calls wait for a start-up to finish.
+ * The default thresholds are the rules of src/threshold_policy.c. */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include <vmmem/init.h>
@@ -26,6 +26,7 @@
 
 #include "dispatch.h"
 #include "engine.h"
+#include "threshold_policy.h"
 
 /* 1 once a start-up has published a kernel (release; an acquire load that
  * sees 1 also sees cpu_info, the thresholds and vmmem_dispatch.kernel). */
@@ -75,68 +76,6 @@ void vmmem_startup_unlock(void)
     atomic_store_explicit(&startup_owner, 0, memory_order_release);
     pthread_setcancelstate(cancel_state, NULL);
     errno = saved_errno;
-}
-
-/* ---- thresholds ---- */
-
-/* rep movsb wins once source and destination no longer fit in L1 together:
- * n > L1d / 2, so the threshold (the first size that takes it, n >=
- * threshold) is L1d / 2 + 1. Measured on AMD Zen 5 (family 0x1A, L1d
- * 48 KiB), hot buffers, GB/s:
- *            16 KiB  24 KiB  32 KiB  128 KiB  1 MiB  4 MiB
- * AVX-512     272     272      97     102      61     66
- * rep movsb   167     171     171     136      75     69
- * and the same at dst+1, dst+15, src+7, src+1/dst+3 and dst-src = 0 mod 4096:
- * at exactly L1d / 2 (24 KiB) the vector loop still wins. vmmem-tune's
- * finer ladder agrees (docs/tuning.md): loop 271 vs 171 GB/s at 23 KiB,
- * 93 vs 159 at 27 KiB.
- * Enabled where rep movsb is fast: Intel with ERMS, and AMD from Zen 5 on.
- * Not on Zen 3/4: there rep movsb is up to 20x slower with a misaligned dst
- * (field notes), and no such machine was available to measure. */
-#define AMD_ZEN5_FAMILY 0x1A
-
-static int amd_zen5_or_later(const vmmem_cpu_info *cpu)
-{
-    return strcmp(cpu->vendor, "AuthenticAMD") == 0 && cpu->family >= AMD_ZEN5_FAMILY &&
-           (cpu->features & VMMEM_CPU_ERMS) && (cpu->features & VMMEM_CPU_FSRM);
-}
-
-static int rep_movsb_is_fast(const vmmem_cpu_info *cpu)
-{
-    return ((cpu->features & VMMEM_CPU_ERMS) && strcmp(cpu->vendor, "GenuineIntel") == 0) ||
-           amd_zen5_or_later(cpu);
-}
-
-/* On Zen 5, rep movsb beyond the L3 is as fast as non-temporal stores and
- * spares the cache as well, so the non-temporal band adds nothing there.
- * Measured: 64 MiB copy, then reading an 8 MiB buffer that was in L3 before:
- * 85 us after AVX-512 non-temporal stores, 92 us after rep movsb, 135 us
- * after an ordinary vector loop or glibc (67 us when nothing ran between);
- * for a 512 KiB buffer that was in L2: 10.7, 7.4 and 10.9-11.5 us.
- * Copy speed at 256 MiB: rep movsb 29.3 GB/s, non-temporal 28.3 GB/s. */
-static int rep_movsb_streams(const vmmem_cpu_info *cpu)
-{
-    return amd_zen5_or_later(cpu);
-}
-
-/* Non-temporal stores pay off once the copy alone is as large as the whole
- * L3 (src + dst then twice that). Measured on Zen 5 (32 MiB L3), GB/s, one
- * copy at a time: at 12-24 MiB ordinary stores (rep movsb) still run at
- * 41-66 against 33-42 for non-temporal ones; from 32 MiB on the two are
- * level (34/34, 30/28 at 48 MiB, 29/28 at 256 MiB), and non-temporal stores
- * leave the cache to the rest of the program. glibc's rule (3/4 of the L3
- * share per thread, 12 MiB here) switched too early. Without an L3 (none,
- * or none found) there is nothing to measure against: off (assumed). */
-static size_t default_nt_threshold(const vmmem_cpu_info *cpu)
-{
-    return cpu->l3_bytes ? cpu->l3_bytes : SIZE_MAX;
-}
-
-static void default_thresholds(const vmmem_cpu_info *cpu, vmmem_thresholds *t)
-{
-    t->simd = 0;
-    t->erms = rep_movsb_is_fast(cpu) ? cpu->l1d_bytes / 2 + 1 : SIZE_MAX;
-    t->nt = rep_movsb_streams(cpu) ? SIZE_MAX : default_nt_threshold(cpu);
 }
 
 /* ---- the settings ---- */
@@ -198,10 +137,9 @@ static void start_up_locked(unsigned flags, const vmmem_thresholds *base)
     if (base)
         t = *base;
     else
-        default_thresholds(&cpu_info, &t);
+        vmmem_default_thresholds(&cpu_info, &t);
     vmmem_apply_overrides(&t, use_env, !(flags & VMMEM_INIT_NO_CONFIG_FILE), &startup_log);
-    if (!(cpu_info.features & VMMEM_CPU_ERMS))
-        t.erms = SIZE_MAX; /* no rep movsb band without ERMS, whatever the settings say */
+    vmmem_limit_thresholds_to_cpu(&cpu_info, &t);
     vmmem_dispatch_publish(isa, &t);
     atomic_store_explicit(&started, 1, memory_order_release);
 }

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
-/* src/xlate_dispatch.c - choosing the byte-swapping kernels: the table of
- * compiled-in variants, and which one serves each of the copy engine's ISAs.
+/* src/xlate_dispatch.c - choosing the byte-swapping kernels: which variant
+ * serves each of the copy engine's ISAs on this CPU.
  *
  * The translation calls follow the engine's active ISA (VMMEM_ISA,
- * vmmem_force_isa()), so forcing an ISA switches both: generic -> generic,
- * sse2 -> ssse3 when the CPU has SSSE3 (pshufb) else sse2, avx2 -> avx2,
- * avx512 -> avx512vbmi when the CPU has VBMI (vpermb for record groups up
- * to 64 bytes) else avx512, neon -> neon, and erms -> the best vector
- * variant (there is no rep-movs form of a byte swap).
+ * vmmem_force_isa()), so forcing an ISA switches both. Which variants serve
+ * an ISA is the ISA registry's data (src/isa_registry.c): the first of its
+ * list the CPU runs (sse2: ssse3 when the CPU has pshufb, else sse2;
+ * avx512: avx512vbmi when it has vpermb, else avx512), or those of the best
+ * ISA for an ISA that has none of its own (erms).
  *
  * The mapping depends only on the CPU, so it is computed once, lock-free:
  * every first caller computes the same values, stores them, then sets
@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "dispatch.h"
+#include "isa_registry.h"
 #include "xlate_dispatch.h"
 
 vmmem_xlate_state vmmem_xlate = {.nt_threshold = SIZE_MAX};
@@ -28,81 +29,27 @@ const uint8_t vmmem_bswap32_pattern[VMMEM_PATTERN_BYTES] = {3, 2, 1, 0, 7, 6, 5,
 const uint8_t vmmem_bswap64_pattern[VMMEM_PATTERN_BYTES] = {7, 6, 5, 4, 3, 2, 1, 0,
                                                             15, 14, 13, 12, 11, 10, 9, 8};
 
-#define SWAPS(isa) {vmmem_##isa##_bswap16, vmmem_##isa##_bswap32, vmmem_##isa##_bswap64}
-#define SWAPS_NT(isa) {vmmem_##isa##_bswap16_nt, vmmem_##isa##_bswap32_nt, vmmem_##isa##_bswap64_nt}
-
-/* Compiled-in variants, best first (the order erms falls back in). */
-static const vmmem_swap_kernels variants[] = {
-#if VMMEM_HAVE_AVX512 && VMMEM_HAVE_AVX512VBMI
-    {"avx512vbmi", VMMEM_CPU_AVX512 | VMMEM_CPU_AVX512VBMI, SWAPS(avx512), SWAPS_NT(avx512), vmmem_avx512_shuffle,
-     vmmem_avx512_shuffle_groups, vmmem_avx512vbmi_shuffle_groups64},
-#endif
-#if VMMEM_HAVE_AVX512
-    {"avx512", VMMEM_CPU_AVX512, SWAPS(avx512), SWAPS_NT(avx512), vmmem_avx512_shuffle, vmmem_avx512_shuffle_groups, NULL},
-#endif
-#if VMMEM_HAVE_AVX2
-    {"avx2", VMMEM_CPU_AVX2, SWAPS(avx2), SWAPS_NT(avx2), vmmem_avx2_shuffle, vmmem_avx2_shuffle_groups, NULL},
-#endif
-#if VMMEM_HAVE_SSSE3
-    {"ssse3", VMMEM_CPU_SSSE3, SWAPS(ssse3), SWAPS_NT(ssse3), vmmem_ssse3_shuffle, vmmem_ssse3_shuffle_groups, NULL},
-#endif
-#if VMMEM_HAVE_SSE2
-    {"sse2", VMMEM_CPU_SSE2, SWAPS(sse2), SWAPS_NT(sse2), NULL, NULL, NULL},
-#endif
-#if VMMEM_HAVE_NEON
-    {"neon", VMMEM_CPU_NEON, SWAPS(neon), {NULL, NULL, NULL}, vmmem_neon_shuffle, vmmem_neon_shuffle_groups, NULL},
-#endif
-    {"generic", 0, SWAPS(generic), {NULL, NULL, NULL}, NULL, NULL, NULL},
-};
-#define VARIANT_COUNT (sizeof variants / sizeof variants[0])
-
-/* The variant named `name` if compiled in and runnable, else NULL. */
-static const vmmem_swap_kernels *runnable_variant(const char *name, unsigned features)
+/* The first of an ISA's byte-swap variants (isa_registry.c) this CPU runs;
+ * the portable one when none does. */
+static const vmmem_swap_kernels *first_runnable(const vmmem_isa_desc *d, unsigned features)
 {
-    for (size_t i = 0; i < VARIANT_COUNT; i++) {
-        const vmmem_swap_kernels *v = &variants[i];
-        if (__builtin_strcmp(v->name, name) == 0)
-            return (features & v->required_features) == v->required_features ? v : NULL;
-    }
-    return NULL;
-}
-
-static const vmmem_swap_kernels *first_runnable(const char *const *names, size_t count, unsigned features)
-{
-    for (size_t i = 0; i < count; i++) {
-        const vmmem_swap_kernels *v = runnable_variant(names[i], features);
-        if (v)
-            return v;
-    }
-    return &variants[VARIANT_COUNT - 1]; /* generic */
+    for (size_t i = 0; i < VMMEM_ISA_MAX_SWAP_VARIANTS && d->swaps[i]; i++)
+        if ((features & d->swaps[i]->required_features) == d->swaps[i]->required_features)
+            return d->swaps[i];
+    return vmmem_swap_variant_list[vmmem_swap_variant_count - 1];
 }
 
 /* The variant for one engine ISA (which runs here, or it is never active). */
-static const vmmem_swap_kernels *variant_for_isa(vmmem_isa isa, unsigned features)
+static const vmmem_swap_kernels *variant_for_isa(vmmem_isa isa, const vmmem_cpu_info *cpu)
 {
-    static const char *const sse2[] = {"ssse3", "sse2"};
-    static const char *const avx2[] = {"avx2"};
-    static const char *const avx512[] = {"avx512vbmi", "avx512"};
-    static const char *const neon[] = {"neon"};
-    static const char *const best[] = {"avx512vbmi", "avx512", "avx2", "ssse3", "sse2", "neon"};
-    switch (isa) {
-    case VMMEM_ISA_SSE2:
-        return first_runnable(sse2, 2, features);
-    case VMMEM_ISA_AVX2:
-        return first_runnable(avx2, 1, features);
-    case VMMEM_ISA_AVX512:
-        return first_runnable(avx512, 2, features);
-    case VMMEM_ISA_NEON:
-        return first_runnable(neon, 1, features);
-    case VMMEM_ISA_ERMS:
-        return first_runnable(best, sizeof best / sizeof best[0], features);
-    default:
-        return first_runnable(NULL, 0, features);
-    }
+    const vmmem_isa_desc *d = vmmem_isa_registry(isa);
+    if (d->swap_follows_best_isa)
+        d = vmmem_isa_registry(vmmem_best_isa_on(cpu));
+    return first_runnable(d, cpu->features);
 }
 
 /* Non-temporal stores pay once the copy alone is as large as the whole L3
- * (the engine's rule, src/dispatch.c). The engine's own threshold is used
+ * (the engine's rule, src/threshold_policy.c). The engine's own threshold is used
  * when it has one (it honours VMMEM_NT_THRESHOLD and the config file); on
  * CPUs where the engine streams with rep movsb instead (AMD Zen 5, where its
  * threshold is off) a byte swap has no rep movsb, so the L3 size is used. */
@@ -119,7 +66,7 @@ static void resolve(void)
     vmmem_cpu_info cpu;
     vmmem_get_cpu_info(&cpu);
     for (int isa = 0; isa < VMMEM_ISA_COUNT; isa++)
-        atomic_store_explicit(&vmmem_xlate.by_isa[isa], variant_for_isa((vmmem_isa)isa, cpu.features),
+        atomic_store_explicit(&vmmem_xlate.by_isa[isa], variant_for_isa((vmmem_isa)isa, &cpu),
                               memory_order_relaxed);
     atomic_store_explicit(&vmmem_xlate.nt_threshold, swap_nt_threshold(&cpu), memory_order_relaxed);
     atomic_store_explicit(&vmmem_xlate.ready, 1, memory_order_release);
@@ -138,8 +85,10 @@ size_t vmmem_swap_variants(const vmmem_swap_kernels **list, size_t max)
     vmmem_cpu_info cpu;
     vmmem_get_cpu_info(&cpu);
     size_t count = 0;
-    for (size_t i = 0; i < VARIANT_COUNT && count < max; i++)
-        if ((cpu.features & variants[i].required_features) == variants[i].required_features)
-            list[count++] = &variants[i];
+    for (size_t i = 0; i < vmmem_swap_variant_count && count < max; i++) {
+        const vmmem_swap_kernels *v = vmmem_swap_variant_list[i];
+        if ((cpu.features & v->required_features) == v->required_features)
+            list[count++] = v;
+    }
     return count;
 }

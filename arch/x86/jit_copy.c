@@ -9,6 +9,7 @@
 #include <vmmem/jit.h>
 #include <vmmem/memcpy.h>
 
+#include "isa_registry.h"
 #include "x86/jit_encode.h"
 
 /* Default inline thresholds: up to these sizes the inline copy was faster
@@ -32,6 +33,10 @@
 #define INLINE_DEFAULT_YMM 384
 #define INLINE_DEFAULT_XMM 176
 #define INLINE_DEFAULT_GPR 56
+_Static_assert(INLINE_DEFAULT_ZMM <= JIT_ZMM * VMMEM_JIT_MAX_VECTOR_LOADS &&
+                   INLINE_DEFAULT_YMM <= JIT_YMM * VMMEM_JIT_MAX_VECTOR_LOADS &&
+                   INLINE_DEFAULT_XMM <= JIT_XMM * VMMEM_JIT_MAX_VECTOR_LOADS,
+               "each default inline threshold fits in the vector registers an inline copy may load");
 
 /* Bytes per general-purpose register. */
 #define GPR_BYTES 8
@@ -66,20 +71,26 @@ typedef struct inline_style {
     size_t default_max;             /* default inline threshold */
 } inline_style;
 
-/* The style of an ISA; `erms` (a rep movsb strategy, not a register width)
- * and anything unknown take the best vector ISA of this CPU. Returns 0 or
+/* Each JIT style of the ISA registry (src/isa_registry.h), as built here. */
+static const inline_style styles[VMMEM_JIT_STYLE_COUNT] = {
+    [VMMEM_JIT_STYLE_GPR] = {0, JIT_ENC_SSE, INLINE_DEFAULT_GPR},
+    [VMMEM_JIT_STYLE_XMM] = {JIT_XMM, JIT_ENC_SSE, INLINE_DEFAULT_XMM},
+    [VMMEM_JIT_STYLE_YMM] = {JIT_YMM, JIT_ENC_VEX, INLINE_DEFAULT_YMM},
+    [VMMEM_JIT_STYLE_ZMM] = {JIT_ZMM, JIT_ENC_EVEX, INLINE_DEFAULT_ZMM},
+};
+
+/* The style of an ISA (below VMMEM_ISA_COUNT), as its registry row says;
+ * a row that defers to the best ISA takes that one's. Returns 0 or
  * VMMEM_EINVAL for an ISA the emitter does not handle. */
 static int style_of(vmmem_isa isa, inline_style *s)
 {
-    if (isa == VMMEM_ISA_ERMS)
-        isa = vmmem_best_isa();
-    switch (isa) {
-    case VMMEM_ISA_GENERIC: *s = (inline_style){0, JIT_ENC_SSE, INLINE_DEFAULT_GPR}; return VMMEM_OK;
-    case VMMEM_ISA_SSE2: *s = (inline_style){JIT_XMM, JIT_ENC_SSE, INLINE_DEFAULT_XMM}; return VMMEM_OK;
-    case VMMEM_ISA_AVX2: *s = (inline_style){JIT_YMM, JIT_ENC_VEX, INLINE_DEFAULT_YMM}; return VMMEM_OK;
-    case VMMEM_ISA_AVX512: *s = (inline_style){JIT_ZMM, JIT_ENC_EVEX, INLINE_DEFAULT_ZMM}; return VMMEM_OK;
-    default: return VMMEM_EINVAL;
-    }
+    vmmem_jit_style style = vmmem_isa_registry(isa)->jit_style;
+    if (style == VMMEM_JIT_STYLE_OF_BEST_ISA)
+        style = vmmem_isa_registry(vmmem_best_isa())->jit_style;
+    if (style == VMMEM_JIT_STYLE_NONE || style == VMMEM_JIT_STYLE_OF_BEST_ISA)
+        return VMMEM_EINVAL;
+    *s = styles[style];
+    return VMMEM_OK;
 }
 
 static unsigned popcount(unsigned v)
