@@ -43,6 +43,11 @@ static ENTRY void *dispatch_adaptive(void *dst, const void *src, size_t n)
  * docs/performance.md). */
 static atomic_int constructors_ran;
 
+/* A resolver may run while the dynamic linker relocates, before a
+ * sanitizer's runtime has started: no instrumentation in it. Used is for
+ * compilers that do not count ifunc() as a use. */
+#define RESOLVER __attribute__((used, no_sanitize("thread", "address", "undefined")))
+
 __attribute__((constructor)) static void note_constructors_ran(void)
 {
     atomic_store_explicit(&constructors_ran, 1, memory_order_release);
@@ -50,7 +55,7 @@ __attribute__((constructor)) static void note_constructors_ran(void)
 
 /* The published entry of `which` (fast or adaptive) if the engine can be
  * started now, else the dispatching entry `fallback`. */
-static vmmem_copy_fn resolve_entry(_Atomic(vmmem_copy_fn) *which, vmmem_copy_fn fallback)
+RESOLVER static vmmem_copy_fn resolve_entry(_Atomic(vmmem_copy_fn) *which, vmmem_copy_fn fallback)
 {
     if (!atomic_load_explicit(&constructors_ran, memory_order_acquire))
         return fallback;
@@ -59,12 +64,12 @@ static vmmem_copy_fn resolve_entry(_Atomic(vmmem_copy_fn) *which, vmmem_copy_fn 
     return atomic_load_explicit(which, memory_order_acquire);
 }
 
-static vmmem_copy_fn resolve_fast(void)
+RESOLVER static vmmem_copy_fn resolve_fast(void)
 {
     return resolve_entry(&vmmem_dispatch.fast, dispatch_fast);
 }
 
-static vmmem_copy_fn resolve_adaptive(void)
+RESOLVER static vmmem_copy_fn resolve_adaptive(void)
 {
     return resolve_entry(&vmmem_dispatch.adaptive, dispatch_adaptive);
 }

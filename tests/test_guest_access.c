@@ -376,8 +376,10 @@ static void test_partial_failures_report_progress(void **state)
 static void test_copy_block_overlap_every_kernel(void **state)
 {
     (void)state;
-    static const int64_t deltas[] = {1, 7, 8, 63, 64, 300, 4095};
-    static const uint64_t lengths[] = {1, 2, 15, 16, 100, 257, 1000, 4096, 8000};
+    /* every rung of the inline copy (17..64 B: two or four chunks) and of
+     * the kernels, shifted by less than a chunk, a chunk and more */
+    static const int64_t deltas[] = {1, 7, 8, 15, 16, 17, 32, 48, 63, 64, 300, 4095};
+    static const uint64_t lengths[] = {1, 2, 15, 16, 17, 31, 32, 33, 48, 49, 63, 64, 65, 100, 257, 1000, 4096, 8000};
     unsigned char *model = malloc(0x4000), *back = malloc(0x4000);
     vmmem_isa chosen = vmmem_active_isa(); /* VMMEM_ISA's, for the later tests */
     for (int isa = 0; isa < VMMEM_ISA_COUNT; isa++) {
@@ -386,19 +388,23 @@ static void test_copy_block_overlap_every_kernel(void **state)
         assert_int_equal(vmmem_force_isa((vmmem_isa)isa), VMMEM_OK);
         for (size_t d = 0; d < sizeof deltas / sizeof deltas[0]; d++)
             for (size_t l = 0; l < sizeof lengths / sizeof lengths[0]; l++)
-                for (int dir = -1; dir <= 1; dir += 2) {
-                    /* RAM A + RAM B as one 16 KiB span: copies cross the boundary too */
-                    uint64_t len = lengths[l];
-                    uint64_t src = 0x2000 - len / 2, dst = (uint64_t)((int64_t)src + dir * deltas[d]);
-                    if (dst + len > 0x4000 || src + len > 0x4000)
-                        continue;
-                    fill_pattern(model, 0x4000, (uint32_t)(d * 31 + l));
-                    assert_int_equal(vmmem_guest_write(gm, 0, model, 0x4000), VMMEM_OK);
-                    memmove(model + dst, model + src, len);
-                    assert_int_equal(vmmem_guest_copy_block(gm, dst, src, len), VMMEM_OK);
-                    assert_int_equal(vmmem_guest_read(gm, 0, back, 0x4000), VMMEM_OK);
-                    assert_memory_equal(back, model, 0x4000);
-                }
+                for (int dir = -1; dir <= 1; dir += 2)
+                    for (int inside = 0; inside <= 1; inside++) {
+                        /* copies inside RAM A (the single-region fast path),
+                         * and copies that cross into RAM B (the general walk) */
+                        uint64_t len = lengths[l];
+                        uint64_t src = inside ? 0x800 : RAM_B - len / 2;
+                        int64_t to = (int64_t)src + dir * deltas[d];
+                        uint64_t dst = (uint64_t)to;
+                        if (to < 0 || dst + len > 0x4000 || src + len > 0x4000)
+                            continue;
+                        fill_pattern(model, 0x4000, (uint32_t)(d * 31 + l));
+                        assert_int_equal(vmmem_guest_write(gm, 0, model, 0x4000), VMMEM_OK);
+                        memmove(model + dst, model + src, len);
+                        assert_int_equal(vmmem_guest_copy_block(gm, dst, src, len), VMMEM_OK);
+                        assert_int_equal(vmmem_guest_read(gm, 0, back, 0x4000), VMMEM_OK);
+                        assert_memory_equal(back, model, 0x4000);
+                    }
     }
     assert_int_equal(vmmem_force_isa(chosen), VMMEM_OK);
     free(model);

@@ -53,6 +53,11 @@
 
 static vmmem_guest_memory *gm;
 static atomic_int stop;
+/* Workers that have made their first access: the mutator starts when all
+ * have, so every stress run overlaps accesses with changes whatever the
+ * scheduler does (under load, a mutator that started at once finished
+ * before any worker ran). */
+static atomic_int workers_started;
 
 static void skip_without_threads(void)
 {
@@ -179,7 +184,8 @@ static void *worker_main(void *p)
             break;
         }
         }
-        w->ops++;
+        if (w->ops++ == 0)
+            atomic_fetch_add(&workers_started, 1);
         if (w->sectioned && w->ops % CALLS_PER_SECTION == 0)
             vmmem_guest_exit(gm);
     }
@@ -198,6 +204,7 @@ static void stress_access_while_regions_change(bool sectioned, unsigned cycles)
     assert_int_equal(vmmem_guest_add_ram(gm, STABLE_BASE, STABLE_SIZE, NULL), VMMEM_OK);
     static worker workers[WORKERS];
     atomic_store(&stop, 0);
+    atomic_store(&workers_started, 0);
     atomic_store(&dead_device_accesses, 0);
     for (unsigned i = 0; i < WORKERS; i++) {
         memset(&workers[i], 0, sizeof workers[i]);
@@ -206,6 +213,8 @@ static void stress_access_while_regions_change(bool sectioned, unsigned cycles)
         workers[i].sectioned = sectioned;
         assert_int_equal(pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]), 0);
     }
+    while (atomic_load(&workers_started) < (int)WORKERS)
+        sleep_ms(1);
     /* The mutator: this thread. Each cycle replaces one slot's region by a
      * region of the next kind. */
     slot_device *devices[SLOTS] = {0};

@@ -80,9 +80,16 @@ static void expect_written(uint64_t gpa, uint64_t len)
             expected[(a - A_BASE) / PG] = 1;
 }
 
-/* Fetches A and B and compares with `expected`, then clears the model. */
+/* Set while a test runs its accesses inside vmmem_guest_enter(): the
+ * calls then take the path that takes no read lock of its own. */
+static int in_section;
+
+/* Fetches A and B and compares with `expected`, then clears the model
+ * (outside any section of the test's, as a dirty-log reader would). */
 static void check_dirty(const char *what)
 {
+    if (in_section)
+        vmmem_guest_exit(gm);
     uint64_t a[WORDS(A_PAGES) + 2], b[WORDS(B_PAGES)];
     memset(a, 0xEE, sizeof a); /* the extra words must come back zeroed */
     assert_int_equal(vmmem_guest_dirty_fetch_and_clear(gm, A_BASE, a, WORDS(A_PAGES) + 2), VMMEM_OK);
@@ -100,6 +107,8 @@ static void check_dirty(const char *what)
             fail_msg("%s: region B page %u is %s", what, p, got ? "dirty" : "clean");
     }
     memset(expected, 0, sizeof expected);
+    if (in_section)
+        vmmem_guest_enter(gm);
 }
 
 static void test_enable_and_fetch_errors(void **state)
@@ -126,9 +135,8 @@ static void test_enable_and_fetch_errors(void **state)
     check_dirty("after errors only"); /* none of them marked anything */
 }
 
-static void test_each_write_path_marks_exactly(void **state)
+static void each_write_path_marks_exactly(void)
 {
-    (void)state;
     unsigned char *buf = malloc(64 * PG);
     fill_pattern(buf, 64 * PG, 5);
     check_dirty("fresh");
@@ -183,6 +191,23 @@ static void test_each_write_path_marks_exactly(void **state)
     check_dirty("mark_dirty");
     check_dirty("second fetch is empty");
     free(buf);
+}
+
+static void test_each_write_path_marks_exactly(void **state)
+{
+    (void)state;
+    each_write_path_marks_exactly();
+}
+
+/* The same calls made inside a section the caller holds. */
+static void test_each_write_path_marks_exactly_in_section(void **state)
+{
+    (void)state;
+    in_section = 1;
+    vmmem_guest_enter(gm);
+    each_write_path_marks_exactly();
+    vmmem_guest_exit(gm);
+    in_section = 0;
 }
 
 static void test_switching_off_and_on(void **state)
@@ -271,6 +296,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_enable_and_fetch_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_each_write_path_marks_exactly, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_each_write_path_marks_exactly_in_section, setup, teardown),
         cmocka_unit_test_setup_teardown(test_switching_off_and_on, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_fetch_loses_nothing, setup, teardown),
     };
