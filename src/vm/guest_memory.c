@@ -27,10 +27,15 @@ static guest_map *map_alloc(size_t count)
     return m;
 }
 
+atomic_bool guest_rep_movsb_ok;
+
 int vmmem_guest_memory_create(vmmem_guest_memory **out)
 {
     if (!out)
         return VMMEM_EINVAL;
+    vmmem_cpu_info cpu;
+    if (vmmem_get_cpu_info(&cpu) == VMMEM_OK && (cpu.features & VMMEM_CPU_ERMS))
+        atomic_store_explicit(&guest_rep_movsb_ok, true, memory_order_relaxed);
     vmmem_guest_memory *gm = calloc(1, sizeof *gm);
     guest_map *empty = map_alloc(0);
     if (!gm || !empty || pthread_mutex_init(&gm->writer_lock, NULL) != 0) {
