@@ -2,6 +2,7 @@
 /* src/copy_api.c - the public copy calls: fast, adaptive, with a caller's
  * threshold, memmove, and the checked copy. Nothing here calls the C
  * library's memcpy or memmove (the library may itself be serving them). */
+#include <sched.h>
 #include <stdint.h>
 
 #include <vmmem/memcpy.h>
@@ -15,11 +16,15 @@
  * cycle per call, 2.1 against 1.9 ns (11 %) at 12-128 B. */
 #define ENTRY __attribute__((aligned(64)))
 
-/* The dispatching entries: one load of the published kernel and a jump. */
-static ENTRY void *dispatch_fast(void *dst, const void *src, size_t n)
+/* The dispatching entries: one load of the published kernel and a jump.
+ * The fast one is also what JIT-emitted code calls (dispatch.h), so that
+ * it follows every later vmmem_force_isa() whatever the program's own
+ * references to vmmem_memcpy_fast were bound to. */
+ENTRY void *vmmem_dispatch_fast_entry(void *dst, const void *src, size_t n)
 {
     return atomic_load_explicit(&vmmem_dispatch.fast, memory_order_acquire)(dst, src, n);
 }
+#define dispatch_fast vmmem_dispatch_fast_entry
 
 static ENTRY void *dispatch_adaptive(void *dst, const void *src, size_t n)
 {
@@ -35,8 +40,8 @@ static ENTRY void *dispatch_adaptive(void *dst, const void *src, size_t n)
  * library is initialised and the environment readable), the resolver
  * starts the engine up as a first copy would and hands out the published
  * kernel entry. Earlier (relocation with BIND_NOW or -fno-plt, static
- * linking, dlopen before constructors), or while a start-up is running,
- * it hands out the dispatching entry, which follows every later
+ * linking, dlopen before constructors), or when a copy made by the
+ * start-up itself is bound, it hands out the dispatching entry, which follows every later
  * vmmem_force_isa() and vmmem_init_with(). A site bound to a kernel keeps
  * it (docs/usage_guide.md, "Choosing the kernel"). The hop measured about
  * one cycle per call, 1.12x the kernel's time at 1-9 B (lever 17 of
@@ -46,7 +51,21 @@ static atomic_int constructors_ran;
 /* A resolver may run while the dynamic linker relocates, before a
  * sanitizer's runtime has started: no instrumentation in it. Used is for
  * compilers that do not count ifunc() as a use. */
-#define RESOLVER __attribute__((used, no_sanitize("thread", "address", "undefined")))
+#if defined(__has_attribute)
+#if __has_attribute(disable_sanitizer_instrumentation) /* clang: no_sanitize still calls __tsan_func_entry */
+#define RESOLVER_NO_SANITIZER __attribute__((disable_sanitizer_instrumentation))
+#endif
+#if __has_attribute(no_stack_protector) /* the guard is read through TLS, not yet set up in a static link */
+#define RESOLVER_NO_STACK_PROTECTOR __attribute__((no_stack_protector))
+#endif
+#endif
+#ifndef RESOLVER_NO_SANITIZER
+#define RESOLVER_NO_SANITIZER __attribute__((no_sanitize("thread", "address", "undefined")))
+#endif
+#ifndef RESOLVER_NO_STACK_PROTECTOR
+#define RESOLVER_NO_STACK_PROTECTOR
+#endif
+#define RESOLVER __attribute__((used)) RESOLVER_NO_SANITIZER RESOLVER_NO_STACK_PROTECTOR
 
 __attribute__((constructor)) static void note_constructors_ran(void)
 {
@@ -59,8 +78,11 @@ RESOLVER static vmmem_copy_fn resolve_entry(_Atomic(vmmem_copy_fn) *which, vmmem
 {
     if (!atomic_load_explicit(&constructors_ran, memory_order_acquire))
         return fallback;
-    if (!vmmem_startup_kernel())
-        return fallback;
+    while (!vmmem_startup_kernel()) {
+        if (vmmem_startup_on_this_thread())
+            return fallback; /* a copy made by the start-up itself */
+        sched_yield();       /* another thread's start-up: its kernel, when published */
+    }
     return atomic_load_explicit(which, memory_order_acquire);
 }
 

@@ -89,15 +89,17 @@ static void *adaptive_with_scalar_band(void *dst, const void *src, size_t n)
     return kernel_adaptive_entry(atomic_load_explicit(&vmmem_dispatch.kernel, memory_order_acquire))(dst, src, n);
 }
 
-/* The adaptive call's entry: with no scalar band and no non-temporal band
- * in force it is the fast entry itself (one hop less per call). */
+/* The adaptive call's entry: the kernel's adaptive entry, which reads the
+ * rep movsb and non-temporal thresholds on every large copy, so that a
+ * call site bound to it (src/copy_api.c) follows a later change of them
+ * (even from "off", as the non-temporal band is by default on Zen 5); with
+ * a scalar band in front of it when one is set. */
 static vmmem_copy_fn adaptive_entry(const vmmem_kernel_entry *k)
 {
     size_t simd = atomic_load_explicit(&vmmem_dispatch.simd_threshold, memory_order_relaxed);
-    size_t nt = atomic_load_explicit(&vmmem_dispatch.nt_threshold, memory_order_relaxed);
     if (simd > 0) /* some size goes to the scalar kernel */
         return adaptive_with_scalar_band;
-    return nt == SIZE_MAX ? fast_entry(k) : kernel_adaptive_entry(k);
+    return kernel_adaptive_entry(k);
 }
 
 /* Publishes a kernel's entries, with release, so that a reader who sees

@@ -7,6 +7,7 @@
 #define VMMEM_SRC_DISPATCH_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <vmmem/cpu.h>
 
@@ -55,6 +56,14 @@ void vmmem_dispatch_publish(vmmem_isa isa, const vmmem_thresholds *t);
  * caller further up this thread's stack) is starting up: the caller then
  * copies with the portable kernel. */
 const vmmem_kernel_entry *vmmem_startup_kernel(void);
+
+/* Whether this thread is running the start-up now (a copy it makes is
+ * then one made by the start-up itself). */
+bool vmmem_startup_on_this_thread(void);
+
+/* The dispatching fast entry (src/copy_api.c): a load of the published
+ * kernel and a jump, on every call. */
+void *vmmem_dispatch_fast_entry(void *dst, const void *src, size_t n);
 
 /* For the calls that are not copies: starts up if needed, waits for a
  * start-up in another thread, returns the detected CPU. */

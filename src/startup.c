@@ -122,8 +122,16 @@ static void say_no_cache_information(vmmem_log *log, const vmmem_cpu_info *cpu)
 /* The start-up proper, with the lock held: detection (the first time
  * only), settings, thresholds, publication. Nothing here allocates, uses
  * stdio or copies memory; warnings go to startup_log. */
+static _Thread_local bool starting_on_this_thread;
+
+bool vmmem_startup_on_this_thread(void)
+{
+    return starting_on_this_thread;
+}
+
 static void start_up_locked(unsigned flags, const vmmem_thresholds *base)
 {
+    starting_on_this_thread = true;
     vmmem_log_clear(&startup_log);
     if (!atomic_load_explicit(&started, memory_order_relaxed)) {
         vmmem_detect_sources sources = {(flags & VMMEM_INIT_NO_SYSFS) ? NULL : VMMEM_SYSFS_CPU_DIR, 1};
@@ -142,6 +150,7 @@ static void start_up_locked(unsigned flags, const vmmem_thresholds *base)
     vmmem_limit_thresholds_to_cpu(&cpu_info, &t);
     vmmem_dispatch_publish(isa, &t);
     atomic_store_explicit(&started, 1, memory_order_release);
+    starting_on_this_thread = false;
 }
 
 /* ---- the library's side ---- */

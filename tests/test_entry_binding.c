@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -49,6 +50,19 @@ static void check_copies(copy_fn fn)
             assert_memory_equal(dst, want, sizeof dst);
         }
     }
+}
+
+/* On glibc the build probe must find indirect functions: a probe that
+ * failed for another reason (a warning turned error) would turn them off
+ * without a word, and the checks below would then test the other contract. */
+static void test_probe_found_indirect_functions(void **state)
+{
+    (void)state;
+#if defined(__GLIBC__) && (defined(__GNUC__) || defined(__clang__))
+    assert_true(VMMEM_TOOLCHAIN_HAS_IFUNC);
+#else
+    skip();
+#endif
 }
 
 static void test_every_entry_copies(void **state)
@@ -112,6 +126,7 @@ static void test_lookups_follow_the_published_kernel(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_probe_found_indirect_functions),
         cmocka_unit_test(test_every_entry_copies),
         cmocka_unit_test(test_lookups_follow_the_published_kernel),
     };

@@ -24,6 +24,14 @@ if "$objdump" -R "$bin" | grep -E 'GLOB_DAT +(memcpy|memmove|vmmem_memcpy_fast|v
   echo "check_call_linkage: $bin binds a copy function when it loads (see above)" >&2
   exit 1
 fi
+# nor does it bind every call table slot at load time (-z now: DF_BIND_NOW,
+# 0x8, in FLAGS or DF_1_NOW, 0x1, in FLAGS_1)
+"$objdump" -p "$bin" | awk '$1 == "FLAGS" || $1 == "FLAGS_1" { print $1, $2 }' | while read -r tag value; do
+  if { [ "$tag" = FLAGS ] && [ $((value & 8)) -ne 0 ]; } || { [ "$tag" = FLAGS_1 ] && [ $((value & 1)) -ne 0 ]; }; then
+    echo "check_call_linkage: $bin is linked to bind every call when it loads ($tag $value)" >&2
+    exit 1
+  fi
+done
 
 # The instructions of every function named $1, one "@@ N" line before each.
 bodies() {

@@ -70,7 +70,8 @@ VMMEM_API int vmmem_init(void);
  *  undone) and the thresholds are chosen again, and this call's warnings
  *  go to opt->log. Copies running meanwhile stay correct (each uses the old
  *  or the new kernel). Thread-safe; concurrent calls run one after the
- *  other. Call sites already bound straight to a kernel keep it (see
+ *  other. Call sites already bound straight to a kernel keep its ISA and
+ *  scalar band, and read the other thresholds from 16 KiB up (see
  *  vmmem_force_isa() in vmmem/cpu.h).
  *  @param opt the options (NULL: the same as all zeros)
  *  @return 0, or VMMEM_EINVAL (nothing done) for an unknown flag bit */
