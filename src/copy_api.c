@@ -19,19 +19,19 @@
 /* The dispatching entries: one load of the published kernel and a jump.
  * The fast one is also what JIT-emitted code calls (dispatch.h), so that
  * it follows every later vmmem_force_isa() whatever the program's own
- * references to vmmem_memcpy_fast were bound to. */
+ * references to vmmem_memcpy_fast were bound to; the adaptive one is
+ * below, where only the resolver needs it. */
 ENTRY void *vmmem_dispatch_fast_entry(void *dst, const void *src, size_t n)
 {
     return atomic_load_explicit(&vmmem_dispatch.fast, memory_order_acquire)(dst, src, n);
 }
-#define dispatch_fast vmmem_dispatch_fast_entry
 
+#if VMMEM_IFUNC
 static ENTRY void *dispatch_adaptive(void *dst, const void *src, size_t n)
 {
     return atomic_load_explicit(&vmmem_dispatch.adaptive, memory_order_acquire)(dst, src, n);
 }
 
-#if VMMEM_IFUNC
 /* GNU indirect functions (glibc): the dynamic linker asks resolve_*() for
  * the address of each public entry when it binds a call site (lazily, at
  * the site's first call) or when dlsym() looks the name up, and the site
@@ -41,8 +41,8 @@ static ENTRY void *dispatch_adaptive(void *dst, const void *src, size_t n)
  * starts the engine up as a first copy would and hands out the published
  * kernel entry. Earlier (relocation with BIND_NOW or -fno-plt, static
  * linking, dlopen before constructors), or when a copy made by the
- * start-up itself is bound, it hands out the dispatching entry, which follows every later
- * vmmem_force_isa() and vmmem_init_with(). A site bound to a kernel keeps
+ * start-up itself is bound, it hands out the dispatching entry, which
+ * follows every later vmmem_force_isa() and vmmem_init_with(). A site bound to a kernel keeps
  * it (docs/usage_guide.md, "Choosing the kernel"). The hop measured about
  * one cycle per call, 1.12x the kernel's time at 1-9 B (lever 17 of
  * docs/performance.md). */
@@ -88,7 +88,7 @@ RESOLVER static vmmem_copy_fn resolve_entry(_Atomic(vmmem_copy_fn) *which, vmmem
 
 RESOLVER static vmmem_copy_fn resolve_fast(void)
 {
-    return resolve_entry(&vmmem_dispatch.fast, dispatch_fast);
+    return resolve_entry(&vmmem_dispatch.fast, vmmem_dispatch_fast_entry);
 }
 
 RESOLVER static vmmem_copy_fn resolve_adaptive(void)
@@ -102,17 +102,17 @@ void *vmmem_memcpy_adaptive(void *dst, const void *src, size_t n) __attribute__(
 #else
 ENTRY void *vmmem_memcpy_fast(void *dst, const void *src, size_t n)
 {
-    return dispatch_fast(dst, src, n);
+    return atomic_load_explicit(&vmmem_dispatch.fast, memory_order_acquire)(dst, src, n);
 }
 
 ENTRY void *vmmem_memmove(void *dst, const void *src, size_t n)
 {
-    return dispatch_fast(dst, src, n);
+    return atomic_load_explicit(&vmmem_dispatch.fast, memory_order_acquire)(dst, src, n);
 }
 
 ENTRY void *vmmem_memcpy_adaptive(void *dst, const void *src, size_t n)
 {
-    return dispatch_adaptive(dst, src, n);
+    return atomic_load_explicit(&vmmem_dispatch.adaptive, memory_order_acquire)(dst, src, n);
 }
 #endif
 

@@ -17,6 +17,8 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -122,16 +124,22 @@ static void say_no_cache_information(vmmem_log *log, const vmmem_cpu_info *cpu)
 /* The start-up proper, with the lock held: detection (the first time
  * only), settings, thresholds, publication. Nothing here allocates, uses
  * stdio or copies memory; warnings go to startup_log. */
-static _Thread_local bool starting_on_this_thread;
+/* The thread running start_up_locked(), while it does: a thread id, not a
+ * thread-local, since a thread-local of a dlopen()ed library may be
+ * allocated on its first use and the start-up allocates nothing. */
+static _Atomic(pthread_t) startup_thread;
+static atomic_bool startup_running;
 
 bool vmmem_startup_on_this_thread(void)
 {
-    return starting_on_this_thread;
+    return atomic_load_explicit(&startup_running, memory_order_acquire) &&
+           pthread_equal(atomic_load_explicit(&startup_thread, memory_order_relaxed), pthread_self());
 }
 
 static void start_up_locked(unsigned flags, const vmmem_thresholds *base)
 {
-    starting_on_this_thread = true;
+    atomic_store_explicit(&startup_thread, pthread_self(), memory_order_relaxed);
+    atomic_store_explicit(&startup_running, true, memory_order_release);
     vmmem_log_clear(&startup_log);
     if (!atomic_load_explicit(&started, memory_order_relaxed)) {
         vmmem_detect_sources sources = {(flags & VMMEM_INIT_NO_SYSFS) ? NULL : VMMEM_SYSFS_CPU_DIR, 1};
@@ -150,7 +158,7 @@ static void start_up_locked(unsigned flags, const vmmem_thresholds *base)
     vmmem_limit_thresholds_to_cpu(&cpu_info, &t);
     vmmem_dispatch_publish(isa, &t);
     atomic_store_explicit(&started, 1, memory_order_release);
-    starting_on_this_thread = false;
+    atomic_store_explicit(&startup_running, false, memory_order_release);
 }
 
 /* ---- the library's side ---- */
