@@ -25,7 +25,8 @@
  *   VEC_REP_MOVSB(d, s, n)     (optional) a forward rep movsb, for the bands
  *   SMALL_COPY_MAX, copy_small(d, s, n)    (optional) the ISA's own bottom rung,
  *                              replacing the two first rungs below; it must keep
- *                              sizes 2, 4 and 8 single scalar accesses
+ *                              copies of 2, 4 and 8 bytes between pointers aligned
+ *                              to that size single scalar accesses
  *   SMALL_COPY_LIKELY          (optional) lay the ladder out with copy_small()
  *                              on the short path (the others keep the compiler's
  *                              layout: the hint made SSE2 and AVX2 1.1-1.3x

@@ -2,20 +2,19 @@
 /* arch/x86/memcpy_avx512.c - 512-bit AVX-512 kernel
  * (-mavx512f -mavx512bw -mavx512vl -mbmi2).
  *
- * Its bottom rung covers 0..256 bytes (copy_small below): 0..8 on the scalar
- * ladder, so 2, 4 and 8-byte copies remain single accesses (masked vector
- * stores are not architecturally atomic); 9..64 with one masked 64-byte load
- * and store whose mask covers exactly n bytes (masked-off bytes are neither
- * read nor written, faults on them are suppressed), so random small sizes
- * cost one size branch instead of a head/tail ladder's four (the ladder's
- * mispredictions made a small-size mix 1.5x slower: 8.8 against 5.8 ns per
- * call); 65..128 and 129..256 with overlapping head and tail vectors, which
- * hot fixed sizes copy faster than a masked tail. Laid out with the small
- * sizes on the short path and with registers that need no vzeroupper, the
- * kernel went from 1.12-1.30x to 1.00x glibc's time at 9-64 B and from
- * 1.15-1.31x to 1.00-1.31x at 65-128 B, hot, called through a pointer
- * (vmmem-bench --only hot --mode pointer, 7-11 rounds, a busy machine;
- * docs/performance.md, lever 17). */
+ * Its bottom rung covers 0..256 bytes (copy_small below). 0..64 bytes take
+ * one masked 64-byte load and store whose mask covers exactly n bytes
+ * (masked-off bytes are neither read nor written, faults on them are
+ * suppressed), with no size branch at all, except a copy of 2, 4 or 8 bytes
+ * between pointers aligned to that size: it stays one scalar load and store
+ * of that width (masked vector stores are not architecturally atomic), and
+ * one combined test picks it out. 65..128 and 129..256 take overlapping head
+ * and tail vectors, which hot fixed sizes copy faster than a masked tail.
+ * On random sizes the scalar ladder that 0..8 bytes used to take (four size
+ * branches) mispredicted often enough to leave plain `rep movsb` ahead on
+ * small-size mixes; with one branch on the whole 0..64 range the kernel
+ * passed it (docs/performance.md, lever 20). Laid out with the small sizes
+ * on the short path and with registers that need no vzeroupper. */
 #include <immintrin.h>
 
 #include "copy_small.h"
@@ -24,13 +23,12 @@
 
 #define SMALL_COPY_MAX 256
 #define SMALL_COPY_LIKELY
-#define SCALAR_MAX 8
 
 /* The rungs up to 256 bytes name their vector registers: zmm16-zmm19 exist
  * only with EVEX encoding, so they leave no dirty upper state behind and
  * these paths need no vzeroupper (which the compiler adds after any use of
  * zmm0-zmm15). Each rung loads everything before it stores. */
-static inline void copy_9_to_64(unsigned char *d, const unsigned char *s, size_t n)
+static inline void copy_0_to_64(unsigned char *d, const unsigned char *s, size_t n)
 {
     __mmask64 m = _bzhi_u64(~0ull, (unsigned)n);
     __asm__ volatile("kmovq %[m], %%k1\n\t"
@@ -67,38 +65,44 @@ static inline void copy_129_to_256(unsigned char *d, const unsigned char *s, siz
                      : "xmm16", "xmm17", "xmm18", "xmm19", "memory");
 }
 
-/* 0..8 bytes: 2, 4 and 8 stay single accesses (two identical ones for 4
- * and 2), as the ISA-neutral ladder keeps them. */
-static inline void copy_0_to_8(unsigned char *d, const unsigned char *s, size_t n)
+/* Sizes whose aligned copies must stay single scalar accesses: bit n is set
+ * for n = 2, 4 and 8. */
+#define ATOMIC_WIDTHS ((1ull << 2) | (1ull << 4) | (1ull << 8))
+
+/* True when n is 2, 4 or 8 and both pointers are multiples of n. Computed
+ * without a branch (the empty asm keeps the compiler from splitting it into
+ * two), so a random size costs one test, taken almost never unless the
+ * copies are aligned ring indexes and the like. n <= 64. */
+static inline int is_aligned_atomic_width(const unsigned char *d, const unsigned char *s, size_t n)
 {
-    if (__builtin_expect(n < 4, 1)) {
-        if (__builtin_expect(n >= 2, 1)) {
-            uint16_t head = vmmem_load16(s), tail = vmmem_load16(s + n - 2);
-            vmmem_store16(d, head);
-            vmmem_store16(d + n - 2, tail);
-        } else if (n) {
-            *d = *s;
-        }
-        return;
-    }
-    if (n == 8) {
-        vmmem_store64(d, vmmem_load64(s));
-        return;
-    }
-    uint32_t head = vmmem_load32(s), tail = vmmem_load32(s + n - 4);
-    vmmem_store32(d, head);
-    vmmem_store32(d + n - 4, tail);
+    uint64_t not_width = (~ATOMIC_WIDTHS >> (n & 63)) & 1; /* n = 64: bit 0, set */
+    uint64_t misaligned = ((uintptr_t)d | (uintptr_t)s) & (n - 1);
+    uint64_t t = misaligned | not_width;
+    __asm__("" : "+r"(t));
+    return t == 0;
 }
 
-/* Sizes in the order of their branches: 9..64 (one masked pair) and 0..8
- * first, then 65..128 and 129..256 (overlapping head/tail). */
+/* One load and one store of exactly n = 2, 4 or 8 bytes. */
+static inline void copy_aligned_atomic_width(unsigned char *d, const unsigned char *s, size_t n)
+{
+    if (n == 2)
+        vmmem_store16(d, vmmem_load16(s));
+    else if (n == 4)
+        vmmem_store32(d, vmmem_load32(s));
+    else
+        vmmem_store64(d, vmmem_load64(s));
+}
+
+/* Sizes in the order of their branches: 0..64 (one masked pair, or the
+ * aligned 2/4/8-byte access), then 65..128 and 129..256 (overlapping
+ * head/tail). */
 static inline void copy_small(unsigned char *d, const unsigned char *s, size_t n)
 {
-    if (n <= 64) {
-        if (n > SCALAR_MAX)
-            copy_9_to_64(d, s, n);
+    if (__builtin_expect_with_probability(n <= 64, 1, 0.6)) {
+        if (__builtin_expect_with_probability(is_aligned_atomic_width(d, s, n), 0, 0.6))
+            copy_aligned_atomic_width(d, s, n);
         else
-            copy_0_to_8(d, s, n);
+            copy_0_to_64(d, s, n);
     } else if (n <= 128) {
         copy_65_to_128(d, s, n);
     } else {

@@ -6,9 +6,10 @@
  *  - memmove semantics: source and destination may overlap;
  *  - no byte outside [src, src+n) is read and none outside [dst, dst+n) is
  *    written, so a copy that ends at a page edge cannot fault;
- *  - a copy of 2, 4 or 8 bytes is one load and one store of that width, so
- *    when both pointers are naturally aligned another thread never sees it
- *    torn (virtio ring indexes rely on this);
+ *  - a copy of 2, 4 or 8 bytes between naturally aligned pointers (both a
+ *    multiple of the size) is one load and one store of that width, so
+ *    another thread never sees it torn (virtio ring indexes rely on this);
+ *    other small copies may use masked vector accesses;
  *  - the first call picks the kernel for this CPU (see vmmem/cpu.h); later
  *    calls cost one indirect call. Every call is thread-safe;
  *  - no call here (nor anywhere in libvmmem) calls the C library's memcpy,
