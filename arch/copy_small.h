@@ -4,8 +4,9 @@
  * Copies 0..16 bytes with at most two loads and two stores, overlapping in
  * the middle (head/tail), never touching a byte outside the two ranges.
  * All loads happen before any store, so overlapping buffers are fine.
- * Sizes 2, 4 and 8 are one load and one store of exactly that width (the
- * head and tail coincide), so a naturally aligned ring index is never torn. */
+ * Sizes 2, 4 and 8 are loads and stores of exactly that width only (head
+ * and tail coincide: two of each at the same address), so a naturally
+ * aligned ring index is never torn. */
 #ifndef VMMEM_ARCH_COPY_SMALL_H
 #define VMMEM_ARCH_COPY_SMALL_H
 

@@ -7,8 +7,10 @@
  *  - no byte outside [src, src+n) is read and none outside [dst, dst+n) is
  *    written, so a copy that ends at a page edge cannot fault;
  *  - a copy of 2, 4 or 8 bytes between naturally aligned pointers (both a
- *    multiple of the size) is one load and one store of that width, so
- *    another thread never sees it torn (virtio ring indexes rely on this);
+ *    multiple of the size) reads and writes only with single accesses of
+ *    exactly that width (one load and one store, or two of each at the
+ *    same address), so another thread never sees it torn (virtio ring
+ *    indexes rely on this);
  *    other small copies may use masked vector accesses;
  *  - the first call picks the kernel for this CPU (see vmmem/cpu.h); later
  *    calls cost one indirect call. Every call is thread-safe;
