@@ -2,19 +2,25 @@
 /* arch/x86/memcpy_avx512.c - 512-bit AVX-512 kernel
  * (-mavx512f -mavx512bw -mavx512vl -mbmi2).
  *
- * Its bottom rung covers 0..256 bytes (copy_small below). 0..64 bytes take
+ * Its bottom rung covers 0..256 bytes (copy_small below). 1..64 bytes take
  * one masked 64-byte load and store whose mask covers exactly n bytes
  * (masked-off bytes are neither read nor written, faults on them are
- * suppressed), with no size branch at all, except a copy of 2, 4 or 8 bytes
- * between pointers aligned to that size: it stays one scalar load and store
- * of that width (masked vector stores are not architecturally atomic), and
- * one combined test picks it out. 65..128 and 129..256 take overlapping head
- * and tail vectors, which hot fixed sizes copy faster than a masked tail.
- * On random sizes the scalar ladder that 0..8 bytes used to take (four size
- * branches) mispredicted often enough to leave plain `rep movsb` ahead on
- * small-size mixes; with one branch on the whole 0..64 range the kernel
- * passed it (docs/performance.md, lever 20). Laid out with the small sizes
- * on the short path and with registers that need no vzeroupper. */
+ * suppressed), with no further size branch, except a copy of 2, 4 or 8
+ * bytes between pointers aligned to that size: it stays one scalar load
+ * and store of that width (masked vector stores are not architecturally
+ * atomic). One branch-free test picks that case out, and n = 0, which
+ * touches nothing. On random sizes the scalar ladder that 0..8 bytes used
+ * to take (four size branches) mispredicted often enough to leave plain
+ * `rep movsb` ahead on small-size mixes; with one branch on the whole
+ * 0..64 range the kernel passed it (docs/performance.md, lever 20). What
+ * the masked pair costs elsewhere (measured, lever 20): when its 64-byte
+ * window reaches past the copy into an inaccessible page, the CPU's fault
+ * suppression takes 200-450 ns (a mapped page: about 10 ns); and a load
+ * of the destination right after the copy waits for the masked store
+ * instead of taking its data forwarded. 65..128 and 129..256 take
+ * overlapping head and tail vectors, which hot fixed sizes copy faster
+ * than a masked tail. Laid out with the small sizes on the short path and
+ * with registers that need no vzeroupper. */
 #include <immintrin.h>
 
 #include "copy_small.h"
@@ -28,9 +34,9 @@
  * only with EVEX encoding, so they leave no dirty upper state behind and
  * these paths need no vzeroupper (which the compiler adds after any use of
  * zmm0-zmm15). Each rung loads everything before it stores. */
-static inline void copy_0_to_64(unsigned char *d, const unsigned char *s, size_t n)
+/* Copies the bytes of mask m (the low n bits) with one masked pair. */
+static inline void copy_masked_64(unsigned char *d, const unsigned char *s, __mmask64 m)
 {
-    __mmask64 m = _bzhi_u64(~0ull, (unsigned)n);
     __asm__ volatile("kmovq %[m], %%k1\n\t"
                      "vmovdqu8 (%[s]), %%zmm16%{%%k1%}%{z%}\n\t"
                      "vmovdqu8 %%zmm16, (%[d])%{%%k1%}"
@@ -69,40 +75,50 @@ static inline void copy_129_to_256(unsigned char *d, const unsigned char *s, siz
  * for n = 2, 4 and 8. */
 #define ATOMIC_WIDTHS ((1ull << 2) | (1ull << 4) | (1ull << 8))
 
-/* True when n is 2, 4 or 8 and both pointers are multiples of n. Computed
- * without a branch (the empty asm keeps the compiler from splitting it into
- * two), so a random size costs one test, taken almost never unless the
- * copies are aligned ring indexes and the like. n <= 64. */
-static inline int is_aligned_atomic_width(const unsigned char *d, const unsigned char *s, size_t n)
+/* Zero when the masked pair must not be used: n = 0 (mask m empty), or n
+ * is 2, 4 or 8 and both pointers are multiples of n. Computed without a
+ * branch (the empty asm keeps the compiler from splitting it into two), so
+ * a random size costs one test, taken almost never unless the copies are
+ * aligned ring indexes and the like. n <= 64, m = the low n bits. */
+static inline uint64_t masked_pair_applies(const unsigned char *d, const unsigned char *s, size_t n,
+                                           uint64_t m)
 {
     uint64_t not_width = (~ATOMIC_WIDTHS >> (n & 63)) & 1; /* n = 64: bit 0, set */
     uint64_t misaligned = ((uintptr_t)d | (uintptr_t)s) & (n - 1);
-    uint64_t t = misaligned | not_width;
+    /* for n >= 1, (misaligned | not_width) <= n - 1 | 1 <= m, so "& m" only
+     * clears it for n = 0 */
+    uint64_t t = (misaligned | not_width) & m;
     __asm__("" : "+r"(t));
-    return t == 0;
+    return t;
 }
 
-/* One load and one store of exactly n = 2, 4 or 8 bytes. */
+/* One load and one store of exactly n = 2, 4 or 8 bytes; nothing for n = 0. */
 static inline void copy_aligned_atomic_width(unsigned char *d, const unsigned char *s, size_t n)
 {
     if (n == 2)
         vmmem_store16(d, vmmem_load16(s));
     else if (n == 4)
         vmmem_store32(d, vmmem_load32(s));
-    else
+    else if (n == 8)
         vmmem_store64(d, vmmem_load64(s));
 }
 
+static inline void copy_0_to_64(unsigned char *d, const unsigned char *s, size_t n)
+{
+    uint64_t m = _bzhi_u64(~0ull, (unsigned)n);
+    if (__builtin_expect_with_probability(masked_pair_applies(d, s, n, m) != 0, 1, 0.6))
+        copy_masked_64(d, s, m);
+    else
+        copy_aligned_atomic_width(d, s, n);
+}
+
 /* Sizes in the order of their branches: 0..64 (one masked pair, or the
- * aligned 2/4/8-byte access), then 65..128 and 129..256 (overlapping
+ * aligned 2/4/8-byte access, or nothing), then 65..128 and 129..256 (overlapping
  * head/tail). */
 static inline void copy_small(unsigned char *d, const unsigned char *s, size_t n)
 {
     if (__builtin_expect_with_probability(n <= 64, 1, 0.6)) {
-        if (__builtin_expect_with_probability(is_aligned_atomic_width(d, s, n), 0, 0.6))
-            copy_aligned_atomic_width(d, s, n);
-        else
-            copy_0_to_64(d, s, n);
+        copy_0_to_64(d, s, n);
     } else if (n <= 128) {
         copy_65_to_128(d, s, n);
     } else {
