@@ -7,8 +7,10 @@
  * every store of the batch maps to one L1d set (and a few L2 sets). The
  * probe times, on 32 MiB of RAM (THP advised, every page written first):
  *  - bare store loops, one store per page, with nothing else, with 1, 4 or
- *    8 extra stores to a hot stack line per store, with 32 nops, and with an
- *    mfence after every 16 stores (which bounds the stores in flight);
+ *    8 extra stores to a hot stack line per store, with 32 nops, with an
+ *    mfence after every 16 stores (which bounds the stores in flight), and
+ *    with one load per store of a hot line in the stores' L1d set or in
+ *    another;
  *  - the same bare loop one page plus one cache line further each time
  *    (4160 B: each store in the next L1d set);
  *  - vmmem_guest_write_le64 inside vmmem_guest_enter() against vm-memory's
@@ -70,13 +72,24 @@ STORE_LOOP(store_stack8, __asm__ volatile(".rept 8\n\tpushq %1\n\t.endr\n\tmovq 
                                           "r"(i)
                                           : "memory"))
 STORE_LOOP(store_nop32, __asm__ volatile("movq %1, (%0)\n\t.rept 32\n\tnop\n\t.endr" ::"r"(p), "r"(i) : "memory"))
+/* A hot line loaded with each store: at the stores' page offset (their L1d
+ * set), or half a page away (another set). */
+static unsigned char hot_page[PAGE] __attribute__((aligned(PAGE)));
+static uint64_t store_offset;
+#define HOT_LINE(delta) ((const volatile uint64_t *)(const void *)(hot_page + (store_offset + (delta)) % PAGE))
+STORE_LOOP(store_load_same_set, {
+    (void)*HOT_LINE(0);
+    __asm__ volatile("movq %1, (%0)" ::"r"(p), "r"(i) : "memory");
+})
+STORE_LOOP(store_load_other_set, {
+    (void)*HOT_LINE(PAGE / 2);
+    __asm__ volatile("movq %1, (%0)" ::"r"(p), "r"(i) : "memory");
+})
 STORE_LOOP(store_fenced, {
     __asm__ volatile("movq %1, (%0)" ::"r"(p), "r"(i) : "memory");
     if (i % FENCE_EVERY == FENCE_EVERY - 1)
         __asm__ volatile("mfence" ::: "memory");
 })
-
-static uint64_t store_offset;
 
 static void vmmem_held(unsigned char *base, size_t n, uint64_t stride)
 {
@@ -119,6 +132,8 @@ static const struct candidate candidates[] = {
     {"+8 stack stores", store_stack8, PAGE},
     {"+32 nops", store_nop32, PAGE},
     {"mfence every 16 stores", store_fenced, PAGE},
+    {"+1 load of a hot line, same set", store_load_same_set, PAGE},
+    {"+1 load of a hot line, other set", store_load_other_set, PAGE},
     {"store only, page + 64 B stride", store_only, SET_STRIDE},
     {"vmmem held write_le64, page stride", vmmem_held, PAGE},
     {"vm-memory write_obj<u64>, page stride", vm_memory_held, PAGE},
