@@ -50,7 +50,9 @@ static vmpeer_mem *peer;
 typedef void (*store_loop)(unsigned char *base, size_t n, uint64_t stride);
 
 /* One store per stride, extra work per store as named. The stores are asm,
- * so the compiler keeps exactly one 8-byte store per step. */
+ * so the compiler keeps exactly one 8-byte store per step; the stack
+ * stores are pushes below the stack pointer, which is why the file is
+ * built with -mno-red-zone (CMakeLists.txt). */
 #define STORE_LOOP(name, body)                                                   \
     static void name(unsigned char *base, size_t n, uint64_t stride)            \
     {                                                                            \
