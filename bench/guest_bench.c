@@ -37,7 +37,12 @@
  * page-strided cells again on RAM without transparent huge pages.
  *
  * Usage: vmmem-guest-bench [--quick] [--rounds N] [--batch-us N] [--no-pin]
- *                          [--csv FILE] [--markdown FILE] */
+ *                          [--csv FILE] [--markdown FILE] [cell filters]
+ * Cell filters, to time a few cells while working on them: --op NAME,
+ * --size BYTES, --gpa hot|sliding|strided, --regions 1|64, --dirty on|off,
+ * --thp on|off, and --dst-offset N, which times every selected cell (typed
+ * and page-strided ones too) with its destination N bytes into the page
+ * instead of the usual offsets. */
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -75,7 +80,7 @@
 #define STRIDE_SPAN (32 * MiB)
 #define PAGE 4096u
 #define MAX_SIZE (2 * MiB)
-#define MAX_ALIGN 2048u
+#define MAX_ALIGN (PAGE - 1) /* the largest destination offset (--dst-offset) */
 /* Host buffers: the largest size at the largest offset, a multiple of the
  * page size (as aligned_alloc requires of the size). */
 #define BUF_BYTES (MAX_SIZE + 2 * PAGE)
@@ -209,6 +214,21 @@ struct cell {
     int dirty;
     int thp;
 };
+
+/* The cells to time (-1: any), and a destination offset that replaces the
+ * usual grid (-1: the grid). */
+struct cell_filter {
+    int op, pattern, regions, dirty, thp;
+    long long size, dst_offset;
+};
+static struct cell_filter filter = {-1, -1, -1, -1, -1, -1, -1};
+
+static int filter_passes(const struct cell *cl)
+{
+    return (filter.op < 0 || filter.op == (int)cl->op) && (filter.pattern < 0 || filter.pattern == (int)cl->pattern) &&
+           (filter.size < 0 || (size_t)filter.size == cl->size) && (filter.regions < 0 || filter.regions == (int)cl->regions) &&
+           (filter.dirty < 0 || filter.dirty == cl->dirty) && (filter.thp < 0 || filter.thp == cl->thp);
+}
 
 struct result {
     struct cell cell;
@@ -488,6 +508,8 @@ static void fill_ctx(const struct cell *cl, struct ctx *c)
 /* Times one cell and checks that the dirty bitmaps saw what they should. */
 static void run_cell(const struct cell *cl, struct run_cfg *cfg, struct results *rs)
 {
+    if (!filter_passes(cl))
+        return;
     struct ctx c;
     fill_ctx(cl, &c);
     timer_fn fns[CAND_COUNT] = {vmmem_timer[cl->op], NULL, held_timer[cl->op], NULL, vmmem_timer[cl->op],
@@ -537,6 +559,11 @@ static void run_map(int thp, unsigned regions, int dirty, struct run_cfg *cfg, s
             size_t nsizes = op_typed_size[op] ? 1 : NSIZES;
             for (size_t s = 0; s < nsizes; s++) {
                 cl.size = op_typed_size[op] ? op_typed_size[op] : sizes[s];
+                if (filter.dst_offset >= 0) {
+                    cl.align = (unsigned)filter.dst_offset;
+                    run_cell(&cl, cfg, rs);
+                    continue;
+                }
                 run_cell(&cl, cfg, rs);
                 if (thp && regions == 1 && p == PAT_HOT && !op_typed_size[op])
                     for (size_t a = 0; a < sizeof aligns / sizeof aligns[0]; a++) {
@@ -722,6 +749,44 @@ static void write_markdown(const char *path, const struct results *rs, const str
     fclose(f);
 }
 
+/* The index of name in names[0..n), or -1. */
+static int name_index(const char *const *names, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+/* Sets the filter an option names; 0 when opt is no filter or arg is not
+ * one of its values. */
+static int parse_filter(const char *opt, const char *arg)
+{
+    static const char *const on_off[] = {"off", "on"};
+    char *end;
+    if (strcmp(opt, "--op") == 0)
+        return (filter.op = name_index(op_name, OP_COUNT, arg)) >= 0;
+    if (strcmp(opt, "--gpa") == 0)
+        return (filter.pattern = name_index(pattern_name, PAT_COUNT, arg)) >= 0;
+    if (strcmp(opt, "--dirty") == 0)
+        return (filter.dirty = name_index(on_off, 2, arg)) >= 0;
+    if (strcmp(opt, "--thp") == 0)
+        return (filter.thp = name_index(on_off, 2, arg)) >= 0;
+    if (strcmp(opt, "--regions") == 0) {
+        filter.regions = atoi(arg);
+        return filter.regions == 1 || filter.regions == (int)MANY_REGIONS;
+    }
+    if (strcmp(opt, "--size") == 0) {
+        filter.size = strtoll(arg, &end, 0);
+        return *end == 0 && filter.size > 0 && (uint64_t)filter.size <= MAX_SIZE;
+    }
+    if (strcmp(opt, "--dst-offset") == 0) {
+        filter.dst_offset = strtoll(arg, &end, 0);
+        return *end == 0 && filter.dst_offset >= 0 && filter.dst_offset <= (long long)MAX_ALIGN;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct run_cfg cfg = {21, 2e6, 0x5EEDu};
@@ -746,9 +811,13 @@ int main(int argc, char **argv)
             csv = argv[++i];
         } else if (strcmp(argv[i], "--markdown") == 0 && i + 1 < argc) {
             markdown = argv[++i];
+        } else if (i + 1 < argc && parse_filter(argv[i], argv[i + 1])) {
+            i++;
         } else {
             fprintf(stderr, "usage: vmmem-guest-bench [--quick] [--rounds N] [--batch-us N] [--no-pin] "
-                            "[--csv FILE] [--markdown FILE]\n");
+                            "[--csv FILE] [--markdown FILE]\n"
+                            "  [--op NAME] [--size BYTES] [--gpa hot|sliding|strided] [--regions 1|64] "
+                            "[--dirty on|off] [--thp on|off] [--dst-offset N]\n");
             return 2;
         }
     }

@@ -422,7 +422,15 @@ static void test_copy_block_errors_move_nothing(void **state)
     assert_int_equal(vmmem_guest_copy_block(gm, DEV2 + 2, RAM_A, 8), VMMEM_EINVAL);   /* dst misaligned in dev2 */
     assert_int_equal(vmmem_guest_copy_block(gm, ROM - 8, RAM_A, 16), VMMEM_EFAULT);   /* dst hole -> ROM */
     assert_int_equal(vmmem_guest_copy_block(gm, RAM_C - 8, RAM_A, 16), VMMEM_EPERM);  /* dst ROM -> RAM */
+    /* a source just past the destination's region is looked up, never
+     * taken as part of that region: the hole after RAM C */
+    assert_int_equal(vmmem_guest_copy_block(gm, RAM_C, SPACE_END, 8), VMMEM_EFAULT);
+    assert_int_equal(vmmem_guest_copy_block(gm, RAM_C + 0x800, SPACE_END + 0x10, 0x100), VMMEM_EFAULT);
     assert_nothing_changed(before);
+    /* ... and the adjacent RAM B after RAM A, whose bytes are copied */
+    assert_int_equal(vmmem_guest_copy_block(gm, RAM_A + 0x10, RAM_B + 8, 0x40), VMMEM_OK);
+    assert_memory_equal(host_a + 0x10, host_b + 8, 0x40);
+    memcpy(host_a + 0x10, before + RAM_A + 0x10, 0x40);
     /* ROM and MMIO are valid sources */
     assert_int_equal(vmmem_guest_copy_block(gm, RAM_C, ROM, 0x1000), VMMEM_OK);
     assert_memory_equal(host_c, host_rom, 0x1000);

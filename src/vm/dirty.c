@@ -19,31 +19,21 @@
 
 #include <stdlib.h>
 
-#define BITS_PER_WORD 64u
-
 static size_t bitmap_words(const guest_region *r)
 {
     uint64_t pages = r->size / VMMEM_DIRTY_PAGE_SIZE + (r->size % VMMEM_DIRTY_PAGE_SIZE != 0);
-    return (size_t)((pages + BITS_PER_WORD - 1) / BITS_PER_WORD);
-}
-
-/* Bits lo..hi (inclusive, 0..63) set. */
-static uint64_t bit_span(unsigned lo, unsigned hi)
-{
-    uint64_t upto_hi = hi == BITS_PER_WORD - 1 ? UINT64_MAX : (UINT64_C(1) << (hi + 1)) - 1;
-    return upto_hi & ~((UINT64_C(1) << lo) - 1);
+    return (size_t)((pages + DIRTY_BITS_PER_WORD - 1) / DIRTY_BITS_PER_WORD);
 }
 
 void dirty_mark_pages(_Atomic uint64_t *bitmap, uint64_t offset, uint64_t len)
 {
     atomic_thread_fence(memory_order_seq_cst); /* data before bits: see above */
     uint64_t first = offset / VMMEM_DIRTY_PAGE_SIZE, last = (offset + len - 1) / VMMEM_DIRTY_PAGE_SIZE;
-    for (uint64_t w = first / BITS_PER_WORD; w <= last / BITS_PER_WORD; w++) {
-        unsigned lo = w == first / BITS_PER_WORD ? (unsigned)(first % BITS_PER_WORD) : 0;
-        unsigned hi = w == last / BITS_PER_WORD ? (unsigned)(last % BITS_PER_WORD) : BITS_PER_WORD - 1;
-        uint64_t mask = bit_span(lo, hi);
-        if ((atomic_load_explicit(&bitmap[w], memory_order_relaxed) & mask) != mask)
-            atomic_fetch_or_explicit(&bitmap[w], mask, memory_order_relaxed);
+    for (uint64_t w = first / DIRTY_BITS_PER_WORD; w <= last / DIRTY_BITS_PER_WORD; w++) {
+        unsigned lo = w == first / DIRTY_BITS_PER_WORD ? (unsigned)(first % DIRTY_BITS_PER_WORD) : 0;
+        unsigned hi =
+            w == last / DIRTY_BITS_PER_WORD ? (unsigned)(last % DIRTY_BITS_PER_WORD) : DIRTY_BITS_PER_WORD - 1;
+        dirty_set_bits(&bitmap[w], dirty_bit_span(lo, hi));
     }
 }
 

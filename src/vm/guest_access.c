@@ -316,7 +316,9 @@ static inline __attribute__((always_inline)) int copy_block_body(vmmem_guest_mem
 {
     const guest_map *m = guest_map_current(gm);
     const guest_region *d = guest_host_region(m, dst, len);
-    const guest_region *s = d && d->kind == VMMEM_REGION_RAM ? guest_host_region(m, src, len) : NULL;
+    const guest_region *s = NULL;
+    if (d && d->kind == VMMEM_REGION_RAM) /* the source is most often in the same RAM: no second search */
+        s = src >= d->base && src <= d->last && len - 1 <= d->last - src ? d : guest_host_region(m, src, len);
     if (!s)
         return copy_block_general(m, dst, src, len);
     guest_fast_copy(d->host + (dst - d->base), s->host + (src - s->base), (size_t)len);

@@ -181,17 +181,58 @@ int mmio_write_range_down(const vmmem_mmio_ops *ops, uint64_t offset, const unsi
 
 /* ---- dirty tracking (dirty.c) ------------------------------------------- */
 
+/* One bit per page, in words of this many. */
+#define DIRTY_BITS_PER_WORD 64u
+_Static_assert(DIRTY_BITS_PER_WORD == sizeof(uint64_t) * 8, "a bitmap word is one uint64_t");
+
+/* Bits lo..hi (inclusive, 0..63) set. */
+static inline uint64_t dirty_bit_span(unsigned lo, unsigned hi)
+{
+    return (UINT64_MAX >> (DIRTY_BITS_PER_WORD - 1 - hi)) & (UINT64_MAX << lo);
+}
+
+/* Sets mask in *word, with no atomic OR when the bits are set already (a
+ * hot page does not bounce its bitmap line between vCPUs). Call after the
+ * fence of dirty.c's ordering. */
+static inline void dirty_set_bits(_Atomic uint64_t *word, uint64_t mask)
+{
+    if ((atomic_load_explicit(word, memory_order_relaxed) & mask) != mask)
+        atomic_fetch_or_explicit(word, mask, memory_order_relaxed);
+}
+
 /* Sets the dirty bits of region bytes [offset, offset + len) in bitmap;
  * call after the data is written (see dirty.c for the ordering). */
 void dirty_mark_pages(_Atomic uint64_t *bitmap, uint64_t offset, uint64_t len);
 
+/* gcc refuses a fence inlined into a -fsanitize=thread build
+ * (-Werror=tsan; ThreadSanitizer does not model fences): there every
+ * write is marked out of line, by dirty_mark_pages(). */
+#if defined(__SANITIZE_THREAD__)
+#define DIRTY_MARK_INLINE 0
+#else
+#define DIRTY_MARK_INLINE 1
+#endif
+
 /* What every write path calls after writing region bytes [offset, offset +
- * len): with tracking off, one load and one predictable branch. */
+ * len): with tracking off, one load and one predictable branch. With it
+ * on, pages that share one bitmap word (every write of up to 256 KiB that
+ * does not cross a 256 KiB boundary) are marked inline: the fence, then
+ * the bits; longer runs by dirty_mark_pages(). */
 static inline void dirty_note_write(const guest_region *r, uint64_t offset, uint64_t len)
 {
     _Atomic uint64_t *bitmap = atomic_load_explicit(&((guest_region *)r)->dirty, memory_order_acquire);
-    if (__builtin_expect(bitmap != NULL, 0))
-        dirty_mark_pages(bitmap, offset, len);
+    if (__builtin_expect(bitmap == NULL, 1))
+        return;
+#if DIRTY_MARK_INLINE
+    uint64_t first = offset / VMMEM_DIRTY_PAGE_SIZE, last = (offset + len - 1) / VMMEM_DIRTY_PAGE_SIZE;
+    if (first / DIRTY_BITS_PER_WORD == last / DIRTY_BITS_PER_WORD) {
+        atomic_thread_fence(memory_order_seq_cst); /* data before bits: dirty.c */
+        uint64_t mask = dirty_bit_span((unsigned)(first % DIRTY_BITS_PER_WORD), (unsigned)(last % DIRTY_BITS_PER_WORD));
+        dirty_set_bits(&bitmap[first / DIRTY_BITS_PER_WORD], mask);
+        return;
+    }
+#endif
+    dirty_mark_pages(bitmap, offset, len);
 }
 
 /* Whether any region of gm tracks dirty pages. When it says no inside the
