@@ -773,8 +773,9 @@ static int parse_filter(const char *opt, const char *arg)
     if (strcmp(opt, "--thp") == 0)
         return (filter.thp = name_index(on_off, 2, arg)) >= 0;
     if (strcmp(opt, "--regions") == 0) {
-        filter.regions = atoi(arg);
-        return filter.regions == 1 || filter.regions == (int)MANY_REGIONS;
+        long regions = strtol(arg, &end, 10);
+        filter.regions = (int)regions;
+        return *end == 0 && (regions == 1 || regions == (long)MANY_REGIONS);
     }
     if (strcmp(opt, "--size") == 0) {
         filter.size = strtoll(arg, &end, 0);

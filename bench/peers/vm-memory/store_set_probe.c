@@ -157,7 +157,7 @@ int main(int argc, char **argv)
                    (store_offset = strtoull(argv[++i], &end, 0), *end == 0) && store_offset <= PAGE - 8 &&
                    store_offset % 8 == 0) {
         } else {
-            fprintf(stderr, "usage: vmmem-guest-store-probe [--quick] [--offset N] (N a multiple of 8 below %u)\n",
+            fprintf(stderr, "usage: vmmem-guest-store-probe [--quick] [--offset N] (N a multiple of 8, at most %u)\n",
                     PAGE - 8);
             return 2;
         }
