@@ -33,8 +33,8 @@
 /* The rungs up to 256 bytes name their vector registers: zmm16-zmm19 exist
  * only with EVEX encoding, so they leave no dirty upper state behind and
  * these paths need no vzeroupper (which the compiler adds after any use of
- * zmm0-zmm15). Each rung loads everything before it stores. */
-/* Copies the bytes of mask m (the low n bits) with one masked pair. */
+ * zmm0-zmm15). Each rung loads everything before it stores. The first one
+ * copies the bytes of mask m (the low n bits) with one masked pair. */
 static inline void copy_masked_64(unsigned char *d, const unsigned char *s, __mmask64 m)
 {
     __asm__ volatile("kmovq %[m], %%k1\n\t"
@@ -125,8 +125,8 @@ static inline void copy_0_to_64(unsigned char *d, const unsigned char *s, size_t
 }
 
 /* Sizes in the order of their branches: 0..64 (one masked pair, or the
- * aligned 2/4/8-byte access, or nothing), then 65..128 and 129..256 (overlapping
- * head/tail). */
+ * aligned 2/4/8-byte access, or nothing), then 65..128 and 129..256
+ * (overlapping head/tail). */
 static inline void copy_small(unsigned char *d, const unsigned char *s, size_t n)
 {
     if (__builtin_expect_with_probability(n <= 64, 1, 0.6)) {
