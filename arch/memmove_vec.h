@@ -23,20 +23,19 @@
  *   copy_17_to_vec(d, s, n)    (VEC_SIZE > 16 only) copies 16 < n <= VEC_SIZE
  *   VEC_STREAM(p, v), VEC_STREAM_FENCE()   (optional) non-temporal store, fence
  *   VEC_REP_MOVSB(d, s, n)     (optional) a forward rep movsb, for the bands
- *   SMALL_COPY_MAX, copy_small(d, s, n)    (optional) the ISA's own bottom rung,
- *                              replacing the two first rungs below; it must keep
- *                              copies of 2, 4 and 8 bytes between pointers aligned
- *                              to that size single scalar accesses
- *   SMALL_COPY_LIKELY          (optional) lay the ladder out with copy_small()
- *                              on the short path (the others keep the compiler's
- *                              layout: the hint made SSE2 and AVX2 1.1-1.3x
- *                              slower at 64-256 B, hot)
+ *   ENTRY_COPY_MAX             (optional, = 4 * VEC_SIZE) the ISA's exported
+ *                              kernels are entries of their own that copy
+ *                              0..ENTRY_COPY_MAX bytes and call these bodies only
+ *                              for larger copies, so the bodies start at the 4 + 4
+ *                              rung; the entries must keep copies of 2, 4 and 8
+ *                              bytes between pointers aligned to that size single
+ *                              scalar accesses
  *
  * Size ladder (V = VEC_SIZE); every rung loads everything it needs before it
  * stores, so overlap needs no special case below the loops:
  *   0..16        scalar head/tail (copy_small.h)
  *   17..V        narrower vectors, head/tail (ISA file)
- *   (or 0..SMALL_COPY_MAX: copy_small() of the ISA file)
+ *   (or 0..ENTRY_COPY_MAX: the ISA's entries)
  *   V+1..2V      1 vector head + 1 vector tail
  *   2V+1..4V     2 + 2
  *   4V+1..8V     4 + 4
@@ -51,8 +50,14 @@
 
 #define V VEC_SIZE
 
-#ifndef SMALL_COPY_MAX
-#define SMALL_COPY_MAX V
+/* The alignment arithmetic (& (V - 1)) needs a power of two, and the floor
+ * entries' band starts in the loop rung. */
+_Static_assert(V >= 16 && (V & (V - 1)) == 0, "VEC_SIZE is a power of two of at least 16 bytes");
+_Static_assert(VMMEM_BAND_FLOOR > 8 * V, "the _floor entries' bands start inside the loop rung (n > 8V)");
+
+#ifdef ENTRY_COPY_MAX
+_Static_assert(ENTRY_COPY_MAX == 4 * V, "the bodies start at the 4 + 4 rung");
+#else
 static inline void copy_small(unsigned char *d, const unsigned char *s, size_t n)
 {
 #if VEC_SIZE > 16
@@ -63,14 +68,6 @@ static inline void copy_small(unsigned char *d, const unsigned char *s, size_t n
 #endif
     vmmem_copy_0_to_16(d, s, n);
 }
-#endif
-
-/* The alignment arithmetic (& (V - 1)) needs a power of two, and the rungs
- * below assume the bottom rung reaches at least one vector (head_tail_1
- * takes V < n <= 2V) and the floor entries' band starts in the loop rung. */
-_Static_assert(V >= 16 && (V & (V - 1)) == 0, "VEC_SIZE is a power of two of at least 16 bytes");
-_Static_assert(SMALL_COPY_MAX >= V, "the bottom rung covers every size up to one vector");
-_Static_assert(VMMEM_BAND_FLOOR > 8 * V, "the _floor entries' bands start inside the loop rung (n > 8V)");
 
 static inline void head_tail_1(unsigned char *d, const unsigned char *s, size_t n)
 {
@@ -88,6 +85,7 @@ static inline void head_tail_2(unsigned char *d, const unsigned char *s, size_t 
     VEC_STOREU(d + n - 2 * V, b0);
     VEC_STOREU(d + n - V, b1);
 }
+#endif
 
 static inline void head_tail_4(unsigned char *d, const unsigned char *s, size_t n)
 {
@@ -209,17 +207,17 @@ static inline __attribute__((always_inline)) void *memmove_ladder(void *dst, con
     const unsigned char *s = src;
     (void)bands;
     (void)floor;
-#ifdef SMALL_COPY_LIKELY
-    if (__builtin_expect(n <= SMALL_COPY_MAX, 1)) {
+#ifdef ENTRY_COPY_MAX
+    if (n <= 8 * V) { /* n > ENTRY_COPY_MAX = 4V: the entry copied the rest */
 #else
-    if (n <= SMALL_COPY_MAX) {
-#endif
+    if (n <= V) {
         copy_small(d, s, n);
     } else if (n <= 2 * V) {
         head_tail_1(d, s, n);
     } else if (n <= 4 * V) {
         head_tail_2(d, s, n);
     } else if (n <= 8 * V) {
+#endif
         head_tail_4(d, s, n);
     } else if (forward_is_safe(d, s, n)) {
 #if defined(VEC_REP_MOVSB) && defined(VEC_STREAM)
@@ -306,4 +304,3 @@ VEC_KERNEL_BODY vec_memcpy_nt(void *dst, const void *src, size_t n)
 
 #undef VEC_KERNEL_BODY
 #undef V
-#undef SMALL_COPY_MAX

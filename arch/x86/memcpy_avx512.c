@@ -2,87 +2,63 @@
 /* arch/x86/memcpy_avx512.c - 512-bit AVX-512 kernel
  * (-mavx512f -mavx512bw -mavx512vl -mbmi2).
  *
- * Its bottom rung covers 0..256 bytes (copy_small below). 1..64 bytes take
- * one masked 64-byte load and store whose mask covers exactly n bytes
- * (masked-off bytes are neither read nor written, faults on them are
- * suppressed), with no further size branch, except a copy of 2, 4 or 8
- * bytes between pointers aligned to that size: it stays one scalar load
- * and store of that width (masked vector stores are not architecturally
- * atomic). One branch-free test picks that case out, and n = 0, which
- * touches nothing. On random sizes the scalar ladder that 0..8 bytes used
- * to take (four size branches) mispredicted often enough to leave plain
- * `rep movsb` ahead on small-size mixes; with one branch on the whole
- * 0..64 range the kernel passed it (docs/performance.md, lever 20). What
- * the masked pair costs elsewhere (measured, lever 20): when its 64-byte
- * window reaches past the copy into an inaccessible page, the CPU's fault
- * suppression takes 200-450 ns (a mapped page: about 10 ns); and a load
- * of the destination right after the copy waits for the masked store
- * instead of taking its data forwarded. 65..128 and 129..256 take
- * overlapping head and tail vectors, which hot fixed sizes copy faster
- * than a masked tail. Laid out with the small sizes on the short path and
- * with registers that need no vzeroupper. */
+ * Each exported kernel is an entry written in assembly (AVX512_ENTRY below)
+ * that copies 0..256 bytes itself and jumps to the kernel's C body, named
+ * <kernel>_above256, for anything larger (memmove_vec.h's ladder from its
+ * 4 + 4 vector rung up). Written in assembly because the compiler's version
+ * of the 0..64 byte path took 19 instructions where 16 do (two register
+ * copies, a longer test), which cost one to three cycles a call against
+ * glibc's 8-12 instruction paths (docs/performance.md, lever 22).
+ *
+ * 1..64 bytes take one masked 64-byte load and store whose mask covers
+ * exactly n bytes (masked-off bytes are neither read nor written, faults on
+ * them are suppressed), with no further size branch, except a copy of 2, 4
+ * or 8 bytes between pointers aligned to that size: it stays one scalar
+ * load and store of that width (masked vector stores are not
+ * architecturally atomic). One branch-free test picks that case out, and
+ * n = 0, which touches nothing. On random sizes the scalar ladder that
+ * 0..8 bytes used to take (four size branches) mispredicted often enough to
+ * leave plain `rep movsb` ahead on small-size mixes; with one branch on the
+ * whole 0..64 range the kernel passed it (lever 20). What the masked pair
+ * costs elsewhere (measured, lever 20): when its 64-byte window reaches
+ * past the copy into an inaccessible page, the CPU's fault suppression
+ * takes 200-450 ns (a mapped page: about 10 ns); and a load of the
+ * destination right after the copy waits for the masked store instead of
+ * taking its data forwarded. 65..128 and 129..256 take overlapping head and
+ * tail vectors, which hot fixed sizes copy faster than a masked tail. Sizes
+ * are checked largest band first (> 256, then > 64), as before lever 22:
+ * checking > 64 first saved an instruction on small copies but put a second
+ * taken branch on every copy above 256, and the network and uniform mixes
+ * took 3-5 % longer. Every path loads all it copies before it stores (so
+ * overlap is safe) and uses only zmm16-zmm19 (EVEX-only registers, no dirty
+ * upper state), so none needs vzeroupper. */
 #include <immintrin.h>
+#include <stdint.h>
 
-#include "copy_small.h"
 #include "engine.h"
 #include "x86/rep_movsb.h"
 
-#define SMALL_COPY_MAX 256
-#define SMALL_COPY_LIKELY
+#define MASKED_COPY_MAX 64 /* one masked zmm load and store */
+#define ENTRY_COPY_MAX 256 /* what the entries copy themselves (memmove_vec.h) */
+_Static_assert(MASKED_COPY_MAX == sizeof(__m512i), "one masked pair covers 0..MASKED_COPY_MAX");
+/* The entries' size checks, as assembler text. */
+#define MASKED_COPY_MAX_TEXT "64"
+#define ENTRY_COPY_MAX_TEXT "256"
 
-/* The rungs up to 256 bytes name their vector registers: zmm16-zmm19 exist
- * only with EVEX encoding, so they leave no dirty upper state behind and
- * these paths need no vzeroupper (which the compiler adds after any use of
- * zmm0-zmm15). Each rung loads everything before it stores. The first one
- * copies the bytes of mask m (the low n bits) with one masked pair. */
-static inline void copy_masked_64(unsigned char *d, const unsigned char *s, __mmask64 m)
-{
-    __asm__ volatile("kmovq %[m], %%k1\n\t"
-                     "vmovdqu8 (%[s]), %%zmm16%{%%k1%}%{z%}\n\t"
-                     "vmovdqu8 %%zmm16, (%[d])%{%%k1%}"
-                     :
-                     : [d] "r"(d), [s] "r"(s), [m] "r"(m)
-                     : "xmm16", "k1", "memory");
-}
-
-static inline void copy_65_to_128(unsigned char *d, const unsigned char *s, size_t n)
-{
-    __asm__ volatile("vmovdqu64 (%[s]), %%zmm16\n\t"
-                     "vmovdqu64 -64(%[s],%[n]), %%zmm17\n\t"
-                     "vmovdqu64 %%zmm16, (%[d])\n\t"
-                     "vmovdqu64 %%zmm17, -64(%[d],%[n])"
-                     :
-                     : [d] "r"(d), [s] "r"(s), [n] "r"(n)
-                     : "xmm16", "xmm17", "memory");
-}
-
-static inline void copy_129_to_256(unsigned char *d, const unsigned char *s, size_t n)
-{
-    __asm__ volatile("vmovdqu64 (%[s]), %%zmm16\n\t"
-                     "vmovdqu64 64(%[s]), %%zmm17\n\t"
-                     "vmovdqu64 -128(%[s],%[n]), %%zmm18\n\t"
-                     "vmovdqu64 -64(%[s],%[n]), %%zmm19\n\t"
-                     "vmovdqu64 %%zmm16, (%[d])\n\t"
-                     "vmovdqu64 %%zmm17, 64(%[d])\n\t"
-                     "vmovdqu64 %%zmm18, -128(%[d],%[n])\n\t"
-                     "vmovdqu64 %%zmm19, -64(%[d],%[n])"
-                     :
-                     : [d] "r"(d), [s] "r"(s), [n] "r"(n)
-                     : "xmm16", "xmm17", "xmm18", "xmm19", "memory");
-}
-
-/* For each n in 0..64, the bits of (dst | src) that must be clear for the
- * copy to stay scalar: n - 1 for n = 2, 4 and 8 (both pointers multiples of
- * n); 0 for n = 0 (nothing to copy, and no masked pair whose window might
- * sit in an unmapped page); and otherwise a bit that scalar_copy_test()
- * always sets. Looked up because it is three instructions fewer than
- * computing it, and on this path instructions count where copies miss the
- * cache: cold 16-64 B copies, whose speed is how many calls the core keeps
- * in flight, took 1.09x glibc's time with the 0..8 B ladder before lever
- * 20, 1.41x with the test computed, and 1.15-1.29x with it looked up. */
-#define ALWAYS_SET_BIT 0x40
-#define X ALWAYS_SET_BIT
-static const uint8_t scalar_copy_bits[] = {
+/* For each n in 0..64, the bits of (dst | src | n) that must be clear for
+ * the copy to stay scalar: n - 1 for n = 2, 4 and 8 (n itself has none of
+ * those bits, so this tests both pointers for multiples of n); 0 for n = 0
+ * (nothing to copy, and no masked pair whose window might sit in an
+ * unmapped page); and for every other n all eight low bits, of which n has
+ * at least one. Looked up because on this path instructions count where
+ * copies miss the cache: cold 16-64 B copies, whose speed is how many calls
+ * the core keeps in flight, took 1.09x glibc's time with the 0..8 B ladder
+ * before lever 20, 1.41x with the test computed, and 1.15-1.29x with it
+ * looked up. Read by the entries (hence external; hidden, as every symbol
+ * of the library that is not VMMEM_API). */
+#define X 0xff
+extern const uint8_t vmmem_avx512_scalar_copy_bits[MASKED_COPY_MAX + 1];
+const uint8_t vmmem_avx512_scalar_copy_bits[] = {
     0, X, 1, X, 3, X, X, X, 7, /* 0..8 */
     X, X, X, X, X, X, X, X, X, X, X, X, X, X, /* 9..64 */
     X, X, X, X, X, X, X, X, X, X, X, X, X, X,
@@ -90,53 +66,94 @@ static const uint8_t scalar_copy_bits[] = {
     X, X, X, X, X, X, X, X, X, X, X, X, X, X,
 };
 #undef X
-_Static_assert(sizeof scalar_copy_bits == 65, "one entry per size 0..64");
-_Static_assert(ALWAYS_SET_BIT > 7, "the always-set bit is not an alignment bit of n = 2, 4 or 8");
+_Static_assert(sizeof vmmem_avx512_scalar_copy_bits == MASKED_COPY_MAX + 1, "every size 0..64 written out");
 
-/* Zero when the masked pair must not be used: n = 0, or n is 2, 4 or 8 and
- * both pointers are multiples of n. Branch-free (the empty asm keeps the
- * compiler from splitting it), so a random size costs one test, taken
- * almost never unless the copies are aligned ring indexes and the like.
- * n <= 64. */
-static inline uint64_t scalar_copy_test(const unsigned char *d, const unsigned char *s, size_t n)
-{
-    uint64_t t = ((uintptr_t)d | (uintptr_t)s | ALWAYS_SET_BIT) & scalar_copy_bits[n];
-    __asm__("" : "+r"(t));
-    return t;
-}
+#if defined(__CET__) && (__CET__ & 1)
+#define AVX512_ENDBR "endbr64\n\t" /* an indirect-branch target under -fcf-protection */
+#else
+#define AVX512_ENDBR ""
+#endif
 
-/* One load and one store of exactly n = 2, 4 or 8 bytes; nothing for n = 0. */
-static inline void copy_aligned_atomic_width(unsigned char *d, const unsigned char *s, size_t n)
-{
-    if (n == 2)
-        vmmem_store16(d, vmmem_load16(s));
-    else if (n == 4)
-        vmmem_store32(d, vmmem_load32(s));
-    else if (n == 8)
-        vmmem_store64(d, vmmem_load64(s));
-}
+/* AVX512_ENTRY(kernel, body): the exported kernel `kernel`. Registers on
+ * entry: rdi dst, rsi src, rdx n; it returns dst in rax. Above 256 bytes it
+ * leaves with a conditional jump to `body` (dst, src and n untouched);
+ * 0..256 bytes it copies itself, each path with one taken branch at most.
+ * 0..64: the test (dst | src | n) & vmmem_avx512_scalar_copy_bits[n] is
+ * zero for the aligned 2/4/8-byte copies and n = 0, which go to the shared
+ * scalar tail .Lavx512_aligned_atomic_width; otherwise the mask of the low
+ * n bits and one masked pair. 65..128 and 129..256: one or two vectors from
+ * each end, overlapping in the middle; these rungs sit in each entry, right
+ * after the 0..64 path (shared by the five entries, hot 65-128 B copies
+ * took 1.15x glibc's time instead of 1.01x). */
+#define AVX512_ENTRY(kernel, body)                                                                      \
+    __asm__(".text\n\t"                                                                                 \
+            ".p2align 6\n\t"                                                                            \
+            ".globl " #kernel "\n\t"                                                                    \
+            ".hidden " #kernel "\n\t"                                                                   \
+            ".type " #kernel ", @function\n" #kernel ":\n\t"                                            \
+            ".cfi_startproc\n\t" AVX512_ENDBR "mov %rdi, %rax\n\t"                                      \
+            "cmp $" ENTRY_COPY_MAX_TEXT ", %rdx\n\t"                                                    \
+            "ja " #body "\n\t"                                                                          \
+            "cmp $" MASKED_COPY_MAX_TEXT ", %rdx\n\t"                                                   \
+            "ja 1f\n\t"                                                                                 \
+            "lea vmmem_avx512_scalar_copy_bits(%rip), %rcx\n\t"                                         \
+            "or %rsi, %rdi\n\t"                                                                         \
+            "or %rdx, %rdi\n\t"                                                                         \
+            "test %dil, (%rcx, %rdx)\n\t"                                                               \
+            "je .Lavx512_aligned_atomic_width\n\t"                                                      \
+            "mov $-1, %rcx\n\t"                                                                         \
+            "bzhi %rdx, %rcx, %rcx\n\t"                                                                 \
+            "kmovq %rcx, %k1\n\t"                                                                       \
+            "vmovdqu8 (%rsi), %zmm16{%k1}{z}\n\t"                                                       \
+            "vmovdqu8 %zmm16, (%rax){%k1}\n\t"                                                          \
+            "ret\n"                                                                                      \
+            "1:\n\t"                                                                                    \
+            "cmp $128, %rdx\n\t"                                                                        \
+            "ja 2f\n\t"                                                                                 \
+            "vmovdqu64 (%rsi), %zmm16\n\t"                                                              \
+            "vmovdqu64 -64(%rsi, %rdx), %zmm17\n\t"                                                     \
+            "vmovdqu64 %zmm16, (%rax)\n\t"                                                              \
+            "vmovdqu64 %zmm17, -64(%rax, %rdx)\n\t"                                                     \
+            "ret\n"                                                                                      \
+            "2:\n\t"                                                                                    \
+            "vmovdqu64 (%rsi), %zmm16\n\t"                                                              \
+            "vmovdqu64 64(%rsi), %zmm17\n\t"                                                            \
+            "vmovdqu64 -128(%rsi, %rdx), %zmm18\n\t"                                                    \
+            "vmovdqu64 -64(%rsi, %rdx), %zmm19\n\t"                                                     \
+            "vmovdqu64 %zmm16, (%rax)\n\t"                                                              \
+            "vmovdqu64 %zmm17, 64(%rax)\n\t"                                                            \
+            "vmovdqu64 %zmm18, -128(%rax, %rdx)\n\t"                                                    \
+            "vmovdqu64 %zmm19, -64(%rax, %rdx)\n\t"                                                     \
+            "ret\n\t"                                                                                   \
+            ".cfi_endproc\n\t"                                                                          \
+            ".size " #kernel ", . - " #kernel "\n")
 
-static inline void copy_0_to_64(unsigned char *d, const unsigned char *s, size_t n)
-{
-    if (__builtin_expect_with_probability(scalar_copy_test(d, s, n) != 0, 1, 0.6))
-        copy_masked_64(d, s, _bzhi_u64(~0ull, (unsigned)n));
-    else
-        copy_aligned_atomic_width(d, s, n);
-}
-
-/* Sizes in the order of their branches: 0..64 (one masked pair, or the
- * aligned 2/4/8-byte access, or nothing), then 65..128 and 129..256
- * (overlapping head/tail). */
-static inline void copy_small(unsigned char *d, const unsigned char *s, size_t n)
-{
-    if (__builtin_expect_with_probability(n <= 64, 1, 0.6)) {
-        copy_0_to_64(d, s, n);
-    } else if (n <= 128) {
-        copy_65_to_128(d, s, n);
-    } else {
-        copy_129_to_256(d, s, n);
-    }
-}
+/* The scalar tail the entries share (rax = dst, rsi = src, rdx = n): n is
+ * 0, 2, 4 or 8 and, unless 0, both pointers are multiples of n. One load
+ * and one store of exactly n bytes, so an aligned ring index or descriptor
+ * field is never torn. */
+__asm__(".text\n\t"
+        ".p2align 6\n"
+        ".Lavx512_aligned_atomic_width:\n\t"
+        ".cfi_startproc\n\t"
+        "cmp $4, %edx\n\t"
+        "je 1f\n\t"
+        "ja 2f\n\t"
+        "test %edx, %edx\n\t"
+        "je 3f\n\t"
+        "movzwl (%rsi), %ecx\n\t"
+        "mov %cx, (%rax)\n"
+        "3:\n\t"
+        "ret\n"
+        "1:\n\t"
+        "mov (%rsi), %ecx\n\t"
+        "mov %ecx, (%rax)\n\t"
+        "ret\n"
+        "2:\n\t"
+        "mov (%rsi), %rcx\n\t"
+        "mov %rcx, (%rax)\n\t"
+        "ret\n\t"
+        ".cfi_endproc\n");
 
 #define VEC_T __m512i
 #define VEC_SIZE 64
@@ -151,28 +168,40 @@ static inline void copy_small(unsigned char *d, const unsigned char *s, size_t n
 
 #include "memmove_vec.h"
 
-/* The exported kernels (declared in src/engine.h, listed in src/isa_registry.c). */
-void *vmmem_avx512_memmove(void *dst, const void *src, size_t n)
+/* The exported kernels (declared in src/engine.h, listed in src/isa_registry.c):
+ * each an assembly entry above and its C body for n > 256. */
+void *vmmem_avx512_memmove_above256(void *dst, const void *src, size_t n);
+void *vmmem_avx512_memmove_banded_above256(void *dst, const void *src, size_t n);
+void *vmmem_avx512_memmove_banded_floor_above256(void *dst, const void *src, size_t n);
+void *vmmem_avx512_memmove_adaptive_above256(void *dst, const void *src, size_t n);
+void *vmmem_avx512_memmove_adaptive_floor_above256(void *dst, const void *src, size_t n);
+
+AVX512_ENTRY(vmmem_avx512_memmove, vmmem_avx512_memmove_above256);
+void *vmmem_avx512_memmove_above256(void *dst, const void *src, size_t n)
 {
     return vec_memmove(dst, src, n);
 }
 
-void *vmmem_avx512_memmove_banded(void *dst, const void *src, size_t n)
+AVX512_ENTRY(vmmem_avx512_memmove_banded, vmmem_avx512_memmove_banded_above256);
+void *vmmem_avx512_memmove_banded_above256(void *dst, const void *src, size_t n)
 {
     return vec_memmove_banded(dst, src, n);
 }
 
-void *vmmem_avx512_memmove_banded_floor(void *dst, const void *src, size_t n)
+AVX512_ENTRY(vmmem_avx512_memmove_banded_floor, vmmem_avx512_memmove_banded_floor_above256);
+void *vmmem_avx512_memmove_banded_floor_above256(void *dst, const void *src, size_t n)
 {
     return vec_memmove_banded_floor(dst, src, n);
 }
 
-void *vmmem_avx512_memmove_adaptive(void *dst, const void *src, size_t n)
+AVX512_ENTRY(vmmem_avx512_memmove_adaptive, vmmem_avx512_memmove_adaptive_above256);
+void *vmmem_avx512_memmove_adaptive_above256(void *dst, const void *src, size_t n)
 {
     return vec_memmove_adaptive(dst, src, n);
 }
 
-void *vmmem_avx512_memmove_adaptive_floor(void *dst, const void *src, size_t n)
+AVX512_ENTRY(vmmem_avx512_memmove_adaptive_floor, vmmem_avx512_memmove_adaptive_floor_above256);
+void *vmmem_avx512_memmove_adaptive_floor_above256(void *dst, const void *src, size_t n)
 {
     return vec_memmove_adaptive_floor(dst, src, n);
 }
