@@ -16,8 +16,10 @@
  * cycle per call, 2.1 against 1.9 ns (11 %) at 12-128 B. */
 #define ENTRY __attribute__((aligned(64)))
 
-/* The dispatching entries: one load of the published kernel and a jump.
- * The fast one is also what JIT-emitted code calls (dispatch.h), so that
+/* The portable dispatching entries: one load of the published kernel and
+ * a jump (on a CPU that runs the AVX-512 kernel,
+ * vmmem_dispatching_fast_entry() below hands out the AVX-512 one instead).
+ * The fast one is what JIT-emitted code calls there (dispatch.h), so that
  * it follows every later vmmem_force_isa() whatever the program's own
  * references to vmmem_memcpy_fast were bound to; the adaptive one is
  * below, where only the resolver needs it. */
@@ -25,28 +27,6 @@ ENTRY void *vmmem_dispatch_fast_entry(void *dst, const void *src, size_t n)
 {
     return atomic_load_explicit(&vmmem_dispatch.fast, memory_order_acquire)(dst, src, n);
 }
-
-#if VMMEM_IFUNC
-static ENTRY void *dispatch_adaptive(void *dst, const void *src, size_t n)
-{
-    return atomic_load_explicit(&vmmem_dispatch.adaptive, memory_order_acquire)(dst, src, n);
-}
-
-/* GNU indirect functions (glibc): the dynamic linker asks resolve_*() for
- * the address of each public entry when it binds a call site (lazily, at
- * the site's first call) or when dlsym() looks the name up, and the site
- * then calls what it got with no hop of ours, as glibc's memcpy is
- * reached. Late enough (this library's constructor has run, so the C
- * library is initialised and the environment readable), the resolver
- * starts the engine up as a first copy would and hands out the published
- * kernel entry. Earlier (relocation with BIND_NOW or -fno-plt, static
- * linking, dlopen before constructors), or when a copy made by the
- * start-up itself is bound, it hands out the dispatching entry, which
- * follows every later vmmem_force_isa() and vmmem_init_with(). A site bound to a kernel keeps
- * it (docs/usage_guide.md, "Choosing the kernel"). The hop measured about
- * one cycle per call, 1.12x the kernel's time at 1-9 B (lever 17 of
- * docs/performance.md). */
-static atomic_int constructors_ran;
 
 /* A resolver may run while the dynamic linker relocates, before a
  * sanitizer's runtime has started: no instrumentation in it. Used is for
@@ -67,6 +47,58 @@ static atomic_int constructors_ran;
 #endif
 #define RESOLVER __attribute__((used)) RESOLVER_NO_SANITIZER RESOLVER_NO_STACK_PROTECTOR
 
+/* Whether the CPU runs the AVX-512 kernel, asked the way a resolver may
+ * before the C library is initialised: libgcc's CPU model, meant for
+ * resolvers (it checks that the OS saves the zmm state, as
+ * arch/x86/cpu_x86.c does). */
+RESOLVER static int avx512_kernel_runs_here(void)
+{
+#if VMMEM_HAVE_AVX512
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("bmi2");
+#else
+    return 0;
+#endif
+}
+
+/* The dispatching fast entry for this CPU (dispatch.h): what a call site
+ * bound before the start-up gets, and what JIT-emitted code calls. */
+RESOLVER vmmem_copy_fn vmmem_dispatching_fast_entry(void)
+{
+#if VMMEM_HAVE_AVX512
+    if (avx512_kernel_runs_here())
+        return vmmem_avx512_dispatch_fast_entry;
+#endif
+    return vmmem_dispatch_fast_entry;
+}
+
+#if VMMEM_IFUNC
+static ENTRY void *dispatch_adaptive(void *dst, const void *src, size_t n)
+{
+    return atomic_load_explicit(&vmmem_dispatch.adaptive, memory_order_acquire)(dst, src, n);
+}
+
+/* GNU indirect functions (glibc): the dynamic linker asks resolve_*() for
+ * the address of each public entry when it binds a call site (lazily, at
+ * the site's first call) or when dlsym() looks the name up, and the site
+ * then calls what it got with no hop of ours, as glibc's memcpy is
+ * reached. Late enough (this library's constructor has run, so the C
+ * library is initialised and the environment readable), the resolver
+ * starts the engine up as a first copy would and hands out the published
+ * kernel entry. Earlier (relocation with BIND_NOW or -fno-plt, static
+ * linking, dlopen before constructors), or when a copy made by the
+ * start-up itself is bound, it hands out a dispatching entry, which
+ * follows every later vmmem_force_isa() and vmmem_init_with(): on a CPU
+ * that runs the AVX-512 kernel the one that copies 0..256 bytes itself
+ * while an AVX-512 kernel is published (a byte compared where the portable
+ * one loads the kernel's address and jumps; docs/performance.md, lever
+ * 23), else the portable one. A site bound to a kernel keeps it
+ * (docs/usage_guide.md, "Choosing the kernel"). The hop measured about
+ * one cycle per call, 1.12x the kernel's time at 1-9 B (lever 17). */
+static atomic_int constructors_ran;
+
+
 __attribute__((constructor)) static void note_constructors_ran(void)
 {
     atomic_store_explicit(&constructors_ran, 1, memory_order_release);
@@ -86,14 +118,23 @@ RESOLVER static vmmem_copy_fn resolve_entry(_Atomic(vmmem_copy_fn) *which, vmmem
     return atomic_load_explicit(which, memory_order_acquire);
 }
 
+RESOLVER static vmmem_copy_fn dispatching_adaptive_entry(void)
+{
+#if VMMEM_HAVE_AVX512
+    if (avx512_kernel_runs_here())
+        return vmmem_avx512_dispatch_adaptive_entry;
+#endif
+    return dispatch_adaptive;
+}
+
 RESOLVER static vmmem_copy_fn resolve_fast(void)
 {
-    return resolve_entry(&vmmem_dispatch.fast, vmmem_dispatch_fast_entry);
+    return resolve_entry(&vmmem_dispatch.fast, vmmem_dispatching_fast_entry());
 }
 
 RESOLVER static vmmem_copy_fn resolve_adaptive(void)
 {
-    return resolve_entry(&vmmem_dispatch.adaptive, dispatch_adaptive);
+    return resolve_entry(&vmmem_dispatch.adaptive, dispatching_adaptive_entry());
 }
 
 void *vmmem_memcpy_fast(void *dst, const void *src, size_t n) __attribute__((ifunc("resolve_fast")));

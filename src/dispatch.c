@@ -37,7 +37,10 @@ static void *start_then_copy_adaptive(void *dst, const void *src, size_t n)
  * 64-byte cache line. */
 _Static_assert(sizeof(vmmem_dispatch_state) <= 64, "the dispatch state fits in one cache line");
 
-_Alignas(64) vmmem_dispatch_state vmmem_dispatch = {.fast = start_then_copy, .adaptive = start_then_copy_adaptive};
+_Alignas(64) vmmem_dispatch_state vmmem_dispatch = {.fast = start_then_copy,
+                                                     .adaptive = start_then_copy_adaptive,
+                                                     .fast_isa = VMMEM_ISA_COUNT,
+                                                     .adaptive_isa = VMMEM_ISA_COUNT};
 
 int vmmem_isa_runs_on(vmmem_isa isa, const vmmem_cpu_info *cpu)
 {
@@ -106,7 +109,12 @@ static vmmem_copy_fn adaptive_entry(const vmmem_kernel_entry *k)
  * one also sees the thresholds stored before. */
 static void publish(const vmmem_kernel_entry *k)
 {
-    atomic_store_explicit(&vmmem_dispatch.adaptive, adaptive_entry(k), memory_order_release);
+    vmmem_copy_fn adaptive = adaptive_entry(k);
+    unsigned char isa = (unsigned char)k->info.isa;
+    atomic_store_explicit(&vmmem_dispatch.adaptive_isa, adaptive == adaptive_with_scalar_band ? VMMEM_ISA_COUNT : isa,
+                          memory_order_relaxed);
+    atomic_store_explicit(&vmmem_dispatch.fast_isa, isa, memory_order_relaxed);
+    atomic_store_explicit(&vmmem_dispatch.adaptive, adaptive, memory_order_release);
     atomic_store_explicit(&vmmem_dispatch.fast, fast_entry(k), memory_order_release);
 }
 

@@ -36,6 +36,14 @@ typedef struct vmmem_dispatch_state {
     _Atomic size_t nt_threshold;      /* non-temporal stores from here (adaptive) */
     _Atomic size_t simd_threshold;    /* the portable scalar kernel below here (adaptive) */
     _Atomic(const vmmem_kernel_entry *) kernel; /* the active kernel's table row */
+    /* The ISA of the kernel entry `fast` and `adaptive` point at, or
+     * VMMEM_ISA_COUNT (before the first publication, and for the adaptive
+     * scalar-band wrapper). The AVX-512 dispatching entries
+     * (arch/x86/memcpy_avx512.c) copy 0..256 bytes themselves while it is
+     * AVX-512, as every AVX-512 entry does the same there; they read it
+     * relaxed, as nothing a copy of that size does depends on the rest. */
+    _Atomic unsigned char fast_isa;
+    _Atomic unsigned char adaptive_isa;
 } vmmem_dispatch_state;
 
 /* hidden: kernels reach it RIP-relative, not through the GOT */
@@ -64,6 +72,13 @@ bool vmmem_startup_on_this_thread(void);
 /* The dispatching fast entry (src/copy_api.c): a load of the published
  * kernel and a jump, on every call. */
 void *vmmem_dispatch_fast_entry(void *dst, const void *src, size_t n);
+
+/* The dispatching fast entry for this CPU (src/copy_api.c): on one that
+ * runs the AVX-512 kernel, an entry that copies 0..256 bytes itself while
+ * an AVX-512 kernel is published (vmmem_avx512_dispatch_fast_entry), else
+ * vmmem_dispatch_fast_entry. Safe to call from an indirect function's
+ * resolver; JIT-emitted code calls what it returns. */
+vmmem_copy_fn vmmem_dispatching_fast_entry(void);
 
 /* For the calls that are not copies: starts up if needed, waits for a
  * start-up in another thread, returns the detected CPU. */

@@ -34,6 +34,10 @@ void *vmmem_avx512_memmove_adaptive(void *dst, const void *src, size_t n);
 void *vmmem_avx512_memmove_banded_floor(void *dst, const void *src, size_t n);
 void *vmmem_avx512_memmove_adaptive_floor(void *dst, const void *src, size_t n);
 void *vmmem_avx512_memcpy_nt(void *dst, const void *src, size_t n);
+/* Dispatching entries that copy 0..256 bytes themselves while an AVX-512
+ * kernel is published (src/copy_api.c, arch/x86/memcpy_avx512.c). */
+void *vmmem_avx512_dispatch_fast_entry(void *dst, const void *src, size_t n);
+void *vmmem_avx512_dispatch_adaptive_entry(void *dst, const void *src, size_t n);
 #endif
 #if VMMEM_HAVE_ERMS
 void *vmmem_erms_memmove(void *dst, const void *src, size_t n);

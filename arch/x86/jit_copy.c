@@ -259,7 +259,7 @@ static void emit_call(jit_asm *a, vmmem_jit_reg dst, vmmem_jit_reg src, int size
         load_argument(a, VMMEM_JIT_RDX, (vmmem_jit_reg)size_reg);
     else
         vmmem_x86_mov_imm(a, VMMEM_JIT_RDX, (uint64_t)n);
-    vmmem_x86_mov_imm(a, VMMEM_JIT_RAX, (uint64_t)(uintptr_t)&vmmem_dispatch_fast_entry);
+    vmmem_x86_mov_imm(a, VMMEM_JIT_RAX, (uint64_t)(uintptr_t)vmmem_dispatching_fast_entry());
     vmmem_x86_call_reg(a, VMMEM_JIT_RAX);
     vmmem_x86_mov_reg(a, VMMEM_JIT_RSP, VMMEM_JIT_RBP);
     vmmem_x86_pop(a, VMMEM_JIT_RBP);
@@ -351,7 +351,7 @@ static int assemble_function(jit_asm *a, size_t n, const vmmem_jit_options *opt)
         return VMMEM_OK;
     }
     vmmem_x86_mov_imm(a, VMMEM_JIT_RDX, (uint64_t)n);
-    vmmem_x86_mov_imm(a, VMMEM_JIT_RAX, (uint64_t)(uintptr_t)&vmmem_dispatch_fast_entry);
+    vmmem_x86_mov_imm(a, VMMEM_JIT_RAX, (uint64_t)(uintptr_t)vmmem_dispatching_fast_entry());
     vmmem_x86_jmp_reg(a, VMMEM_JIT_RAX);
     return VMMEM_OK;
 }

@@ -33,8 +33,10 @@
  * overlap is safe) and uses only zmm16-zmm19 (EVEX-only registers, no dirty
  * upper state), so none needs vzeroupper. */
 #include <immintrin.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "dispatch.h"
 #include "engine.h"
 #include "x86/rep_movsb.h"
 
@@ -74,59 +76,102 @@ _Static_assert(sizeof vmmem_avx512_scalar_copy_bits == MASKED_COPY_MAX + 1, "eve
 #define AVX512_ENDBR ""
 #endif
 
-/* AVX512_ENTRY(kernel, body): the exported kernel `kernel`. Registers on
- * entry: rdi dst, rsi src, rdx n; it returns dst in rax. Above 256 bytes it
- * leaves with a conditional jump to `body` (dst, src and n untouched);
- * 0..256 bytes it copies itself, each path with one taken branch at most.
+/* AVX512_COPY_0_TO_256(larger): the assembly every entry shares, for
+ * rdi = dst (clobbered), rax = dst (the return value), rsi = src, rdx = n.
+ * Above 256 bytes it jumps to `larger` with rsi and rdx untouched; 0..256
+ * bytes it copies and returns, each path with one taken branch at most.
  * 0..64: the test (dst | src | n) & vmmem_avx512_scalar_copy_bits[n] is
  * zero for the aligned 2/4/8-byte copies and n = 0, which go to the shared
  * scalar tail .Lavx512_aligned_atomic_width; otherwise the mask of the low
  * n bits and one masked pair. 65..128 and 129..256: one or two vectors from
  * each end, overlapping in the middle; these rungs sit in each entry, right
  * after the 0..64 path (shared by the five entries, hot 65-128 B copies
- * took 1.15x glibc's time instead of 1.01x). */
+ * took 1.15x glibc's time instead of 1.01x). Local labels 1 and 2. */
+#define AVX512_COPY_0_TO_256(larger)                                                                    \
+    "cmp $" ENTRY_COPY_MAX_TEXT ", %rdx\n\t"                                                            \
+    "ja " larger "\n\t"                                                                                 \
+    "cmp $" MASKED_COPY_MAX_TEXT ", %rdx\n\t"                                                           \
+    "ja 1f\n\t"                                                                                         \
+    "lea vmmem_avx512_scalar_copy_bits(%rip), %rcx\n\t"                                                 \
+    "or %rsi, %rdi\n\t"                                                                                 \
+    "or %rdx, %rdi\n\t"                                                                                 \
+    "test %dil, (%rcx, %rdx)\n\t"                                                                       \
+    "je .Lavx512_aligned_atomic_width\n\t"                                                              \
+    "mov $-1, %rcx\n\t"                                                                                 \
+    "bzhi %rdx, %rcx, %rcx\n\t"                                                                         \
+    "kmovq %rcx, %k1\n\t"                                                                               \
+    "vmovdqu8 (%rsi), %zmm16{%k1}{z}\n\t"                                                               \
+    "vmovdqu8 %zmm16, (%rax){%k1}\n\t"                                                                  \
+    "ret\n"                                                                                             \
+    "1:\n\t"                                                                                            \
+    "cmp $128, %rdx\n\t"                                                                                \
+    "ja 2f\n\t"                                                                                         \
+    "vmovdqu64 (%rsi), %zmm16\n\t"                                                                      \
+    "vmovdqu64 -64(%rsi, %rdx), %zmm17\n\t"                                                             \
+    "vmovdqu64 %zmm16, (%rax)\n\t"                                                                      \
+    "vmovdqu64 %zmm17, -64(%rax, %rdx)\n\t"                                                             \
+    "ret\n"                                                                                             \
+    "2:\n\t"                                                                                            \
+    "vmovdqu64 (%rsi), %zmm16\n\t"                                                                      \
+    "vmovdqu64 64(%rsi), %zmm17\n\t"                                                                    \
+    "vmovdqu64 -128(%rsi, %rdx), %zmm18\n\t"                                                            \
+    "vmovdqu64 -64(%rsi, %rdx), %zmm19\n\t"                                                             \
+    "vmovdqu64 %zmm16, (%rax)\n\t"                                                                      \
+    "vmovdqu64 %zmm17, 64(%rax)\n\t"                                                                    \
+    "vmovdqu64 %zmm18, -128(%rax, %rdx)\n\t"                                                            \
+    "vmovdqu64 %zmm19, -64(%rax, %rdx)\n\t"                                                             \
+    "ret\n\t"
+
+/* The start and end of a hidden function `name` in assembly. */
+#define AVX512_FUNCTION_START(name)                                                                     \
+    ".text\n\t"                                                                                         \
+    ".p2align 6\n\t"                                                                                    \
+    ".globl " #name "\n\t"                                                                              \
+    ".hidden " #name "\n\t"                                                                             \
+    ".type " #name ", @function\n" #name ":\n\t"                                                        \
+    ".cfi_startproc\n\t" AVX512_ENDBR
+#define AVX512_FUNCTION_END(name)                                                                       \
+    ".cfi_endproc\n\t"                                                                                  \
+    ".size " #name ", . - " #name "\n"
+
+/* AVX512_ENTRY(kernel, body): the exported kernel `kernel` (rdi dst, rsi
+ * src, rdx n; returns dst): 0..256 bytes itself, larger copies in `body`,
+ * its C function, reached by a conditional jump with its arguments
+ * untouched. */
 #define AVX512_ENTRY(kernel, body)                                                                      \
-    __asm__(".text\n\t"                                                                                 \
-            ".p2align 6\n\t"                                                                            \
-            ".globl " #kernel "\n\t"                                                                    \
-            ".hidden " #kernel "\n\t"                                                                   \
-            ".type " #kernel ", @function\n" #kernel ":\n\t"                                            \
-            ".cfi_startproc\n\t" AVX512_ENDBR "mov %rdi, %rax\n\t"                                      \
-            "cmp $" ENTRY_COPY_MAX_TEXT ", %rdx\n\t"                                                    \
-            "ja " #body "\n\t"                                                                          \
-            "cmp $" MASKED_COPY_MAX_TEXT ", %rdx\n\t"                                                   \
-            "ja 1f\n\t"                                                                                 \
-            "lea vmmem_avx512_scalar_copy_bits(%rip), %rcx\n\t"                                         \
-            "or %rsi, %rdi\n\t"                                                                         \
-            "or %rdx, %rdi\n\t"                                                                         \
-            "test %dil, (%rcx, %rdx)\n\t"                                                               \
-            "je .Lavx512_aligned_atomic_width\n\t"                                                      \
-            "mov $-1, %rcx\n\t"                                                                         \
-            "bzhi %rdx, %rcx, %rcx\n\t"                                                                 \
-            "kmovq %rcx, %k1\n\t"                                                                       \
-            "vmovdqu8 (%rsi), %zmm16{%k1}{z}\n\t"                                                       \
-            "vmovdqu8 %zmm16, (%rax){%k1}\n\t"                                                          \
-            "ret\n"                                                                                      \
-            "1:\n\t"                                                                                    \
-            "cmp $128, %rdx\n\t"                                                                        \
-            "ja 2f\n\t"                                                                                 \
-            "vmovdqu64 (%rsi), %zmm16\n\t"                                                              \
-            "vmovdqu64 -64(%rsi, %rdx), %zmm17\n\t"                                                     \
-            "vmovdqu64 %zmm16, (%rax)\n\t"                                                              \
-            "vmovdqu64 %zmm17, -64(%rax, %rdx)\n\t"                                                     \
-            "ret\n"                                                                                      \
-            "2:\n\t"                                                                                    \
-            "vmovdqu64 (%rsi), %zmm16\n\t"                                                              \
-            "vmovdqu64 64(%rsi), %zmm17\n\t"                                                            \
-            "vmovdqu64 -128(%rsi, %rdx), %zmm18\n\t"                                                    \
-            "vmovdqu64 -64(%rsi, %rdx), %zmm19\n\t"                                                     \
-            "vmovdqu64 %zmm16, (%rax)\n\t"                                                              \
-            "vmovdqu64 %zmm17, 64(%rax)\n\t"                                                            \
-            "vmovdqu64 %zmm18, -128(%rax, %rdx)\n\t"                                                    \
-            "vmovdqu64 %zmm19, -64(%rax, %rdx)\n\t"                                                     \
-            "ret\n\t"                                                                                   \
-            ".cfi_endproc\n\t"                                                                          \
-            ".size " #kernel ", . - " #kernel "\n")
+    __asm__(AVX512_FUNCTION_START(kernel) "mov %rdi, %rax\n\t" AVX512_COPY_0_TO_256(#body)              \
+                AVX512_FUNCTION_END(kernel))
+
+/* AVX512_DISPATCH_ENTRY(name, isa_field, pointer_field): a dispatching
+ * entry (src/copy_api.c hands it out where a call site is bound before the
+ * start-up, on a CPU that runs this kernel): while vmmem_dispatch's
+ * isa_field says the published kernel is an AVX-512 one, it copies 0..256
+ * bytes as every AVX-512 entry does; otherwise, and for larger copies, it
+ * jumps through the published pointer_field, as the portable dispatching
+ * entry does on every call. The byte test replaces that jump's load and
+ * indirect branch on small copies. The fields are given as offsets into
+ * vmmem_dispatch, checked below. */
+#define AVX512_DISPATCH_ENTRY(name, isa_field_offset, pointer_field_offset)                             \
+    __asm__(AVX512_FUNCTION_START(name) "cmpb $" AVX512_ISA_TEXT ", vmmem_dispatch+" isa_field_offset   \
+                                        "(%rip)\n\t"                                                    \
+                                        "jne 9f\n\t"                                                    \
+                                        "mov %rdi, %rax\n\t" AVX512_COPY_0_TO_256("9f") "9:\n\t"        \
+                                        "jmp *vmmem_dispatch+" pointer_field_offset "(%rip)\n\t"        \
+                                            AVX512_FUNCTION_END(name))
+#define AVX512_ISA_TEXT "3"
+_Static_assert(VMMEM_ISA_AVX512 == 3, "AVX512_ISA_TEXT is VMMEM_ISA_AVX512");
+#define DISPATCH_FAST_OFFSET "0"
+#define DISPATCH_ADAPTIVE_OFFSET "8"
+#define DISPATCH_FAST_ISA_OFFSET "48"
+#define DISPATCH_ADAPTIVE_ISA_OFFSET "49"
+_Static_assert(offsetof(vmmem_dispatch_state, fast) == 0 && offsetof(vmmem_dispatch_state, adaptive) == 8 &&
+                   offsetof(vmmem_dispatch_state, fast_isa) == 48 &&
+                   offsetof(vmmem_dispatch_state, adaptive_isa) == 49,
+               "the DISPATCH_*_OFFSET texts are vmmem_dispatch's layout");
+
+AVX512_DISPATCH_ENTRY(vmmem_avx512_dispatch_fast_entry, DISPATCH_FAST_ISA_OFFSET, DISPATCH_FAST_OFFSET);
+AVX512_DISPATCH_ENTRY(vmmem_avx512_dispatch_adaptive_entry, DISPATCH_ADAPTIVE_ISA_OFFSET,
+                      DISPATCH_ADAPTIVE_OFFSET);
 
 /* The scalar tail the entries share (rax = dst, rsi = src, rdx = n): n is
  * 0, 2, 4 or 8 and, unless 0, both pointers are multiples of n. One load
