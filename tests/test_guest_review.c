@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* tests/test_guest_review.c - defects found by an adversarial review of the
  * guest-facing device code (virtqueue, virtio-blk), one test each: the
- * event-index fields of a ring that ends exactly at 2^64. The test plays
- * the guest driver, as tests/test_virtio_blk.c does. */
+ * event-index fields of a ring that ends exactly at 2^64, and a request
+ * whose status byte cannot be written, which must be refused before its
+ * data moves (nothing written to the guest or the disk image). The test
+ * plays the guest driver, as tests/test_virtio_blk.c does. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
@@ -166,6 +168,137 @@ static void test_event_fields_ending_at_2_64_accepted(void **state)
     vmmem_virtq_destroy(vq);
 }
 
+/* ---- a status byte that cannot be written: refused before data moves ---- */
+
+/* A request whose status byte is outside RAM, in ROM or in the device's own
+ * window cannot be answered: the queue breaks (VMMEM_VIRTQ_ERR_STATUS_UNWRITABLE)
+ * and that is a refusal, so nothing may have moved. Before the fix the
+ * device served the request first and only then found the status
+ * unwritable: an OUT request had already written the disk image, an IN
+ * request the guest's buffer, and the driver was never told. */
+static void wr32(vmmem_gpa a, uint32_t v) { assert_int_equal(vmmem_guest_write_le32(gm, a, v), VMMEM_OK); }
+static void wr64(vmmem_gpa a, uint64_t v) { assert_int_equal(vmmem_guest_write_le64(gm, a, v), VMMEM_OK); }
+
+static void put_desc(uint16_t i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
+{
+    vmmem_gpa d = DESC + (vmmem_gpa)i * 16;
+    wr64(d, addr);
+    wr32(d + 8, len);
+    wr16(d + 12, flags);
+    wr16(d + 14, next);
+}
+
+static vmmem_virtio_blk *device(void)
+{
+    vmmem_virtio_blk_config cfg = { dma, fileno(image), "review", { QSIZE, DESC, AVAIL, USED } };
+    vmmem_virtio_blk *blk;
+    assert_int_equal(vmmem_virtio_blk_create(&cfg, &blk), VMMEM_OK);
+    wr16(AVAIL, 0);
+    wr16(USED, 0);
+    wr16(USED + 2, 0);
+    return blk;
+}
+
+/* Posts {header, one data descriptor of SECTOR bytes at DATA, status} as
+ * chain 0. */
+static void post_request(uint32_t type, vmmem_gpa status)
+{
+    wr32(HEADER, type);
+    wr32(HEADER + 4, 0);
+    wr64(HEADER + 8, 1); /* sector 1 */
+    uint16_t data_flags = type == VMMEM_VIRTIO_BLK_T_OUT ? 0 : VMMEM_VIRTQ_DESC_F_WRITE;
+    put_desc(0, HEADER, 16, VMMEM_VIRTQ_DESC_F_NEXT, 1);
+    put_desc(1, DATA, SECTOR, data_flags | VMMEM_VIRTQ_DESC_F_NEXT, 2);
+    put_desc(2, status, 1, VMMEM_VIRTQ_DESC_F_WRITE, 0);
+    wr16(AVAIL + 4, 0);
+    wr16(AVAIL + 2, 1);
+}
+
+static void expect_image_unchanged(void)
+{
+    unsigned char now[IMAGE_BYTES];
+    assert_int_equal(pread(fileno(image), now, sizeof now, 0), (ssize_t)sizeof now);
+    assert_memory_equal(now, image_copy, sizeof now);
+}
+
+static void expect_guest_data(unsigned char byte)
+{
+    unsigned char now[SECTOR];
+    assert_int_equal(vmmem_guest_read(gm, DATA, now, sizeof now), VMMEM_OK);
+    for (size_t i = 0; i < sizeof now; i++)
+        if (now[i] != byte)
+            fail_msg("guest data byte %zu is 0x%02x, expected 0x%02x", i, now[i], byte);
+}
+
+static void expect_refused_untouched(uint32_t type, vmmem_gpa status)
+{
+    vmmem_virtio_blk *blk = device();
+    unsigned char out[SECTOR];
+    memset(out, 0xC3, sizeof out); /* OUT data that differs from the image */
+    assert_int_equal(vmmem_guest_write(gm, DATA, out, sizeof out), VMMEM_OK);
+    post_request(type, status);
+    unsigned done = 99;
+    assert_int_equal(vmmem_virtio_blk_process(blk, &done), VMMEM_EINVAL);
+    assert_int_equal(done, 0);
+    vmmem_virtq *vq = vmmem_virtio_blk_queue(blk);
+    assert_int_equal(vmmem_virtq_error_reason(vq), VMMEM_VIRTQ_ERR_STATUS_UNWRITABLE);
+    assert_int_equal(rd16(USED + 2), 0);
+    expect_image_unchanged();        /* OUT: the image was not written */
+    expect_guest_data(0xC3);         /* IN: the buffer was not filled */
+    assert_int_equal(device_calls, 0);
+    vmmem_virtio_blk_destroy(blk);
+}
+
+static void test_out_with_status_in_rom_writes_nothing(void **state)
+{
+    (void)state;
+    expect_refused_untouched(VMMEM_VIRTIO_BLK_T_OUT, ROM);
+}
+
+static void test_out_with_status_in_hole_writes_nothing(void **state)
+{
+    (void)state;
+    expect_refused_untouched(VMMEM_VIRTIO_BLK_T_OUT, HOLE);
+}
+
+static void test_out_with_status_in_own_window_writes_nothing(void **state)
+{
+    (void)state;
+    expect_refused_untouched(VMMEM_VIRTIO_BLK_T_OUT, DEV_MMIO);
+}
+
+static void test_in_with_status_in_rom_reads_nothing(void **state)
+{
+    (void)state;
+    expect_refused_untouched(VMMEM_VIRTIO_BLK_T_IN, ROM);
+}
+
+static void test_in_with_status_in_hole_reads_nothing(void **state)
+{
+    (void)state;
+    expect_refused_untouched(VMMEM_VIRTIO_BLK_T_IN, HOLE);
+}
+
+/* The same request with a writable status is served (the check is not too
+ * strict): the image sector lands in the guest, status OK. */
+static void test_in_with_writable_status_served(void **state)
+{
+    (void)state;
+    vmmem_virtio_blk *blk = device();
+    post_request(VMMEM_VIRTIO_BLK_T_IN, STATUS);
+    unsigned done = 0;
+    assert_int_equal(vmmem_virtio_blk_process(blk, &done), VMMEM_OK);
+    assert_int_equal(done, 1);
+    unsigned char now[SECTOR];
+    assert_int_equal(vmmem_guest_read(gm, DATA, now, sizeof now), VMMEM_OK);
+    assert_memory_equal(now, image_copy + SECTOR, SECTOR);
+    uint8_t status;
+    assert_int_equal(vmmem_guest_read_u8(gm, STATUS, &status), VMMEM_OK);
+    assert_int_equal(status, VMMEM_VIRTIO_BLK_S_OK);
+    assert_int_equal(rd16(USED + 2), 1);
+    vmmem_virtio_blk_destroy(blk);
+}
+
 int main(void)
 {
     skip_if_forced_isa_unsupported();
@@ -174,6 +307,12 @@ int main(void)
         T(test_used_event_past_2_64_refused),
         T(test_avail_event_past_2_64_refused),
         T(test_event_fields_ending_at_2_64_accepted),
+        T(test_out_with_status_in_rom_writes_nothing),
+        T(test_out_with_status_in_hole_writes_nothing),
+        T(test_out_with_status_in_own_window_writes_nothing),
+        T(test_in_with_status_in_rom_reads_nothing),
+        T(test_in_with_status_in_hole_reads_nothing),
+        T(test_in_with_writable_status_served),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
