@@ -155,7 +155,7 @@ static void test_avail_event_past_2_64_refused(void **state)
 
 /* Event fields that fit below 2^64 are taken (the check is not too
  * strict): avail_event at 2^64 - 4 is written there. */
-static void test_event_fields_ending_at_2_64_accepted(void **state)
+static void test_event_fields_below_2_64_accepted(void **state)
 {
     (void)state;
     const uint64_t used_bytes = 4 + 8u * QSIZE;
@@ -306,7 +306,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_used_event_past_2_64_refused),
         T(test_avail_event_past_2_64_refused),
-        T(test_event_fields_ending_at_2_64_accepted),
+        T(test_event_fields_below_2_64_accepted),
         T(test_out_with_status_in_rom_writes_nothing),
         T(test_out_with_status_in_hole_writes_nothing),
         T(test_out_with_status_in_own_window_writes_nothing),
