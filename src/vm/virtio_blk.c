@@ -180,6 +180,19 @@ static int move_once(vmmem_virtio_blk *blk, const vmmem_dma_segment *sg, size_t 
     return rc;
 }
 
+/* Whether the status byte can be written (the DMA rules of a device
+ * write, in the device's session): checked before the request is served,
+ * since a request that cannot be answered is refused and must move
+ * nothing (neither the image nor the guest's buffers). */
+static int status_check(vmmem_virtio_blk *blk, const vmmem_dma_segment *status_sg)
+{
+    dma_transfer t;
+    dma_transfer_begin(&t, blk->dma->gm, &blk->session);
+    int rc = dma_check_in(blk->dma, &t, status_sg, 1, VMMEM_DMA_TO_GUEST, NULL);
+    dma_transfer_end(&t);
+    return rc;
+}
+
 /* The sectors [sector, sector + bytes / 512) lie inside the image and bytes
  * is a non-zero multiple of a sector. */
 static int in_range(const vmmem_virtio_blk *blk, uint64_t sector, uint64_t bytes)
@@ -278,6 +291,11 @@ IO_PATH static int answer(vmmem_virtio_blk *blk)
         vmmem_virtq_mark_broken_for(blk->vq, VMMEM_VIRTQ_ERR_STATUS_UNWRITABLE);
         return VMMEM_ERANGE; /* the status segment wraps past 2^64 */
     }
+    int rc = status_check(blk, &status_sg);
+    if (rc != VMMEM_OK) {
+        vmmem_virtq_mark_broken_for(blk->vq, VMMEM_VIRTQ_ERR_STATUS_UNWRITABLE);
+        return rc;
+    }
     in[last - 1].len--;
     uint64_t in_bytes = list_bytes(in, last);
     uint32_t written = 0;
@@ -285,8 +303,8 @@ IO_PATH static int answer(vmmem_virtio_blk *blk)
     GUEST_DECIDED(GUEST_DECIDED_HEAD, c->head);
     GUEST_DECIDED(GUEST_DECIDED_STATUS, status);
     GUEST_DECIDED(GUEST_DECIDED_WRITTEN, written);
-    int rc = move_once(blk, &status_sg, 1, &status, 1, VMMEM_DMA_TO_GUEST);
-    if (rc != VMMEM_OK) {
+    rc = move_once(blk, &status_sg, 1, &status, 1, VMMEM_DMA_TO_GUEST);
+    if (rc != VMMEM_OK) { /* a device's callback failed (VMMEM_EPARTIAL), or the map changed */
         vmmem_virtq_mark_broken_for(blk->vq, VMMEM_VIRTQ_ERR_STATUS_UNWRITABLE);
         return rc;
     }

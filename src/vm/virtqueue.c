@@ -437,19 +437,34 @@ static int check_callable(const vmmem_virtq *vq)
     return VMMEM_OK;
 }
 
-/* Translates the 16-bit ring field at gpa (inside the caller's section). */
-static int map_field(vmmem_virtq *vq, vmmem_gpa gpa, unsigned access, uint16_t **field)
+/* An event field: `offset` bytes after the start of the ring at `ring`. */
+typedef struct event_field {
+    vmmem_gpa ring;
+    uint64_t offset;
+} event_field;
+
+/* Translates the 16-bit event field (inside the caller's section). The
+ * field's address is checked from its ring's, not computed first: after a
+ * ring that ends exactly at 2^64 it would wrap to guest address 0. */
+static int map_field(vmmem_virtq *vq, event_field f, unsigned access, uint16_t **field)
 {
     void *p;
-    if (wraps(gpa, EVENT_FIELD))
+    if (wraps(f.ring, f.offset + EVENT_FIELD))
         return VMMEM_ERANGE;
-    int rc = vmmem_guest_translate(vq->gm, gpa, EVENT_FIELD, access, &p);
+    int rc = vmmem_guest_translate(vq->gm, f.ring + f.offset, EVENT_FIELD, access, &p);
     *field = p;
     return rc;
 }
 
-static vmmem_gpa used_event_gpa(const vmmem_virtq *vq) { return vq->cfg.avail_addr + avail_bytes(vq->cfg.size); }
-static vmmem_gpa avail_event_gpa(const vmmem_virtq *vq) { return vq->cfg.used_addr + used_bytes(vq->cfg.size); }
+static event_field used_event_field(const vmmem_virtq *vq)
+{
+    return (event_field){ vq->cfg.avail_addr, avail_bytes(vq->cfg.size) };
+}
+
+static event_field avail_event_field(const vmmem_virtq *vq)
+{
+    return (event_field){ vq->cfg.used_addr, used_bytes(vq->cfg.size) };
+}
 
 int vmmem_virtq_resume(vmmem_virtq *vq, uint16_t last_avail)
 {
@@ -484,9 +499,9 @@ int vmmem_virtq_set_event_idx(vmmem_virtq *vq, int enable)
     if (enable) {
         uint16_t *field;
         vmmem_guest_enter(vq->gm);
-        rc = map_field(vq, used_event_gpa(vq), VMMEM_ACCESS_READ, &field);
+        rc = map_field(vq, used_event_field(vq), VMMEM_ACCESS_READ, &field);
         if (rc == VMMEM_OK)
-            rc = map_field(vq, avail_event_gpa(vq), VMMEM_ACCESS_WRITE, &field);
+            rc = map_field(vq, avail_event_field(vq), VMMEM_ACCESS_WRITE, &field);
         vmmem_guest_exit(vq->gm);
         if (rc != VMMEM_OK)
             return rc;
@@ -505,10 +520,10 @@ int vmmem_virtq_arm_notify(vmmem_virtq *vq)
     rc = map_rings(vq, NULL, &avail, NULL);
     if (rc == VMMEM_OK && vq->event_idx) {
         uint16_t *avail_event;
-        rc = map_field(vq, avail_event_gpa(vq), VMMEM_ACCESS_WRITE, &avail_event);
+        rc = map_field(vq, avail_event_field(vq), VMMEM_ACCESS_WRITE, &avail_event);
         if (rc == VMMEM_OK) {
             __atomic_store_n(avail_event, htole16(vq->last_avail), __ATOMIC_RELAXED);
-            guest_note_dirty_range(vq->gm, avail_event_gpa(vq), EVENT_FIELD);
+            guest_note_dirty_range(vq->gm, vq->cfg.used_addr + used_bytes(vq->cfg.size), EVENT_FIELD);
         }
     }
     if (rc == VMMEM_OK) {
@@ -541,7 +556,7 @@ int vmmem_virtq_need_notify(vmmem_virtq *vq)
     GUEST_READ_KIND(GUEST_READ_NOTIFY);
     uint16_t *field;
     if (vq->event_idx) {
-        rc = map_field(vq, used_event_gpa(vq), VMMEM_ACCESS_READ, &field);
+        rc = map_field(vq, used_event_field(vq), VMMEM_ACCESS_READ, &field);
         if (rc == VMMEM_OK) {
             uint16_t used_event = guest_once_le16(field);
             /* The index crossed used_event in (before, now] (2.7.10). */
