@@ -93,7 +93,7 @@ static ENTRY void *dispatch_adaptive(void *dst, const void *src, size_t n)
  * that runs the AVX-512 kernel the one that copies 0..256 bytes itself
  * while an AVX-512 kernel is published (a byte compared where the portable
  * one loads the kernel's address and jumps; docs/performance.md, lever
- * 23), else the portable one. A site bound to a kernel keeps it
+ * 24), else the portable one. A site bound to a kernel keeps it
  * (docs/usage_guide.md, "Choosing the kernel"). The hop measured about
  * one cycle per call, 1.12x the kernel's time at 1-9 B (lever 17). */
 static atomic_int constructors_ran;
