@@ -301,6 +301,53 @@ static void test_fast_entry_follows_band_floor(void **state)
     }
 }
 
+/* The dispatching fast entry handed out to call sites bound at load time
+ * (vmmem_dispatching_fast_entry()): on a CPU that runs the AVX-512 kernel
+ * it copies 0..256 bytes itself while vmmem_dispatch.fast_isa says
+ * AVX-512, and otherwise, and for larger copies, goes through the
+ * published pointer; the portable one always goes through the pointer.
+ * The pointer is swapped for a counting copy here: the bytes alone could
+ * not tell which way a copy went. */
+static unsigned published_calls;
+
+static void *counting_copy(void *dst, const void *src, size_t n)
+{
+    published_calls++;
+    return vmmem_generic_memmove(dst, src, n);
+}
+
+static void expect_entry_path(vmmem_copy_fn entry, size_t n, unsigned want_published)
+{
+    static unsigned char src[6000], dst[6000];
+    fill_pattern(src, sizeof src, (unsigned)n);
+    memset(dst, 0, sizeof dst);
+    published_calls = 0;
+    assert_ptr_equal(entry(dst + 3, src, n), dst + 3);
+    assert_memory_equal(dst + 3, src, n);
+    if (published_calls != want_published)
+        fail_msg("%zu bytes: %u calls of the published entry, expected %u", n, published_calls, want_published);
+}
+
+static void test_dispatching_entry_follows_the_isa_byte(void **state)
+{
+    (void)state;
+    (void)vmmem_active_isa(); /* started up, so nothing republishes below */
+    vmmem_copy_fn entry = vmmem_dispatching_fast_entry();
+    int copies_small = entry != vmmem_dispatch_fast_entry; /* the AVX-512 one */
+    vmmem_copy_fn saved = atomic_load(&vmmem_dispatch.fast);
+    unsigned char saved_isa = atomic_load(&vmmem_dispatch.fast_isa);
+    static const size_t sizes[] = {0, 1, 2, 8, 63, 64, 65, 128, 129, 256, 257, 5000};
+    atomic_store(&vmmem_dispatch.fast, counting_copy);
+    atomic_store(&vmmem_dispatch.fast_isa, (unsigned char)VMMEM_ISA_SSE2);
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+        expect_entry_path(entry, sizes[i], 1);
+    atomic_store(&vmmem_dispatch.fast_isa, (unsigned char)VMMEM_ISA_AVX512);
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+        expect_entry_path(entry, sizes[i], copies_small && sizes[i] <= 256 ? 0 : 1);
+    atomic_store(&vmmem_dispatch.fast_isa, saved_isa);
+    atomic_store(&vmmem_dispatch.fast, saved);
+}
+
 static void test_default_thresholds_follow_caches(void **state)
 {
     (void)state;
@@ -391,6 +438,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_env_isa_errors_warn_once_and_use_best),
         cmocka_unit_test(test_env_thresholds),
         cmocka_unit_test(test_fast_entry_follows_band_floor),
+        cmocka_unit_test(test_dispatching_entry_follows_the_isa_byte),
         cmocka_unit_test(test_default_thresholds_follow_caches),
         cmocka_unit_test(test_first_calls_race),
         cmocka_unit_test(test_copies_while_forcing),

@@ -3,7 +3,8 @@
  * guest-facing device code (virtqueue, virtio-blk), one test each: the
  * event-index fields of a ring that ends exactly at 2^64, and a request
  * whose status byte cannot be written, which must be refused before its
- * data moves (nothing written to the guest or the disk image). The test
+ * data moves (nothing written to the guest or the disk image), also when
+ * another thread changes the map while the request is served. The test
  * plays the guest driver, as tests/test_virtio_blk.c does. */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -16,6 +17,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <pthread.h>
+#include <semaphore.h>
 #include <vmmem/virtio_blk.h>
 
 #include "test_support.h"
@@ -299,6 +302,97 @@ static void test_in_with_writable_status_served(void **state)
     vmmem_virtio_blk_destroy(blk);
 }
 
+/* ---- the map changing while a request is served ------------------------ */
+
+/* The status byte is checked before the data moves and written after: both
+ * must see one map. The data of an OUT request comes from a peer device's
+ * MMIO window whose read callback, run while the device moves the data,
+ * lets another thread remove the RAM region that holds the status byte and
+ * waits until the new map is published (vmmem_guest_remove_region()
+ * publishes at once and waits only before it frees). Found by a second
+ * review: the check and the status write each read the current map, so the
+ * sector was written to the image and the request then refused. Now a
+ * device's session keeps the map it began with, which stays valid until
+ * the session ends, and the request is served. */
+#define PEER_MMIO 0x500000u
+#define STATUS_RAM 0x600000u
+#define NEW_MAP_WAIT_MS 2000
+
+static sem_t remove_now;
+static int removed_mid_request, remove_rc;
+
+static int peer_read(void *opaque, uint64_t offset, void *data, unsigned size)
+{
+    (void)opaque, (void)offset;
+    if (!removed_mid_request) {
+        removed_mid_request = -1; /* once */
+        sem_post(&remove_now);
+        vmmem_region_info info;
+        for (int ms = 0; ms < NEW_MAP_WAIT_MS; ms++) {
+            if (vmmem_guest_region_at(gm, STATUS_RAM, &info) == VMMEM_EFAULT) {
+                removed_mid_request = 1;
+                break;
+            }
+            usleep(1000);
+        }
+    }
+    memset(data, 0xC3, size);
+    return VMMEM_OK;
+}
+
+static int peer_write(void *opaque, uint64_t offset, const void *data, unsigned size)
+{
+    (void)opaque, (void)offset, (void)data, (void)size;
+    return VMMEM_OK;
+}
+
+static void *remove_status_region(void *arg)
+{
+    (void)arg;
+    sem_wait(&remove_now);
+    remove_rc = vmmem_guest_remove_region(gm, STATUS_RAM); /* checked by the test's thread */
+    return NULL;
+}
+
+static void test_map_change_mid_request_keeps_check_and_write_together(void **state)
+{
+    (void)state;
+    vmmem_mmio_ops peer = { peer_read, peer_write, 1, 8, NULL };
+    assert_int_equal(vmmem_guest_add_ram(gm, STATUS_RAM, 0x1000, NULL), VMMEM_OK);
+    assert_int_equal(vmmem_guest_add_mmio(gm, PEER_MMIO, 0x1000, &peer), VMMEM_OK);
+    removed_mid_request = 0;
+    assert_int_equal(sem_init(&remove_now, 0, 0), 0);
+    vmmem_virtio_blk *blk = device();
+    wr32(HEADER, VMMEM_VIRTIO_BLK_T_OUT);
+    wr32(HEADER + 4, 0);
+    wr64(HEADER + 8, 1);
+    put_desc(0, HEADER, 16, VMMEM_VIRTQ_DESC_F_NEXT, 1);
+    put_desc(1, PEER_MMIO, SECTOR, VMMEM_VIRTQ_DESC_F_NEXT, 2);
+    put_desc(2, STATUS_RAM, 1, VMMEM_VIRTQ_DESC_F_WRITE, 0);
+    wr16(AVAIL + 4, 0);
+    wr16(AVAIL + 2, 1);
+    pthread_t remover;
+    assert_int_equal(pthread_create(&remover, NULL, remove_status_region, NULL), 0);
+    unsigned done = 0;
+    int rc = vmmem_virtio_blk_process(blk, &done);
+    assert_int_equal(pthread_join(remover, NULL), 0);
+    assert_int_equal(remove_rc, VMMEM_OK);
+    assert_int_equal(removed_mid_request, 1); /* the new map was published while the data moved */
+    vmmem_virtq *vq = vmmem_virtio_blk_queue(blk);
+    if (vmmem_virtq_is_broken(vq))
+        fail_msg("the request was refused (reason %d) after its data moved", vmmem_virtq_error_reason(vq));
+    assert_int_equal(rc, VMMEM_OK);
+    assert_int_equal(done, 1);
+    unsigned char sector[SECTOR];
+    assert_int_equal(pread(fileno(image), sector, SECTOR, SECTOR), (ssize_t)SECTOR);
+    for (size_t i = 0; i < SECTOR; i++)
+        if (sector[i] != 0xC3)
+            fail_msg("image byte %zu of sector 1 is 0x%02x, expected the written 0xc3", i, sector[i]);
+    assert_int_equal(rd16(USED + 2), 1);
+    vmmem_virtio_blk_destroy(blk);
+    sem_destroy(&remove_now);
+}
+
 int main(void)
 {
     skip_if_forced_isa_unsupported();
@@ -313,6 +407,7 @@ int main(void)
         T(test_in_with_status_in_rom_reads_nothing),
         T(test_in_with_status_in_hole_reads_nothing),
         T(test_in_with_writable_status_served),
+        T(test_map_change_mid_request_keeps_check_and_write_together),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

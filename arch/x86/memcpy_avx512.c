@@ -2,9 +2,11 @@
 /* arch/x86/memcpy_avx512.c - 512-bit AVX-512 kernel
  * (-mavx512f -mavx512bw -mavx512vl -mbmi2).
  *
- * Each exported kernel is an entry written in assembly (AVX512_ENTRY below)
- * that copies 0..256 bytes itself and jumps to the kernel's C body, named
- * <kernel>_above256, for anything larger (memmove_vec.h's ladder from its
+ * Each exported memmove kernel (plain, banded and adaptive, and their
+ * _floor forms) is an entry written in assembly (AVX512_ENTRY below) that
+ * copies 0..256 bytes itself and jumps to the kernel's C body, named
+ * <kernel>_above256, for anything larger; memcpy_nt stays C and calls the
+ * plain entry below 4 KiB (memmove_vec.h's ladder from its
  * 4 + 4 vector rung up). Written in assembly because the compiler's version
  * of the 0..64 byte path took 19 instructions where 16 do (two register
  * copies, a longer test), which cost one to three cycles a call against
@@ -57,10 +59,11 @@ _Static_assert(MASKED_COPY_MAX == sizeof(__m512i), "one masked pair covers 0..MA
  * the core keeps in flight, took 1.09x glibc's time with the 0..8 B ladder
  * before lever 20, 1.41x with the test computed, and 1.15-1.29x with it
  * looked up. Read by the entries (hence external; hidden, as every symbol
- * of the library that is not VMMEM_API). */
+ * of the library that is not VMMEM_API; used, since only assembly refers
+ * to it, which link-time optimisation does not see). */
 #define X 0xff
 extern const uint8_t vmmem_avx512_scalar_copy_bits[MASKED_COPY_MAX + 1];
-const uint8_t vmmem_avx512_scalar_copy_bits[] = {
+__attribute__((used)) const uint8_t vmmem_avx512_scalar_copy_bits[] = {
     0, X, 1, X, 3, X, X, X, 7, /* 0..8 */
     X, X, X, X, X, X, X, X, X, X, X, X, X, X, /* 9..64 */
     X, X, X, X, X, X, X, X, X, X, X, X, X, X,
@@ -214,12 +217,14 @@ __asm__(".text\n\t"
 #include "memmove_vec.h"
 
 /* The exported kernels (declared in src/engine.h, listed in src/isa_registry.c):
- * each an assembly entry above and its C body for n > 256. */
-void *vmmem_avx512_memmove_above256(void *dst, const void *src, size_t n);
-void *vmmem_avx512_memmove_banded_above256(void *dst, const void *src, size_t n);
-void *vmmem_avx512_memmove_banded_floor_above256(void *dst, const void *src, size_t n);
-void *vmmem_avx512_memmove_adaptive_above256(void *dst, const void *src, size_t n);
-void *vmmem_avx512_memmove_adaptive_floor_above256(void *dst, const void *src, size_t n);
+ * each an assembly entry above and its C body for n > 256 (used: only the
+ * entry's assembly calls it, which link-time optimisation does not see;
+ * a -flto build dropped them). */
+__attribute__((used)) void *vmmem_avx512_memmove_above256(void *dst, const void *src, size_t n);
+__attribute__((used)) void *vmmem_avx512_memmove_banded_above256(void *dst, const void *src, size_t n);
+__attribute__((used)) void *vmmem_avx512_memmove_banded_floor_above256(void *dst, const void *src, size_t n);
+__attribute__((used)) void *vmmem_avx512_memmove_adaptive_above256(void *dst, const void *src, size_t n);
+__attribute__((used)) void *vmmem_avx512_memmove_adaptive_floor_above256(void *dst, const void *src, size_t n);
 
 AVX512_ENTRY(vmmem_avx512_memmove, vmmem_avx512_memmove_above256);
 void *vmmem_avx512_memmove_above256(void *dst, const void *src, size_t n)

@@ -83,6 +83,7 @@ void dma_session_begin(dma_session *s, vmmem_guest_memory *gm)
 {
     guest_rcu_read_lock();
     s->gm = gm;
+    s->m = guest_map_current(gm);
     s->active = true;
 }
 

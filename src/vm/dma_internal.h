@@ -73,6 +73,7 @@ static inline void dma_cache_bind(dma_region_cache *cache, const guest_map *m)
 typedef struct dma_session {
     vmmem_guest_memory *gm; /* the address space it was begun on */
     bool active;            /* between dma_session_begin() and _end() */
+    const guest_map *m;     /* the map every transfer of the session checks and moves against */
     dma_region_cache cache;
 } dma_session;
 
@@ -104,7 +105,7 @@ static inline void dma_transfer_begin(dma_transfer *t, vmmem_guest_memory *gm, d
     } else {
         t->cache = &s->cache;
     }
-    t->m = guest_map_current(gm);
+    t->m = t->own_section ? guest_map_current(gm) : s->m;
     dma_cache_bind(t->cache, t->m);
 }
 
