@@ -98,7 +98,6 @@ static ENTRY void *dispatch_adaptive(void *dst, const void *src, size_t n)
  * one cycle per call, 1.12x the kernel's time at 1-9 B (lever 17). */
 static atomic_int constructors_ran;
 
-
 __attribute__((constructor)) static void note_constructors_ran(void)
 {
     atomic_store_explicit(&constructors_ran, 1, memory_order_release);
