@@ -126,12 +126,14 @@ static void test_isa_names_round_trip(void **state)
     assert_null(vmmem_isa_name((vmmem_isa)-1));
 }
 
+#if defined(__x86_64__)
 /* The CPU has the features of `isa`, and its kernel was built (a compiler
  * without AVX-512 support leaves that kernel out). */
 static int runs(const vmmem_cpu_info *cpu, vmmem_isa isa, unsigned feature)
 {
     return vmmem_isa_registry(isa)->compiled_in && (cpu->features & feature) != 0;
 }
+#endif
 
 static void test_support_follows_cpu_features(void **state)
 {
