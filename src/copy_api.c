@@ -3,6 +3,9 @@
  * threshold, memmove, and the checked copy. Nothing here calls the C
  * library's memcpy or memmove (the library may itself be serving them). */
 #include <sched.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 #include <stdint.h>
 
 #include <vmmem/memcpy.h>
@@ -47,16 +50,33 @@ ENTRY void *vmmem_dispatch_fast_entry(void *dst, const void *src, size_t n)
 #endif
 #define RESOLVER __attribute__((used)) RESOLVER_NO_SANITIZER RESOLVER_NO_STACK_PROTECTOR
 
-/* Whether the CPU runs the AVX-512 kernel, asked the way a resolver may
- * before the C library is initialised: libgcc's CPU model, meant for
- * resolvers (it checks that the OS saves the zmm state, as
- * arch/x86/cpu_x86.c does). */
+/* Whether the CPU runs the AVX-512 kernel (AVX-512 F, BW and VL, BMI2, and
+ * the OS saving the opmask and zmm state, as arch/x86/cpu_x86.c decides),
+ * asked the way a resolver may before the C library and a sanitizer's
+ * runtime are set up: CPUID and XGETBV in inline assembly, their results
+ * in registers, no memory access and no call. (libgcc's
+ * __builtin_cpu_supports reads __cpu_model, a load that clang's
+ * AddressSanitizer instruments even here: the fuzz build crashed in the
+ * dynamic linker.) */
+#if VMMEM_HAVE_AVX512
+#define XCR0_SSE_AVX_OPMASK_ZMM 0xe6u /* XCR0 bits 1, 2, 5, 6, 7 */
+#endif
 RESOLVER static int avx512_kernel_runs_here(void)
 {
 #if VMMEM_HAVE_AVX512
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("bmi2");
+    unsigned max_leaf, a, b, c, d;
+    __cpuid(0, max_leaf, b, c, d);
+    if (max_leaf < 7)
+        return 0;
+    __cpuid(1, a, b, c, d);
+    if (!(c & bit_OSXSAVE) || !(c & bit_AVX))
+        return 0;
+    unsigned xcr0, xcr0_high;
+    __asm__("xgetbv" : "=a"(xcr0), "=d"(xcr0_high) : "c"(0));
+    if ((xcr0 & XCR0_SSE_AVX_OPMASK_ZMM) != XCR0_SSE_AVX_OPMASK_ZMM)
+        return 0;
+    __cpuid_count(7, 0, a, b, c, d);
+    return (b & bit_AVX512F) && (b & bit_AVX512BW) && (b & bit_AVX512VL) && (b & bit_BMI2);
 #else
     return 0;
 #endif
