@@ -31,6 +31,24 @@ ENTRY void *vmmem_dispatch_fast_entry(void *dst, const void *src, size_t n)
     return atomic_load_explicit(&vmmem_dispatch.fast, memory_order_acquire)(dst, src, n);
 }
 
+/* The dispatching fast entry for this CPU after start-up (dispatch.h;
+ * JIT-emitted code calls it), from the CPU the start-up detected; the
+ * resolvers below make the same choice with CPUID. */
+vmmem_copy_fn vmmem_dispatching_fast_entry(void)
+{
+#if VMMEM_HAVE_AVX512
+    if (vmmem_isa_runs_on(VMMEM_ISA_AVX512, vmmem_startup_wait()))
+        return vmmem_avx512_dispatch_fast_entry;
+#endif
+    return vmmem_dispatch_fast_entry;
+}
+
+#if VMMEM_IFUNC
+static ENTRY void *dispatch_adaptive(void *dst, const void *src, size_t n)
+{
+    return atomic_load_explicit(&vmmem_dispatch.adaptive, memory_order_acquire)(dst, src, n);
+}
+
 /* A resolver may run while the dynamic linker relocates, before a
  * sanitizer's runtime has started: no instrumentation in it. Used is for
  * compilers that do not count ifunc() as a use. */
@@ -82,21 +100,16 @@ RESOLVER static int avx512_kernel_runs_here(void)
 #endif
 }
 
-/* The dispatching fast entry for this CPU (dispatch.h): what a call site
- * bound before the start-up gets, and what JIT-emitted code calls. */
-RESOLVER vmmem_copy_fn vmmem_dispatching_fast_entry(void)
+/* The dispatching fast entry for this CPU, as a resolver asks for it
+ * (CPUID: about 4 us per instruction in this VM, so only where the entry
+ * is handed out). */
+RESOLVER static vmmem_copy_fn early_dispatching_fast_entry(void)
 {
 #if VMMEM_HAVE_AVX512
     if (avx512_kernel_runs_here())
         return vmmem_avx512_dispatch_fast_entry;
 #endif
     return vmmem_dispatch_fast_entry;
-}
-
-#if VMMEM_IFUNC
-static ENTRY void *dispatch_adaptive(void *dst, const void *src, size_t n)
-{
-    return atomic_load_explicit(&vmmem_dispatch.adaptive, memory_order_acquire)(dst, src, n);
 }
 
 /* GNU indirect functions (glibc): the dynamic linker asks resolve_*() for
@@ -124,20 +137,20 @@ __attribute__((constructor)) static void note_constructors_ran(void)
 }
 
 /* The published entry of `which` (fast or adaptive) if the engine can be
- * started now, else the dispatching entry `fallback`. */
-RESOLVER static vmmem_copy_fn resolve_entry(_Atomic(vmmem_copy_fn) *which, vmmem_copy_fn fallback)
+ * started now, else the dispatching entry that `fallback` picks. */
+RESOLVER static vmmem_copy_fn resolve_entry(_Atomic(vmmem_copy_fn) *which, vmmem_copy_fn (*fallback)(void))
 {
     if (!atomic_load_explicit(&constructors_ran, memory_order_acquire))
-        return fallback;
+        return fallback();
     while (!vmmem_startup_kernel()) {
         if (vmmem_startup_on_this_thread())
-            return fallback; /* a copy made by the start-up itself */
+            return fallback(); /* a copy made by the start-up itself */
         sched_yield();       /* another thread's start-up: its kernel, when published */
     }
     return atomic_load_explicit(which, memory_order_acquire);
 }
 
-RESOLVER static vmmem_copy_fn dispatching_adaptive_entry(void)
+RESOLVER static vmmem_copy_fn early_dispatching_adaptive_entry(void)
 {
 #if VMMEM_HAVE_AVX512
     if (avx512_kernel_runs_here())
@@ -148,12 +161,12 @@ RESOLVER static vmmem_copy_fn dispatching_adaptive_entry(void)
 
 RESOLVER static vmmem_copy_fn resolve_fast(void)
 {
-    return resolve_entry(&vmmem_dispatch.fast, vmmem_dispatching_fast_entry());
+    return resolve_entry(&vmmem_dispatch.fast, early_dispatching_fast_entry);
 }
 
 RESOLVER static vmmem_copy_fn resolve_adaptive(void)
 {
-    return resolve_entry(&vmmem_dispatch.adaptive, dispatching_adaptive_entry());
+    return resolve_entry(&vmmem_dispatch.adaptive, early_dispatching_adaptive_entry);
 }
 
 void *vmmem_memcpy_fast(void *dst, const void *src, size_t n) __attribute__((ifunc("resolve_fast")));

@@ -76,8 +76,8 @@ void *vmmem_dispatch_fast_entry(void *dst, const void *src, size_t n);
 /* The dispatching fast entry for this CPU (src/copy_api.c): on one that
  * runs the AVX-512 kernel, an entry that copies 0..256 bytes itself while
  * an AVX-512 kernel is published (vmmem_avx512_dispatch_fast_entry), else
- * vmmem_dispatch_fast_entry. Safe to call from an indirect function's
- * resolver; JIT-emitted code calls what it returns. */
+ * vmmem_dispatch_fast_entry. Starts the engine up if needed (the resolvers
+ * make the same choice with CPUID); JIT-emitted code calls what it returns. */
 vmmem_copy_fn vmmem_dispatching_fast_entry(void);
 
 /* For the calls that are not copies: starts up if needed, waits for a
