@@ -38,6 +38,10 @@ void *vmmem_avx512_memcpy_nt(void *dst, const void *src, size_t n);
  * kernel is published (src/copy_api.c, arch/x86/memcpy_avx512.c). */
 void *vmmem_avx512_dispatch_fast_entry(void *dst, const void *src, size_t n);
 void *vmmem_avx512_dispatch_adaptive_entry(void *dst, const void *src, size_t n);
+/* The C body that AVX-512 kernel entry `entry` jumps to above 256 bytes
+ * (arch/x86/avx512_entry.h), or NULL when `entry` is not one of the five
+ * memmove entries; libvmmem-preload.so's memcpy jumps to it. */
+vmmem_copy_fn vmmem_avx512_body_of(vmmem_copy_fn entry);
 #endif
 #if VMMEM_HAVE_ERMS
 void *vmmem_erms_memmove(void *dst, const void *src, size_t n);

@@ -40,27 +40,12 @@
 
 #include "dispatch.h"
 #include "engine.h"
+#include "x86/avx512_entry.h"
 #include "x86/rep_movsb.h"
 
-#define MASKED_COPY_MAX 64 /* one masked zmm load and store */
-#define ENTRY_COPY_MAX 256 /* what the entries copy themselves (memmove_vec.h) */
 _Static_assert(MASKED_COPY_MAX == sizeof(__m512i), "one masked pair covers 0..MASKED_COPY_MAX");
-/* The entries' size checks, as assembler text. */
-#define MASKED_COPY_MAX_TEXT "64"
-#define ENTRY_COPY_MAX_TEXT "256"
 
-/* For each n in 0..64, the bits of (dst | src | n) that must be clear for
- * the copy to stay scalar: n - 1 for n = 2, 4 and 8 (n itself has none of
- * those bits, so this tests both pointers for multiples of n); 0 for n = 0
- * (nothing to copy, and no masked pair whose window might sit in an
- * unmapped page); and for every other n all eight low bits, of which n has
- * at least one. Looked up because on this path instructions count where
- * copies miss the cache: cold 16-64 B copies, whose speed is how many calls
- * the core keeps in flight, took 1.09x glibc's time with the 0..8 B ladder
- * before lever 20, 1.41x with the test computed, and 1.15-1.29x with it
- * looked up. Read by the entries (hence external; hidden, as every symbol
- * of the library that is not VMMEM_API; used, since only assembly refers
- * to it, which link-time optimisation does not see). */
+/* vmmem_avx512_scalar_copy_bits (avx512_entry.h says what it holds). */
 #define X 0xff
 extern const uint8_t vmmem_avx512_scalar_copy_bits[MASKED_COPY_MAX + 1];
 __attribute__((used)) const uint8_t vmmem_avx512_scalar_copy_bits[] = {
@@ -72,70 +57,6 @@ __attribute__((used)) const uint8_t vmmem_avx512_scalar_copy_bits[] = {
 };
 #undef X
 _Static_assert(sizeof vmmem_avx512_scalar_copy_bits == MASKED_COPY_MAX + 1, "every size 0..64 written out");
-
-#if defined(__CET__) && (__CET__ & 1)
-#define AVX512_ENDBR "endbr64\n\t" /* an indirect-branch target under -fcf-protection */
-#else
-#define AVX512_ENDBR ""
-#endif
-
-/* AVX512_COPY_0_TO_256(larger): the assembly every entry shares, for
- * rdi = dst (clobbered), rax = dst (the return value), rsi = src, rdx = n.
- * Above 256 bytes it jumps to `larger` with rsi and rdx untouched; 0..256
- * bytes it copies and returns, each path with one taken branch at most.
- * 0..64: the test (dst | src | n) & vmmem_avx512_scalar_copy_bits[n] is
- * zero for the aligned 2/4/8-byte copies and n = 0, which go to the shared
- * scalar tail .Lavx512_aligned_atomic_width; otherwise the mask of the low
- * n bits and one masked pair. 65..128 and 129..256: one or two vectors from
- * each end, overlapping in the middle; these rungs sit in each entry, right
- * after the 0..64 path (shared by the five entries, hot 65-128 B copies
- * took 1.15x glibc's time instead of 1.01x). Local labels 1 and 2. */
-#define AVX512_COPY_0_TO_256(larger)                                                                    \
-    "cmp $" ENTRY_COPY_MAX_TEXT ", %rdx\n\t"                                                            \
-    "ja " larger "\n\t"                                                                                 \
-    "cmp $" MASKED_COPY_MAX_TEXT ", %rdx\n\t"                                                           \
-    "ja 1f\n\t"                                                                                         \
-    "lea vmmem_avx512_scalar_copy_bits(%rip), %rcx\n\t"                                                 \
-    "or %rsi, %rdi\n\t"                                                                                 \
-    "or %rdx, %rdi\n\t"                                                                                 \
-    "test %dil, (%rcx, %rdx)\n\t"                                                                       \
-    "je .Lavx512_aligned_atomic_width\n\t"                                                              \
-    "mov $-1, %rcx\n\t"                                                                                 \
-    "bzhi %rdx, %rcx, %rcx\n\t"                                                                         \
-    "kmovq %rcx, %k1\n\t"                                                                               \
-    "vmovdqu8 (%rsi), %zmm16{%k1}{z}\n\t"                                                               \
-    "vmovdqu8 %zmm16, (%rax){%k1}\n\t"                                                                  \
-    "ret\n"                                                                                             \
-    "1:\n\t"                                                                                            \
-    "cmp $128, %rdx\n\t"                                                                                \
-    "ja 2f\n\t"                                                                                         \
-    "vmovdqu64 (%rsi), %zmm16\n\t"                                                                      \
-    "vmovdqu64 -64(%rsi, %rdx), %zmm17\n\t"                                                             \
-    "vmovdqu64 %zmm16, (%rax)\n\t"                                                                      \
-    "vmovdqu64 %zmm17, -64(%rax, %rdx)\n\t"                                                             \
-    "ret\n"                                                                                             \
-    "2:\n\t"                                                                                            \
-    "vmovdqu64 (%rsi), %zmm16\n\t"                                                                      \
-    "vmovdqu64 64(%rsi), %zmm17\n\t"                                                                    \
-    "vmovdqu64 -128(%rsi, %rdx), %zmm18\n\t"                                                            \
-    "vmovdqu64 -64(%rsi, %rdx), %zmm19\n\t"                                                             \
-    "vmovdqu64 %zmm16, (%rax)\n\t"                                                                      \
-    "vmovdqu64 %zmm17, 64(%rax)\n\t"                                                                    \
-    "vmovdqu64 %zmm18, -128(%rax, %rdx)\n\t"                                                            \
-    "vmovdqu64 %zmm19, -64(%rax, %rdx)\n\t"                                                             \
-    "ret\n\t"
-
-/* The start and end of a hidden function `name` in assembly. */
-#define AVX512_FUNCTION_START(name)                                                                     \
-    ".text\n\t"                                                                                         \
-    ".p2align 6\n\t"                                                                                    \
-    ".globl " #name "\n\t"                                                                              \
-    ".hidden " #name "\n\t"                                                                             \
-    ".type " #name ", @function\n" #name ":\n\t"                                                        \
-    ".cfi_startproc\n\t" AVX512_ENDBR
-#define AVX512_FUNCTION_END(name)                                                                       \
-    ".cfi_endproc\n\t"                                                                                  \
-    ".size " #name ", . - " #name "\n"
 
 /* AVX512_ENTRY(kernel, body): the exported kernel `kernel` (rdi dst, rsi
  * src, rdx n; returns dst): 0..256 bytes itself, larger copies in `body`,
@@ -180,10 +101,7 @@ AVX512_DISPATCH_ENTRY(vmmem_avx512_dispatch_adaptive_entry, DISPATCH_ADAPTIVE_IS
  * 0, 2, 4 or 8 and, unless 0, both pointers are multiples of n. One load
  * and one store of exactly n bytes, so an aligned ring index or descriptor
  * field is never torn. */
-__asm__(".text\n\t"
-        ".p2align 6\n"
-        ".Lavx512_aligned_atomic_width:\n\t"
-        ".cfi_startproc\n\t"
+__asm__(AVX512_FUNCTION_START(vmmem_avx512_aligned_atomic_width)
         "cmp $4, %edx\n\t"
         "je 1f\n\t"
         "ja 2f\n\t"
@@ -200,8 +118,7 @@ __asm__(".text\n\t"
         "2:\n\t"
         "mov (%rsi), %rcx\n\t"
         "mov %rcx, (%rax)\n\t"
-        "ret\n\t"
-        ".cfi_endproc\n");
+        "ret\n\t" AVX512_FUNCTION_END(vmmem_avx512_aligned_atomic_width));
 
 #define VEC_T __m512i
 #define VEC_SIZE 64
@@ -254,6 +171,21 @@ AVX512_ENTRY(vmmem_avx512_memmove_adaptive_floor, vmmem_avx512_memmove_adaptive_
 void *vmmem_avx512_memmove_adaptive_floor_above256(void *dst, const void *src, size_t n)
 {
     return vec_memmove_adaptive_floor(dst, src, n);
+}
+
+vmmem_copy_fn vmmem_avx512_body_of(vmmem_copy_fn entry)
+{
+    if (entry == vmmem_avx512_memmove)
+        return vmmem_avx512_memmove_above256;
+    if (entry == vmmem_avx512_memmove_banded)
+        return vmmem_avx512_memmove_banded_above256;
+    if (entry == vmmem_avx512_memmove_banded_floor)
+        return vmmem_avx512_memmove_banded_floor_above256;
+    if (entry == vmmem_avx512_memmove_adaptive)
+        return vmmem_avx512_memmove_adaptive_above256;
+    if (entry == vmmem_avx512_memmove_adaptive_floor)
+        return vmmem_avx512_memmove_adaptive_floor_above256;
+    return NULL;
 }
 
 void *vmmem_avx512_memcpy_nt(void *dst, const void *src, size_t n)

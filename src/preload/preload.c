@@ -38,6 +38,13 @@
 #include "dispatch.h"
 #include "engine.h"
 
+#if defined(__x86_64__) && VMMEM_HAVE_AVX512
+#define PRELOAD_AVX512_ENTRIES 1
+#include "x86/avx512_entry.h"
+#else
+#define PRELOAD_AVX512_ENTRIES 0
+#endif
+
 /* Exported, each at the start of a 64-byte line of its own, as the
  * engine's entries are (src/copy_api.c: placement moved the per-call cost
  * by a cycle otherwise). */
@@ -77,39 +84,76 @@ static void *resolve_memcpy_chk(void *dst, const void *src, size_t n, size_t dst
 static void *resolve_memmove_chk(void *dst, const void *src, size_t n, size_t dst_len);
 static void *resolve_mempcpy_chk(void *dst, const void *src, size_t n, size_t dst_len);
 
-static _Alignas(64) preload_entries entries = {resolve_memcpy,     resolve_memmove,     resolve_mempcpy,
-                                                resolve_memcpy_chk, resolve_memmove_chk, resolve_mempcpy_chk};
+/* Hidden and used: the assembly entries below read it. */
+__attribute__((used)) _Alignas(64) preload_entries vmmem_preload_entries = {
+    resolve_memcpy, resolve_memmove, resolve_mempcpy, resolve_memcpy_chk, resolve_memmove_chk, resolve_mempcpy_chk};
 
 /* ---- the exported functions ---- */
 
+#if PRELOAD_AVX512_ENTRIES
+/* memcpy and memmove as the engine's AVX-512 entries are, with the
+ * hop moved behind the size check: above 256 bytes they jump through
+ * their pointer in vmmem_preload_avx512_path, and 0..256 bytes, while
+ * small_inline is 1, they copy themselves (the assembly of
+ * arch/x86/avx512_entry.h), otherwise they jump through their entry in
+ * vmmem_preload_entries as the other four functions always do. The
+ * resolver sets the large-copy pointers to the kernel's C body and
+ * small_inline to 1 when the entries are the engine's AVX-512 kernel,
+ * uncounted; else to what the entries hold. With the hop on every call
+ * the preload's memcpy took one to two cycles more than glibc's at 8-128
+ * bytes (docs/preload.md). */
+typedef struct preload_avx512_path {
+    _Atomic(copy_fn) memcpy_above256;
+    _Atomic(copy_fn) memmove_above256;
+    atomic_uchar small_inline;
+} preload_avx512_path;
+__attribute__((used)) _Alignas(64) preload_avx512_path vmmem_preload_avx512_path = {resolve_memcpy, resolve_memmove, 0};
+_Static_assert(offsetof(preload_avx512_path, memcpy_above256) == 0 &&
+                   offsetof(preload_avx512_path, memmove_above256) == 8 &&
+                   offsetof(preload_avx512_path, small_inline) == 16 && offsetof(preload_entries, memcpy) == 0 &&
+                   offsetof(preload_entries, memmove) == 8,
+               "the offsets the assembly below uses");
+
+#define PRELOAD_AVX512_ENTRY(name, offset)                                                              \
+    __asm__(AVX512_FUNCTION_START_AS(name, "") AVX512_ABOVE_256("8f")                                   \
+            "cmpb $1, vmmem_preload_avx512_path+16(%rip)\n\t"                                            \
+            "jne 9f\n\t"                                                                                 \
+            "mov %rdi, %rax\n\t" AVX512_COPY_UP_TO_256 "8:\n\t"                                          \
+            "jmp *vmmem_preload_avx512_path+" offset "(%rip)\n"                                           \
+            "9:\n\t"                                                                                     \
+            "jmp *vmmem_preload_entries+" offset "(%rip)\n\t" AVX512_FUNCTION_END(name))
+PRELOAD_AVX512_ENTRY(memcpy, "0");
+PRELOAD_AVX512_ENTRY(memmove, "8");
+#else
 EXPORT void *memcpy(void *dst, const void *src, size_t n)
 {
-    return atomic_load_explicit(&entries.memcpy, memory_order_acquire)(dst, src, n);
+    return atomic_load_explicit(&vmmem_preload_entries.memcpy, memory_order_acquire)(dst, src, n);
 }
 
 EXPORT void *memmove(void *dst, const void *src, size_t n)
 {
-    return atomic_load_explicit(&entries.memmove, memory_order_acquire)(dst, src, n);
+    return atomic_load_explicit(&vmmem_preload_entries.memmove, memory_order_acquire)(dst, src, n);
 }
+#endif
 
 EXPORT void *mempcpy(void *dst, const void *src, size_t n)
 {
-    return atomic_load_explicit(&entries.mempcpy, memory_order_acquire)(dst, src, n);
+    return atomic_load_explicit(&vmmem_preload_entries.mempcpy, memory_order_acquire)(dst, src, n);
 }
 
 EXPORT void *__memcpy_chk(void *dst, const void *src, size_t n, size_t dst_len)
 {
-    return atomic_load_explicit(&entries.memcpy_chk, memory_order_acquire)(dst, src, n, dst_len);
+    return atomic_load_explicit(&vmmem_preload_entries.memcpy_chk, memory_order_acquire)(dst, src, n, dst_len);
 }
 
 EXPORT void *__memmove_chk(void *dst, const void *src, size_t n, size_t dst_len)
 {
-    return atomic_load_explicit(&entries.memmove_chk, memory_order_acquire)(dst, src, n, dst_len);
+    return atomic_load_explicit(&vmmem_preload_entries.memmove_chk, memory_order_acquire)(dst, src, n, dst_len);
 }
 
 EXPORT void *__mempcpy_chk(void *dst, const void *src, size_t n, size_t dst_len)
 {
-    return atomic_load_explicit(&entries.mempcpy_chk, memory_order_acquire)(dst, src, n, dst_len);
+    return atomic_load_explicit(&vmmem_preload_entries.mempcpy_chk, memory_order_acquire)(dst, src, n, dst_len);
 }
 
 /* ---- on the engine ---- */
@@ -312,12 +356,23 @@ static int resolve_locked(vmmem_log *log)
     }
     mode = off ? MODE_C_LIBRARY : MODE_ENGINE;
     const preload_entries *e = counting ? &counting_entries : &targets;
-    COPY_ENTRY(&entries, e, memcpy_chk);
-    COPY_ENTRY(&entries, e, memmove_chk);
-    COPY_ENTRY(&entries, e, mempcpy_chk);
-    COPY_ENTRY(&entries, e, mempcpy);
-    COPY_ENTRY(&entries, e, memmove);
-    COPY_ENTRY(&entries, e, memcpy);
+    COPY_ENTRY(&vmmem_preload_entries, e, memcpy_chk);
+    COPY_ENTRY(&vmmem_preload_entries, e, memmove_chk);
+    COPY_ENTRY(&vmmem_preload_entries, e, mempcpy_chk);
+    COPY_ENTRY(&vmmem_preload_entries, e, mempcpy);
+    COPY_ENTRY(&vmmem_preload_entries, e, memmove);
+    COPY_ENTRY(&vmmem_preload_entries, e, memcpy);
+#if PRELOAD_AVX512_ENTRIES
+    vmmem_copy_fn above256 = off || counting ? NULL : vmmem_avx512_body_of(engine_copy);
+    atomic_store_explicit(&vmmem_preload_avx512_path.memcpy_above256,
+                          above256 ? above256 : atomic_load_explicit(&e->memcpy, memory_order_relaxed),
+                          memory_order_release);
+    atomic_store_explicit(&vmmem_preload_avx512_path.memmove_above256,
+                          above256 ? above256 : atomic_load_explicit(&e->memmove, memory_order_relaxed),
+                          memory_order_release);
+    if (above256)
+        atomic_store_explicit(&vmmem_preload_avx512_path.small_inline, 1, memory_order_release);
+#endif
     atomic_store_explicit(&chosen, e, memory_order_release);
     return 1;
 }
