@@ -5,8 +5,10 @@
  * LD_PRELOAD=libvmmem-preload.so (docs/preload.md).
  *
  * Each exported function is one load and one indirect jump through
- * preload_entries (mempcpy adds the return value's addition), the same
- * cost as vmmem_memcpy_fast(). Until the first call has chosen the
+ * vmmem_preload_entries (mempcpy adds the return value's addition), the
+ * same cost as vmmem_memcpy_fast(); on x86-64 with the engine's AVX-512
+ * kernel, memcpy and memmove are that kernel's entry instead (the
+ * assembly entries below). Until the first call has chosen the
  * entries they point at a resolver, which reads the environment and picks:
  *  - the engine: the published kernel entry itself (VMMEM_ISA and the
  *    thresholds are honoured by the engine's start-up);
