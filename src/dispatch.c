@@ -33,12 +33,14 @@ static void *start_then_copy_adaptive(void *dst, const void *src, size_t n)
     return k ? adaptive_entry(k)(dst, src, n) : vmmem_generic_memmove(dst, src, n);
 }
 
-/* The hot path's promise (dispatch.h): everything a copy reads is in one
- * 64-byte cache line. */
-_Static_assert(sizeof(vmmem_dispatch_state) <= 64, "the dispatch state fits in one cache line");
+/* The hot path's promise (dispatch.h): everything an entry reads is in
+ * one 64-byte cache line. */
+_Static_assert(offsetof(vmmem_dispatch_state, kernel) == 64, "what the entries read fits in one cache line");
 
 _Alignas(64) vmmem_dispatch_state vmmem_dispatch = {.fast = start_then_copy,
                                                      .adaptive = start_then_copy_adaptive,
+                                                     .fast_above256 = start_then_copy,
+                                                     .adaptive_above256 = start_then_copy_adaptive,
                                                      .fast_isa = VMMEM_ISA_COUNT,
                                                      .adaptive_isa = VMMEM_ISA_COUNT};
 
@@ -105,17 +107,31 @@ static vmmem_copy_fn adaptive_entry(const vmmem_kernel_entry *k)
     return kernel_adaptive_entry(k);
 }
 
+/* Where a dispatching entry sends a copy above 256 bytes to `entry`: past
+ * an AVX-512 kernel entry's own size check, straight to its C body. */
+static vmmem_copy_fn above256_entry(vmmem_copy_fn entry)
+{
+#if VMMEM_HAVE_AVX512
+    vmmem_copy_fn body = vmmem_avx512_body_of(entry);
+    if (body)
+        return body;
+#endif
+    return entry;
+}
+
 /* Publishes a kernel's entries, with release, so that a reader who sees
  * one also sees the thresholds stored before. */
 static void publish(const vmmem_kernel_entry *k)
 {
-    vmmem_copy_fn adaptive = adaptive_entry(k);
+    vmmem_copy_fn adaptive = adaptive_entry(k), fast = fast_entry(k);
     unsigned char isa = (unsigned char)k->info.isa;
     atomic_store_explicit(&vmmem_dispatch.adaptive_isa, adaptive == adaptive_with_scalar_band ? VMMEM_ISA_COUNT : isa,
                           memory_order_relaxed);
     atomic_store_explicit(&vmmem_dispatch.fast_isa, isa, memory_order_relaxed);
+    atomic_store_explicit(&vmmem_dispatch.adaptive_above256, above256_entry(adaptive), memory_order_release);
+    atomic_store_explicit(&vmmem_dispatch.fast_above256, above256_entry(fast), memory_order_release);
     atomic_store_explicit(&vmmem_dispatch.adaptive, adaptive, memory_order_release);
-    atomic_store_explicit(&vmmem_dispatch.fast, fast_entry(k), memory_order_release);
+    atomic_store_explicit(&vmmem_dispatch.fast, fast, memory_order_release);
 }
 
 void vmmem_dispatch_publish(vmmem_isa isa, const vmmem_thresholds *t)

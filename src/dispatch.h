@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* src/dispatch.h - the hot-path view of the dispatcher: the active kernel's
  * functions and the adaptive thresholds, published once by the start-up
- * (dispatch.c), all in one cache line so that a copy whose caller has just
- * walked through a large buffer takes at most one miss to find its kernel. */
+ * (dispatch.c), all that an entry reads in one cache line so that a copy
+ * whose caller has just walked through a large buffer takes at most one
+ * miss to find its kernel. */
 #ifndef VMMEM_SRC_DISPATCH_H
 #define VMMEM_SRC_DISPATCH_H
 
@@ -32,18 +33,27 @@ typedef struct vmmem_dispatch_state {
      * resolves and then copies. An acquire load of it sees the thresholds. */
     _Atomic(vmmem_copy_fn) fast;
     _Atomic(vmmem_copy_fn) adaptive; /* the same, for vmmem_memcpy_adaptive() */
-    _Atomic size_t erms_threshold;    /* rep movsb from here (SIZE_MAX: never) */
-    _Atomic size_t nt_threshold;      /* non-temporal stores from here (adaptive) */
-    _Atomic size_t simd_threshold;    /* the portable scalar kernel below here (adaptive) */
-    _Atomic(const vmmem_kernel_entry *) kernel; /* the active kernel's table row */
+    /* Where the AVX-512 dispatching entries (arch/x86/memcpy_avx512.c) send
+     * a copy above 256 bytes: the C body behind an AVX-512 kernel entry
+     * (vmmem_avx512_body_of(), past the entry's own size check), else the
+     * entry itself. Published with fast and adaptive. */
+    _Atomic(vmmem_copy_fn) fast_above256;
+    _Atomic(vmmem_copy_fn) adaptive_above256;
+    _Atomic size_t erms_threshold; /* rep movsb from here (SIZE_MAX: never) */
+    _Atomic size_t nt_threshold;   /* non-temporal stores from here (adaptive) */
+    _Atomic size_t simd_threshold; /* the portable scalar kernel below here (adaptive) */
     /* The ISA of the kernel entry `fast` and `adaptive` point at, or
      * VMMEM_ISA_COUNT (before the first publication, and for the adaptive
-     * scalar-band wrapper). The AVX-512 dispatching entries
-     * (arch/x86/memcpy_avx512.c) copy 0..256 bytes themselves while it is
-     * AVX-512, as every AVX-512 entry does the same there; they read it
-     * relaxed, as nothing a copy of that size does depends on the rest. */
+     * scalar-band wrapper). The AVX-512 dispatching entries copy 0..256
+     * bytes themselves while it is AVX-512, as every AVX-512 entry does the
+     * same there; they read it relaxed, as nothing a copy of that size does
+     * depends on the rest. */
     _Atomic unsigned char fast_isa;
     _Atomic unsigned char adaptive_isa;
+    /* The active kernel's table row, in the next cache line: read by
+     * introspection, the parallel copy and the adaptive scalar band, never
+     * by an entry. */
+    _Alignas(64) _Atomic(const vmmem_kernel_entry *) kernel;
 } vmmem_dispatch_state;
 
 /* hidden: kernels reach it RIP-relative, not through the GOT */

@@ -161,6 +161,25 @@ static void test_support_follows_cpu_features(void **state)
     assert_false(vmmem_isa_supported(VMMEM_ISA_COUNT));
 }
 
+/* What vmmem_force_isa() publishes for the dispatching entries' large
+ * copies: the body behind an AVX-512 kernel entry, else the entry. */
+static void check_above256_entries(vmmem_isa isa)
+{
+    vmmem_copy_fn fast = atomic_load(&vmmem_dispatch.fast), adaptive = atomic_load(&vmmem_dispatch.adaptive);
+    vmmem_copy_fn fast_above256 = atomic_load(&vmmem_dispatch.fast_above256);
+    vmmem_copy_fn adaptive_above256 = atomic_load(&vmmem_dispatch.adaptive_above256);
+#if VMMEM_HAVE_AVX512
+    if (isa == VMMEM_ISA_AVX512) {
+        assert_true(vmmem_avx512_body_of(fast) != NULL && fast_above256 == vmmem_avx512_body_of(fast));
+        assert_true(vmmem_avx512_body_of(adaptive) != NULL && adaptive_above256 == vmmem_avx512_body_of(adaptive));
+        return;
+    }
+#endif
+    (void)isa;
+    assert_true(fast_above256 == fast);
+    assert_true(adaptive_above256 == adaptive);
+}
+
 static void test_force_every_supported_isa(void **state)
 {
     (void)state;
@@ -179,6 +198,7 @@ static void test_force_every_supported_isa(void **state)
         }
         assert_int_equal(vmmem_force_isa(isa), VMMEM_OK);
         assert_int_equal(vmmem_active_isa(), isa);
+        check_above256_entries(isa);
         assert_int_equal(vmmem_get_kernel(isa, &k), VMMEM_OK);
         assert_int_equal(k.isa, isa);
         assert_string_equal(k.name, vmmem_isa_name(isa));
@@ -313,12 +333,12 @@ static void test_fast_entry_follows_band_floor(void **state)
 
 /* The dispatching fast entry handed out to call sites bound at load time
  * (vmmem_dispatching_fast_entry()): on a CPU that runs the AVX-512 kernel
- * it copies 0..256 bytes itself while vmmem_dispatch.fast_isa says
- * AVX-512, and otherwise, and for larger copies, goes through the
- * published pointer; the portable one always goes through the pointer.
- * The pointer is swapped for a counting copy here: the bytes alone could
- * not tell which way a copy went. */
-static unsigned published_calls;
+ * it sends copies above 256 bytes through vmmem_dispatch.fast_above256,
+ * copies 0..256 bytes itself while vmmem_dispatch.fast_isa says AVX-512,
+ * and otherwise goes through the published fast pointer; the portable one
+ * always goes through that pointer. The pointers are swapped for counting
+ * copies here: the bytes alone could not tell which way a copy went. */
+static unsigned published_calls, above256_calls;
 
 static void *counting_copy(void *dst, const void *src, size_t n)
 {
@@ -326,16 +346,23 @@ static void *counting_copy(void *dst, const void *src, size_t n)
     return vmmem_generic_memmove(dst, src, n);
 }
 
-static void expect_entry_path(vmmem_copy_fn entry, size_t n, unsigned want_published)
+static void *counting_above256_copy(void *dst, const void *src, size_t n)
+{
+    above256_calls++;
+    return vmmem_generic_memmove(dst, src, n);
+}
+
+static void expect_entry_path(vmmem_copy_fn entry, size_t n, unsigned want_published, unsigned want_above256)
 {
     static unsigned char src[6000], dst[6000];
     fill_pattern(src, sizeof src, (unsigned)n);
     memset(dst, 0, sizeof dst);
-    published_calls = 0;
+    published_calls = above256_calls = 0;
     assert_ptr_equal(entry(dst + 3, src, n), dst + 3);
     assert_memory_equal(dst + 3, src, n);
-    if (published_calls != want_published)
-        fail_msg("%zu bytes: %u calls of the published entry, expected %u", n, published_calls, want_published);
+    if (published_calls != want_published || above256_calls != want_above256)
+        fail_msg("%zu bytes: %u calls of the published entry and %u of the large-copy one, expected %u and %u", n,
+                 published_calls, above256_calls, want_published, want_above256);
 }
 
 static void test_dispatching_entry_follows_the_isa_byte(void **state)
@@ -343,18 +370,27 @@ static void test_dispatching_entry_follows_the_isa_byte(void **state)
     (void)state;
     (void)vmmem_active_isa(); /* started up, so nothing republishes below */
     vmmem_copy_fn entry = vmmem_dispatching_fast_entry();
-    int copies_small = entry != vmmem_dispatch_fast_entry; /* the AVX-512 one */
+    int avx512_entry = entry != vmmem_dispatch_fast_entry;
     vmmem_copy_fn saved = atomic_load(&vmmem_dispatch.fast);
+    vmmem_copy_fn saved_above256 = atomic_load(&vmmem_dispatch.fast_above256);
     unsigned char saved_isa = atomic_load(&vmmem_dispatch.fast_isa);
     static const size_t sizes[] = {0, 1, 2, 8, 63, 64, 65, 128, 129, 256, 257, 5000};
     atomic_store(&vmmem_dispatch.fast, counting_copy);
-    atomic_store(&vmmem_dispatch.fast_isa, (unsigned char)VMMEM_ISA_SSE2);
-    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
-        expect_entry_path(entry, sizes[i], 1);
-    atomic_store(&vmmem_dispatch.fast_isa, (unsigned char)VMMEM_ISA_AVX512);
-    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
-        expect_entry_path(entry, sizes[i], copies_small && sizes[i] <= 256 ? 0 : 1);
+    atomic_store(&vmmem_dispatch.fast_above256, counting_above256_copy);
+    for (unsigned char isa = 0; isa < VMMEM_ISA_COUNT; isa++) {
+        atomic_store(&vmmem_dispatch.fast_isa, isa);
+        for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+            size_t n = sizes[i];
+            if (!avx512_entry)
+                expect_entry_path(entry, n, 1, 0);
+            else if (n > 256)
+                expect_entry_path(entry, n, 0, 1);
+            else
+                expect_entry_path(entry, n, isa == VMMEM_ISA_AVX512 ? 0 : 1, 0);
+        }
+    }
     atomic_store(&vmmem_dispatch.fast_isa, saved_isa);
+    atomic_store(&vmmem_dispatch.fast_above256, saved_above256);
     atomic_store(&vmmem_dispatch.fast, saved);
 }
 

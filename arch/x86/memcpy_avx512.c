@@ -66,36 +66,48 @@ _Static_assert(sizeof vmmem_avx512_scalar_copy_bits == MASKED_COPY_MAX + 1, "eve
     __asm__(AVX512_FUNCTION_START(kernel) "mov %rdi, %rax\n\t" AVX512_COPY_0_TO_256(#body)              \
                 AVX512_FUNCTION_END(kernel))
 
-/* AVX512_DISPATCH_ENTRY(name, isa_field, pointer_field): a dispatching
- * entry (src/copy_api.c hands it out where a call site is bound before the
- * start-up, on a CPU that runs this kernel): while vmmem_dispatch's
- * isa_field says the published kernel is an AVX-512 one, it copies 0..256
- * bytes as every AVX-512 entry does; otherwise, and for larger copies, it
- * jumps through the published pointer_field, as the portable dispatching
- * entry does on every call. The byte test replaces that jump's load and
- * indirect branch on small copies. The fields are given as offsets into
- * vmmem_dispatch, checked below. */
-#define AVX512_DISPATCH_ENTRY(name, isa_field_offset, pointer_field_offset)                             \
-    __asm__(AVX512_FUNCTION_START(name) "cmpb $" AVX512_ISA_TEXT ", vmmem_dispatch+" isa_field_offset   \
-                                        "(%rip)\n\t"                                                    \
-                                        "jne 9f\n\t"                                                    \
-                                        "mov %rdi, %rax\n\t" AVX512_COPY_0_TO_256("9f") "9:\n\t"        \
-                                        "jmp *vmmem_dispatch+" pointer_field_offset "(%rip)\n\t"        \
-                                            AVX512_FUNCTION_END(name))
+/* AVX512_DISPATCH_ENTRY(name, isa_field, pointer_field, above256_field): a
+ * dispatching entry (src/copy_api.c hands it out where a call site is bound
+ * before the start-up, on a CPU that runs this kernel). Above 256 bytes it
+ * jumps through above256_field: the published AVX-512 kernel's C body, or
+ * the published entry when that is not an AVX-512 one. 0..256 bytes: while
+ * vmmem_dispatch's isa_field says the published kernel is an AVX-512 one,
+ * it copies them as every AVX-512 entry does; otherwise it jumps through
+ * the published pointer_field, as the portable dispatching entry does on
+ * every call. So vmmem_force_isa() and VMMEM_ISA are followed at every
+ * size. The byte test replaces that jump's load and indirect branch on
+ * small copies; the size check first and the jump to the body spare large
+ * copies the entry's own check (three taken branches before the body,
+ * 2-3 cycles at 600 B-1 KiB, when the byte was checked first and the jump
+ * went to the kernel entry). The fields are offsets into vmmem_dispatch,
+ * checked below. */
+#define AVX512_DISPATCH_ENTRY(name, isa_field_offset, pointer_field_offset, above256_field_offset)       \
+    __asm__(AVX512_FUNCTION_START(name) AVX512_ABOVE_256("8f")                                          \
+            "cmpb $" AVX512_ISA_TEXT ", vmmem_dispatch+" isa_field_offset "(%rip)\n\t"                   \
+            "jne 9f\n\t"                                                                                 \
+            "mov %rdi, %rax\n\t" AVX512_COPY_UP_TO_256 "8:\n\t"                                          \
+            "jmp *vmmem_dispatch+" above256_field_offset "(%rip)\n"                                       \
+            "9:\n\t"                                                                                     \
+            "jmp *vmmem_dispatch+" pointer_field_offset "(%rip)\n\t" AVX512_FUNCTION_END(name))
 #define AVX512_ISA_TEXT "3"
 _Static_assert(VMMEM_ISA_AVX512 == 3, "AVX512_ISA_TEXT is VMMEM_ISA_AVX512");
 #define DISPATCH_FAST_OFFSET "0"
 #define DISPATCH_ADAPTIVE_OFFSET "8"
-#define DISPATCH_FAST_ISA_OFFSET "48"
-#define DISPATCH_ADAPTIVE_ISA_OFFSET "49"
+#define DISPATCH_FAST_ABOVE256_OFFSET "16"
+#define DISPATCH_ADAPTIVE_ABOVE256_OFFSET "24"
+#define DISPATCH_FAST_ISA_OFFSET "56"
+#define DISPATCH_ADAPTIVE_ISA_OFFSET "57"
 _Static_assert(offsetof(vmmem_dispatch_state, fast) == 0 && offsetof(vmmem_dispatch_state, adaptive) == 8 &&
-                   offsetof(vmmem_dispatch_state, fast_isa) == 48 &&
-                   offsetof(vmmem_dispatch_state, adaptive_isa) == 49,
+                   offsetof(vmmem_dispatch_state, fast_above256) == 16 &&
+                   offsetof(vmmem_dispatch_state, adaptive_above256) == 24 &&
+                   offsetof(vmmem_dispatch_state, fast_isa) == 56 &&
+                   offsetof(vmmem_dispatch_state, adaptive_isa) == 57,
                "the DISPATCH_*_OFFSET texts are vmmem_dispatch's layout");
 
-AVX512_DISPATCH_ENTRY(vmmem_avx512_dispatch_fast_entry, DISPATCH_FAST_ISA_OFFSET, DISPATCH_FAST_OFFSET);
-AVX512_DISPATCH_ENTRY(vmmem_avx512_dispatch_adaptive_entry, DISPATCH_ADAPTIVE_ISA_OFFSET,
-                      DISPATCH_ADAPTIVE_OFFSET);
+AVX512_DISPATCH_ENTRY(vmmem_avx512_dispatch_fast_entry, DISPATCH_FAST_ISA_OFFSET, DISPATCH_FAST_OFFSET,
+                      DISPATCH_FAST_ABOVE256_OFFSET);
+AVX512_DISPATCH_ENTRY(vmmem_avx512_dispatch_adaptive_entry, DISPATCH_ADAPTIVE_ISA_OFFSET, DISPATCH_ADAPTIVE_OFFSET,
+                      DISPATCH_ADAPTIVE_ABOVE256_OFFSET);
 
 /* The scalar tail the entries share (rax = dst, rsi = src, rdx = n): n is
  * 0, 2, 4 or 8 and, unless 0, both pointers are multiples of n. One load
