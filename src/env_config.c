@@ -222,7 +222,10 @@ int vmmem_read_config_file(const char *path, vmmem_thresholds *t, vmmem_log *log
 
 void vmmem_apply_overrides(vmmem_thresholds *t, int environment, int config_file, vmmem_log *log)
 {
-    const char *path = environment ? getenv("VMMEM_CONFIG") : NULL;
+    /* secure_getenv: in a set-user-ID or otherwise privileged program
+     * (secure execution) the user's VMMEM_CONFIG is not opened, so it
+     * cannot make the program open a path of the user's choosing. */
+    const char *path = environment ? secure_getenv("VMMEM_CONFIG") : NULL;
     if (config_file && path && *path) {
         if (vmmem_read_config_file(path, t, log) != 0) {
             vmmem_log_begin(log);

@@ -9,7 +9,7 @@ endif()
 string(REPLACE "\n" ";" lines "${out}")
 set(count 0)
 foreach(line ${lines})
-  if(line MATCHES "^[0-9a-fA-F]+ [TDBRV] (.+)$")
+  if(line MATCHES "^[0-9a-fA-F]+ [TDBRVWiu] (.+)$") # i: GNU indirect functions (the copy entries); W, V, u: weak and unique
     set(sym ${CMAKE_MATCH_1})
     if(NOT sym MATCHES "^vmmem_")
       message(FATAL_ERROR "exported symbol without the vmmem_ prefix: ${sym}")

@@ -59,7 +59,7 @@ const GUEST_CONSTANTS: &[(&str, &str)] = &[
 
 /// Structs whose size the Rust declarations in src/lib.rs must match.
 const STRUCTS: &[&str] = &["vmmem_cpu_info", "vmmem_thresholds", "vmmem_kernel_info"];
-const GUEST_STRUCTS: &[&str] = &["vmmem_region_info", "vmmem_ram_options", "vmmem_mmio_ops"];
+const GUEST_STRUCTS: &[&str] = &["vmmem_region_info", "vmmem_ram_options", "vmmem_mmio_ops", "vmmem_partial", "vmmem_host_ram"];
 
 fn main() {
     for var in ["VMMEM_SYS_BUILD", "VMMEM_SYS_STATIC", "VMMEM_SOURCE_DIR", "PKG_CONFIG_PATH", "CC", "CMAKE"] {

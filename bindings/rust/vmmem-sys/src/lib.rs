@@ -60,6 +60,7 @@ pub struct vmmem_thresholds {
 extern "C" {
     // vmmem/error.h
     pub fn vmmem_strerror(err: c_int) -> *const c_char;
+    pub fn vmmem_error_to_errno(err: c_int) -> c_int;
 
     // vmmem/memcpy.h
     pub fn vmmem_memcpy_fast(dst: *mut c_void, src: *const c_void, n: usize) -> *mut c_void;
@@ -72,6 +73,7 @@ extern "C" {
     ) -> *mut c_void;
     pub fn vmmem_memmove(dst: *mut c_void, src: *const c_void, n: usize) -> *mut c_void;
     pub fn vmmem_memcpy_parallel(dst: *mut c_void, src: *const c_void, n: usize, threads: c_uint) -> *mut c_void;
+    pub fn vmmem_parallel_cpu_count() -> c_uint;
     pub fn vmmem_parallel_pool_size() -> c_uint;
     pub fn vmmem_parallel_shutdown();
     pub fn vmmem_copy_checked(dst: *mut c_void, dst_size: usize, src: *const c_void, src_size: usize, n: usize)
@@ -131,6 +133,15 @@ mod guest {
         pub opaque: *mut c_void,
     }
 
+    /// `struct vmmem_host_ram`: RAM the caller mapped.
+    #[repr(C)]
+    #[derive(Debug, Clone, Copy)]
+    pub struct vmmem_host_ram {
+        pub host: *mut c_void,
+        pub fd: c_int,
+        pub fd_offset: u64,
+    }
+
     /// `struct vmmem_region_info`.
     #[repr(C)]
     #[derive(Debug, Clone, Copy)]
@@ -145,7 +156,18 @@ mod guest {
         pub caller_owned: c_int,
     }
 
+    /// `struct vmmem_partial`: what a call that returned VMMEM_EPARTIAL had done.
+    #[repr(C)]
+    #[derive(Debug, Clone, Copy, Default)]
+    pub struct vmmem_partial {
+        pub expected: u64,
+        pub completed: u64,
+        pub cause: c_int,
+    }
+
     extern "C" {
+        pub fn vmmem_guest_last_partial(out: *mut vmmem_partial) -> c_int;
+
         pub fn vmmem_guest_memory_create(out: *mut *mut vmmem_guest_memory) -> c_int;
         pub fn vmmem_guest_memory_destroy(gm: *mut vmmem_guest_memory);
         pub fn vmmem_guest_add_ram(
@@ -153,6 +175,12 @@ mod guest {
             gpa: vmmem_gpa,
             size: u64,
             options: *const vmmem_ram_options,
+        ) -> c_int;
+        pub fn vmmem_guest_add_host_ram(
+            gm: *mut vmmem_guest_memory,
+            gpa: vmmem_gpa,
+            size: u64,
+            ram: *const vmmem_host_ram,
         ) -> c_int;
         pub fn vmmem_guest_add_rom(
             gm: *mut vmmem_guest_memory,

@@ -11,11 +11,13 @@ use vmmem_sys::*;
 fn every_declared_function_links() {
     let core: &[usize] = &[
         vmmem_strerror as *const () as usize,
+        vmmem_error_to_errno as *const () as usize,
         vmmem_memcpy_fast as *const () as usize,
         vmmem_memcpy_adaptive as *const () as usize,
         vmmem_memcpy_adaptive_with_threshold as *const () as usize,
         vmmem_memmove as *const () as usize,
         vmmem_memcpy_parallel as *const () as usize,
+        vmmem_parallel_cpu_count as *const () as usize,
         vmmem_parallel_pool_size as *const () as usize,
         vmmem_parallel_shutdown as *const () as usize,
         vmmem_copy_checked as *const () as usize,
@@ -33,9 +35,11 @@ fn every_declared_function_links() {
     #[cfg(feature = "guest-memory")]
     {
         let guest: &[usize] = &[
+            vmmem_guest_last_partial as *const () as usize,
             vmmem_guest_memory_create as *const () as usize,
             vmmem_guest_memory_destroy as *const () as usize,
             vmmem_guest_add_ram as *const () as usize,
+            vmmem_guest_add_host_ram as *const () as usize,
             vmmem_guest_add_rom as *const () as usize,
             vmmem_guest_add_mmio as *const () as usize,
             vmmem_guest_remove_region as *const () as usize,

@@ -40,7 +40,7 @@ fn main() {
     let mut small_dst = [0u8; 256];
     memcpy_adaptive_with_threshold(&mut small_dst, &small, 1024);
     assert_eq!(small_dst, small);
-    println!("3. memcpy_adaptive_with_threshold: 256 bytes below a 1024-byte threshold (platform memmove)");
+    println!("3. memcpy_adaptive_with_threshold: 256 bytes below a 1024-byte threshold (the portable scalar kernel)");
 
     // One quick look at the speed (for a measurement, run the memcpy_compare
     // example with --release).

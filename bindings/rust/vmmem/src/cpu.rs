@@ -228,7 +228,7 @@ pub fn cpu_info() -> CpuInfo {
 /// turns a band off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Thresholds {
-    /// Below: the platform memmove (copies of 16 bytes or less excepted).
+    /// Below: the portable scalar kernel (`memcpy_adaptive` only; 0: never).
     pub simd: usize,
     /// From here up: `rep movsb` for forward copies.
     pub erms: usize,

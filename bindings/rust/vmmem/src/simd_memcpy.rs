@@ -58,9 +58,10 @@ pub fn memcpy_fast(dst: &mut [u8], src: &[u8]) {
 }
 
 /// Copies `src` into `dst` with `vmmem_memcpy_adaptive`: the strategy by
-/// size (the platform memmove below the SIMD threshold, non-temporal stores
-/// above the non-temporal one; thresholds from the caches, or
-/// VMMEM_*_THRESHOLD in the environment).
+/// size (the library's portable scalar kernel below the SIMD threshold, 0
+/// by default: no such band; non-temporal stores from the non-temporal one
+/// up; thresholds from the caches, or VMMEM_*_THRESHOLD in the
+/// environment). Never the C library's memcpy or memmove.
 ///
 /// # Panics
 /// When the slices differ in length, with the message of `copy_from_slice`.
@@ -74,8 +75,10 @@ pub fn memcpy_adaptive(dst: &mut [u8], src: &[u8]) {
     unsafe { sys::vmmem_memcpy_adaptive(dst.as_mut_ptr() as *mut c_void, src.as_ptr() as *const c_void, src.len()) };
 }
 
-/// [`memcpy_adaptive`] with the caller's SIMD threshold: copies of 17 bytes
-/// up to `threshold - 1` go to the platform memmove, the rest to the engine.
+/// [`memcpy_adaptive`] with the caller's SIMD threshold: copies shorter
+/// than `threshold` bytes (of any length, 0 to 16 included) go to the
+/// library's portable scalar kernel (8-byte words, no vector instructions),
+/// the rest to [`memcpy_adaptive`]; `0` sends none there, `usize::MAX` all.
 ///
 /// # Panics
 /// When the slices differ in length, with the message of `copy_from_slice`.
