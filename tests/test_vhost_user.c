@@ -873,6 +873,34 @@ static void test_region_sealed_memfd(void **state)
     expect_table_taken();
 }
 
+/* A hugetlb memfd (QEMU: memory-backend-memfd,hugetlb=on) sealed against
+ * shrinking is still refused by default: the seal does not stop the
+ * front-end punching a hole (fallocate), which gives its huge pages back to
+ * the pool, and the back-end's next access to them raises SIGBUS when the
+ * pool is empty. With trust_front_end_files it passes the policy (it is then
+ * mapped, or refused by mmap() when the pool has no page for it). */
+static void test_region_hugetlb_memfd_sealed(void **state)
+{
+    (void)state;
+    int fd = memfd_create("hugetlb-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB);
+    if (fd < 0)
+        skip(); /* no hugetlbfs in this kernel */
+    if (ftruncate(fd, RAM_SIZE) != 0 || fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) != 0) {
+        close(fd);
+        skip(); /* RAM_SIZE is not a multiple of the default huge page, or no sealing */
+    }
+    send_table_of(fd);
+    expect_dropped("region 0: the file is a hugetlbfs memfd");
+    use_back_end(1);
+    send_table_of(fd);
+    int rc = pump();
+    if (rc == VMMEM_OK)
+        expect_table_taken();
+    else
+        assert_non_null(strstr(vmmem_vhost_blk_last_error(F.be), "mmap of"));
+    close(fd);
+}
+
 /* Regions at the very top of the user address space, where the end of one
  * is 2^64: [2^64 - 8 KiB, 2^64) and [2^64 - 4 KiB, 2^64) overlap. */
 static void test_overlapping_regions_at_top(void **state)
@@ -1430,6 +1458,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_region_disk_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_region_shm_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_region_sealed_memfd, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_region_hugetlb_memfd_sealed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_overlapping_regions_at_top, setup, teardown),
         cmocka_unit_test_setup_teardown(test_region_not_aligned, setup, teardown),
         cmocka_unit_test_setup_teardown(test_region_wraps, setup, teardown),

@@ -38,8 +38,9 @@ static void usage(FILE *f)
                "  --once            exit after the first connection ends (status 0 if it ended in order)\n"
                "  --no-mem-slots    do not offer CONFIGURE_MEM_SLOTS: memory comes as SET_MEM_TABLE\n"
                "  --trust-front-end-files\n"
-               "                    also map guest RAM files on tmpfs or hugetlbfs, not only sealed memfds;\n"
-               "                    a front-end that shrinks such a file can crash the daemon (SIGBUS)\n",
+               "                    also map guest RAM files on tmpfs or hugetlbfs (hugetlb memfds too), not\n"
+               "                    only sealed memfds; a front-end that shrinks such a file, or punches a\n"
+               "                    hole in a hugetlb one, can crash the daemon (SIGBUS)\n",
             VMMEM_VHOST_BLK_MAX_QUEUES);
 }
 
