@@ -1101,6 +1101,16 @@ static void test_message_dribbled(void **state)
     assert_false(vmmem_vhost_blk_connected(F.be));
 }
 
+/* A message timeout above INT_MAX ms is a long timeout, not a negative one
+ * that would drop every message at once as "timed out". */
+static void test_long_message_timeout(void **state)
+{
+    (void)state;
+    use_back_end_with((vmmem_vhost_blk_config){ .message_timeout_ms = UINT32_MAX });
+    assert_true(get_u64(GET_FEATURES) & F_VERSION_1);
+    assert_true(vmmem_vhost_blk_connected(F.be));
+}
+
 /* A peer that connects and never sends SET_OWNER is dropped after the
  * set-up timeout, without any message of its own to wake the back-end. */
 static void test_setup_deadline(void **state)
@@ -1468,6 +1478,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_kick_without_descriptor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ring_change_while_running, setup, teardown),
         cmocka_unit_test_setup_teardown(test_message_dribbled, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_long_message_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_setup_deadline, setup, teardown),
         cmocka_unit_test_setup_teardown(test_setup_deadline_ends_at_owner, setup, teardown),
         cmocka_unit_test_setup_teardown(test_call_fd_after_completions, setup, teardown),

@@ -673,7 +673,7 @@ static int serve_socket(vmmem_vhost_blk *be)
     vhost_msg msg;
     int fds[VHOST_USER_MAX_FDS];
     unsigned nfds;
-    int rc = vhost_msg_recv(be->sock, &msg, fds, &nfds, (int)be->message_timeout_ms, be->error, sizeof be->error);
+    int rc = vhost_msg_recv(be->sock, &msg, fds, &nfds, be->message_timeout_ms, be->error, sizeof be->error);
     if (rc == 0)
         return VMMEM_ENOENT;
     if (rc < 0)
