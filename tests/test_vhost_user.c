@@ -1008,6 +1008,19 @@ static void test_ring_straddles_region_end(void **state)
     expect_dropped("descriptor table");
 }
 
+/* The used ring must be 4-byte aligned (virtio 1.x 2.7): a misaligned one
+ * is refused at SET_VRING_ADDR, and the error says so (not "not in guest
+ * RAM" at the kick). */
+static void test_ring_misaligned(void **state)
+{
+    (void)state;
+    negotiate(F_VERSION_1 | F_PROTOCOL);
+    set_memory();
+    send_state(SET_VRING_NUM, 0, QSIZE);
+    send_vring_addr(0, USER_BASE + DESC, USER_BASE + USED + 2, USER_BASE + AVAIL);
+    expect_dropped("ring 0 used ring at guest address 0x3002 is not 4-byte aligned");
+}
+
 static void test_call_not_an_eventfd(void **state)
 {
     (void)state;
@@ -1474,6 +1487,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_region_wraps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ring_outside_every_region, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ring_straddles_region_end, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ring_misaligned, setup, teardown),
         cmocka_unit_test_setup_teardown(test_call_not_an_eventfd, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kick_without_descriptor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ring_change_while_running, setup, teardown),
