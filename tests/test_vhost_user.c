@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <dirent.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -89,6 +90,53 @@ typedef struct front {
 } front;
 
 static front F;
+
+/* The process's descriptors that a back-end could keep by mistake. */
+typedef struct fd_census {
+    unsigned eventfds;       /* anon_inode:[eventfd] */
+    unsigned sockets;
+    unsigned shared_files;   /* files (memfds included) open under two descriptors or more */
+} fd_census;
+
+/* Counts them in /proc/self/fd (0-2 left out: a log may be both stdout and
+ * stderr). The back-end receives its own descriptor for every memfd and
+ * eventfd the test sends, so one it keeps shows up as a second descriptor
+ * of a test's file, or as an extra eventfd. */
+static fd_census take_fd_census(void)
+{
+    fd_census c = { 0, 0, 0 };
+    char targets[256][128];
+    unsigned n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    assert_non_null(d);
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        int fd = atoi(e->d_name);
+        if (e->d_name[0] == '.' || fd <= 2 || fd == dirfd(d))
+            continue;
+        char path[64], target[128];
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        ssize_t len = readlink(path, target, sizeof target - 1);
+        if (len < 0)
+            continue;
+        target[len] = '\0';
+        if (strcmp(target, "anon_inode:[eventfd]") == 0)
+            c.eventfds++;
+        else if (strncmp(target, "socket:", 7) == 0)
+            c.sockets++;
+        else if (target[0] == '/' && strncmp(target, "/dev/", 5) != 0 && n < 256) {
+            for (unsigned i = 0; i < n; i++)
+                if (strcmp(targets[i], target) == 0)
+                    c.shared_files++;
+            memcpy(targets[n++], target, sizeof target);
+        }
+    }
+    closedir(d);
+    return c;
+}
+
+/* Taken right after a connection is attached (the back-end holds nothing
+ * of the peer's yet but its socket). */
+static fd_census attach_census;
 
 /* ---- the wire ------------------------------------------------------------ */
 
@@ -185,6 +233,7 @@ static void connect_front(void)
     assert_int_equal(vmmem_vhost_blk_attach(F.be, sv[0]), VMMEM_OK);
     F.sock = sv[1];
     F.avail_idx = 0;
+    attach_census = take_fd_census();
 }
 
 static int setup(void **state)
@@ -544,8 +593,9 @@ static void test_mem_slots(void **state)
 /* ---- faults ------------------------------------------------------------------- */
 
 /* The connection must end with VMMEM_EINVAL and `why` in the error, the
- * front-end sees the socket closed, guest RAM outside the rings is
- * untouched, and a new connection is served. */
+ * front-end sees the socket closed, the back-end keeps none of the
+ * descriptors it was sent, guest RAM outside the rings is untouched, and a
+ * new connection is served. */
 static void expect_dropped(const char *why)
 {
     int rc = pump();
@@ -554,6 +604,10 @@ static void expect_dropped(const char *why)
     if (!strstr(err, why))
         fail_msg("error \"%s\" does not say \"%s\"", err, why);
     assert_false(vmmem_vhost_blk_connected(F.be));
+    fd_census now = take_fd_census();
+    assert_int_equal(now.eventfds, attach_census.eventfds);
+    assert_int_equal(now.sockets, attach_census.sockets - 1); /* the back-end's end is closed */
+    assert_int_equal(now.shared_files, 0);
     char c;
     ssize_t n = recv(F.sock, &c, 1, MSG_DONTWAIT); /* end of file, or a reset when unread bytes were left */
     assert_true(n == 0 || (n < 0 && errno == ECONNRESET));
