@@ -1382,6 +1382,52 @@ static void test_daemon_socket_private(void **state)
     assert_int_equal(st.st_mode & 0777, 0600);
 }
 
+/* --socket naming a file that is not a socket (a typo for the disk image,
+ * say) is refused: the daemon exits with an error and the file is left as
+ * it was, not unlinked and replaced by the daemon's socket. */
+static void test_daemon_socket_path_not_a_socket(void **state)
+{
+    (void)state;
+    if (running_under_emulator())
+        skip(); /* forking is unreliable under qemu-user (test_support.h) */
+    char dir[] = "/tmp/vmmem-vhost-path-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char file[64];
+    snprintf(file, sizeof file, "%s/disk.img", dir);
+    int fd = open(file, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "keep", 4), 4);
+    close(fd);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char disk[64];
+        snprintf(disk, sizeof disk, "/dev/fd/%d", F.image_fd);
+        int flags = fcntl(F.image_fd, F_GETFD);
+        fcntl(F.image_fd, F_SETFD, flags & ~FD_CLOEXEC);
+        execl(VMMEM_VHOST_BLK_BIN, "vmmem-vhost-blk", "--socket", file, "--disk", disk, (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    pid_t done = 0;
+    for (int ms = 0; ms < DAEMON_WAIT_MS && done == 0; ms += 10) {
+        done = waitpid(pid, &status, WNOHANG);
+        if (done == 0)
+            usleep(10000);
+    }
+    if (done == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+    }
+    struct stat st;
+    int kept = lstat(file, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 4;
+    unlink(file);
+    rmdir(dir);
+    assert_int_equal(done, pid); /* it exited on its own */
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+    assert_true(kept);
+}
+
 #define DAEMON_DRIBBLE_INTERVAL_US 300000u /* 12 header bytes: 3.6 s, each within any per-read timeout */
 
 /* A peer that dribbles a message, then idles, does not hold the daemon: it is
@@ -1556,6 +1602,7 @@ int main(void)
 #ifdef VMMEM_VHOST_BLK_BIN
         cmocka_unit_test_setup_teardown(test_daemon_drops_bad_connection, setup_daemon, teardown_daemon),
         cmocka_unit_test_setup_teardown(test_daemon_socket_private, setup_daemon, teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_daemon_socket_path_not_a_socket, setup, teardown),
         cmocka_unit_test_setup_teardown(test_daemon_drops_dribbler, setup_daemon, teardown_daemon),
         cmocka_unit_test_setup_teardown(test_daemon_survives_client_killed_mid_io, setup_daemon, teardown_daemon),
 #endif
