@@ -1233,6 +1233,37 @@ static void test_call_fd_after_completions(void **state)
     assert_true(called(F.call[0]));
 }
 
+/* A queue the guest broke while it had no error descriptor is signalled on
+ * the one that arrives next: otherwise the front-end would never hear that
+ * the queue stopped, and the guest's requests on it would wait forever. */
+static void test_err_fd_after_break(void **state)
+{
+    (void)state;
+    negotiate(F_VERSION_1 | F_PROTOCOL);
+    set_memory();
+    send_state(SET_VRING_NUM, 0, QSIZE);
+    send_state(SET_VRING_BASE, 0, 0);
+    send_vring_addr(0, USER_BASE + DESC, USER_BASE + USED, USER_BASE + AVAIL);
+    uint64_t v = 0;
+    send_msg(SET_VRING_CALL, &v, sizeof v, &F.call[0], 1);
+    send_msg(SET_VRING_KICK, &v, sizeof v, &F.kick[0], 1);
+    send_state(SET_VRING_ENABLE, 0, 1);
+    assert_int_equal(pump(), VMMEM_OK);
+    put16(AVAIL + 2, 100); /* 100 chains in a 16-entry ring */
+    uint64_t one = 1;
+    assert_int_equal(write(F.kick[0], &one, 8), 8);
+    assert_int_equal(pump(), VMMEM_OK);
+    assert_non_null(strstr(vmmem_vhost_blk_last_error(F.be), "ring 0: the guest broke the queue"));
+    send_msg(SET_VRING_ERR, &v, sizeof v, &F.err[0], 1);
+    assert_int_equal(pump(), VMMEM_OK);
+    assert_true(called(F.err[0]));
+    /* A working ring's new error descriptor is not signalled (ring 1 shares
+     * ring 0's memory: its available index back to a valid 0). */
+    put16(AVAIL + 2, 0);
+    start_ring(1);
+    assert_false(called(F.err[0]));
+}
+
 /* Features cannot change under a running ring (EVENT_IDX would not reach
  * the running queue). */
 static void test_set_features_while_running(void **state)
@@ -1596,6 +1627,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_setup_deadline, setup, teardown),
         cmocka_unit_test_setup_teardown(test_setup_deadline_ends_at_owner, setup, teardown),
         cmocka_unit_test_setup_teardown(test_call_fd_after_completions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_err_fd_after_break, setup, teardown),
         cmocka_unit_test_setup_teardown(test_set_features_while_running, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restarted_ring_starts_disabled, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reset_owner_clears_protocol_features, setup, teardown),

@@ -643,6 +643,10 @@ static int handle(vmmem_vhost_blk *be, const vhost_msg *msg, int *fds, unsigned 
             signal_fd(fd);
             q->stats.calls++;
         }
+        /* Likewise a queue broken while it had no error descriptor: the
+         * front-end hears of it now, or never. */
+        if (req == VHOST_USER_SET_VRING_ERR && fd >= 0 && q->blk && q->broken)
+            signal_fd(fd);
         return 0;
     }
     case VHOST_USER_SET_VRING_ENABLE:
