@@ -15,8 +15,11 @@
  * Checked on every input, besides what ASan and UBSan catch: the
  * connection always ends (the back-end never waits on a peer that is
  * gone), with a code dispatch documents; the back-end is left without a
- * connection and accepts the next one (one back-end serves every input). */
+ * connection, holding none of the descriptors it was sent (the process has
+ * as many open as before the input), and accepts the next one (one
+ * back-end serves every input). */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -40,6 +43,19 @@
 static vmmem_vhost_blk *be;
 static int ram_fd = -1;
 static unsigned char *ram;
+static unsigned fds_between_inputs; /* open descriptors while no connection is attached */
+
+static unsigned open_descriptors(void)
+{
+    unsigned n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        abort();
+    while (readdir(d))
+        n++;
+    closedir(d);
+    return n;
+}
 
 static void init_once(void)
 {
@@ -54,6 +70,7 @@ static void init_once(void)
     vmmem_vhost_blk_config cfg = { .fd = image, .queues = 2, .id = "fuzz" };
     if (ram == MAP_FAILED || vmmem_vhost_blk_create(&cfg, &be) != VMMEM_OK)
         abort();
+    fds_between_inputs = open_descriptors();
 }
 
 static void send_record(int sock, const uint8_t *data, size_t len, unsigned kind)
@@ -136,5 +153,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (vmmem_vhost_blk_connected(be))
         abort();
     close(sv[1]);
+    if (open_descriptors() != fds_between_inputs)
+        abort(); /* a descriptor the back-end was sent (or its socket) stayed open */
     return 0;
 }

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <dirent.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -89,6 +90,53 @@ typedef struct front {
 } front;
 
 static front F;
+
+/* The process's descriptors that a back-end could keep by mistake. */
+typedef struct fd_census {
+    unsigned eventfds;       /* anon_inode:[eventfd] */
+    unsigned sockets;
+    unsigned shared_files;   /* files (memfds included) open under two descriptors or more */
+} fd_census;
+
+/* Counts them in /proc/self/fd (0-2 left out: a log may be both stdout and
+ * stderr). The back-end receives its own descriptor for every memfd and
+ * eventfd the test sends, so one it keeps shows up as a second descriptor
+ * of a test's file, or as an extra eventfd. */
+static fd_census take_fd_census(void)
+{
+    fd_census c = { 0, 0, 0 };
+    char targets[256][128];
+    unsigned n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    assert_non_null(d);
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        int fd = atoi(e->d_name);
+        if (e->d_name[0] == '.' || fd <= 2 || fd == dirfd(d))
+            continue;
+        char path[64], target[128];
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        ssize_t len = readlink(path, target, sizeof target - 1);
+        if (len < 0)
+            continue;
+        target[len] = '\0';
+        if (strcmp(target, "anon_inode:[eventfd]") == 0)
+            c.eventfds++;
+        else if (strncmp(target, "socket:", 7) == 0)
+            c.sockets++;
+        else if (target[0] == '/' && strncmp(target, "/dev/", 5) != 0 && n < 256) {
+            for (unsigned i = 0; i < n; i++)
+                if (strcmp(targets[i], target) == 0)
+                    c.shared_files++;
+            memcpy(targets[n++], target, sizeof target);
+        }
+    }
+    closedir(d);
+    return c;
+}
+
+/* Taken right after a connection is attached (the back-end holds nothing
+ * of the peer's yet but its socket). */
+static fd_census attach_census;
 
 /* ---- the wire ------------------------------------------------------------ */
 
@@ -185,6 +233,7 @@ static void connect_front(void)
     assert_int_equal(vmmem_vhost_blk_attach(F.be, sv[0]), VMMEM_OK);
     F.sock = sv[1];
     F.avail_idx = 0;
+    attach_census = take_fd_census();
 }
 
 static int setup(void **state)
@@ -544,8 +593,9 @@ static void test_mem_slots(void **state)
 /* ---- faults ------------------------------------------------------------------- */
 
 /* The connection must end with VMMEM_EINVAL and `why` in the error, the
- * front-end sees the socket closed, guest RAM outside the rings is
- * untouched, and a new connection is served. */
+ * front-end sees the socket closed, the back-end keeps none of the
+ * descriptors it was sent, guest RAM outside the rings is untouched, and a
+ * new connection is served. */
 static void expect_dropped(const char *why)
 {
     int rc = pump();
@@ -554,6 +604,10 @@ static void expect_dropped(const char *why)
     if (!strstr(err, why))
         fail_msg("error \"%s\" does not say \"%s\"", err, why);
     assert_false(vmmem_vhost_blk_connected(F.be));
+    fd_census now = take_fd_census();
+    assert_int_equal(now.eventfds, attach_census.eventfds);
+    assert_int_equal(now.sockets, attach_census.sockets - 1); /* the back-end's end is closed */
+    assert_int_equal(now.shared_files, 0);
     char c;
     ssize_t n = recv(F.sock, &c, 1, MSG_DONTWAIT); /* end of file, or a reset when unread bytes were left */
     assert_true(n == 0 || (n < 0 && errno == ECONNRESET));
@@ -873,6 +927,34 @@ static void test_region_sealed_memfd(void **state)
     expect_table_taken();
 }
 
+/* A hugetlb memfd (QEMU: memory-backend-memfd,hugetlb=on) sealed against
+ * shrinking is still refused by default: the seal does not stop the
+ * front-end punching a hole (fallocate), which gives its huge pages back to
+ * the pool, and the back-end's next access to them raises SIGBUS when the
+ * pool is empty. With trust_front_end_files it passes the policy (it is then
+ * mapped, or refused by mmap() when the pool has no page for it). */
+static void test_region_hugetlb_memfd_sealed(void **state)
+{
+    (void)state;
+    int fd = memfd_create("hugetlb-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB);
+    if (fd < 0)
+        skip(); /* no hugetlbfs in this kernel */
+    if (ftruncate(fd, RAM_SIZE) != 0 || fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) != 0) {
+        close(fd);
+        skip(); /* RAM_SIZE is not a multiple of the default huge page, or no sealing */
+    }
+    send_table_of(fd);
+    expect_dropped("region 0: the file is a hugetlbfs memfd");
+    use_back_end(1);
+    send_table_of(fd);
+    int rc = pump();
+    if (rc == VMMEM_OK)
+        expect_table_taken();
+    else
+        assert_non_null(strstr(vmmem_vhost_blk_last_error(F.be), "mmap of"));
+    close(fd);
+}
+
 /* Regions at the very top of the user address space, where the end of one
  * is 2^64: [2^64 - 8 KiB, 2^64) and [2^64 - 4 KiB, 2^64) overlap. */
 static void test_overlapping_regions_at_top(void **state)
@@ -980,6 +1062,19 @@ static void test_ring_straddles_region_end(void **state)
     expect_dropped("descriptor table");
 }
 
+/* The used ring must be 4-byte aligned (virtio 1.x 2.7): a misaligned one
+ * is refused at SET_VRING_ADDR, and the error says so (not "not in guest
+ * RAM" at the kick). */
+static void test_ring_misaligned(void **state)
+{
+    (void)state;
+    negotiate(F_VERSION_1 | F_PROTOCOL);
+    set_memory();
+    send_state(SET_VRING_NUM, 0, QSIZE);
+    send_vring_addr(0, USER_BASE + DESC, USER_BASE + USED + 2, USER_BASE + AVAIL);
+    expect_dropped("ring 0 used ring at guest address 0x3002 is not 4-byte aligned");
+}
+
 static void test_call_not_an_eventfd(void **state)
 {
     (void)state;
@@ -1073,6 +1168,16 @@ static void test_message_dribbled(void **state)
     assert_false(vmmem_vhost_blk_connected(F.be));
 }
 
+/* A message timeout above INT_MAX ms is a long timeout, not a negative one
+ * that would drop every message at once as "timed out". */
+static void test_long_message_timeout(void **state)
+{
+    (void)state;
+    use_back_end_with((vmmem_vhost_blk_config){ .message_timeout_ms = UINT32_MAX });
+    assert_true(get_u64(GET_FEATURES) & F_VERSION_1);
+    assert_true(vmmem_vhost_blk_connected(F.be));
+}
+
 /* A peer that connects and never sends SET_OWNER is dropped after the
  * set-up timeout, without any message of its own to wake the back-end. */
 static void test_setup_deadline(void **state)
@@ -1126,6 +1231,37 @@ static void test_call_fd_after_completions(void **state)
     send_msg(SET_VRING_CALL, &v, sizeof v, &F.call[0], 1);
     assert_int_equal(pump(), VMMEM_OK);
     assert_true(called(F.call[0]));
+}
+
+/* A queue the guest broke while it had no error descriptor is signalled on
+ * the one that arrives next: otherwise the front-end would never hear that
+ * the queue stopped, and the guest's requests on it would wait forever. */
+static void test_err_fd_after_break(void **state)
+{
+    (void)state;
+    negotiate(F_VERSION_1 | F_PROTOCOL);
+    set_memory();
+    send_state(SET_VRING_NUM, 0, QSIZE);
+    send_state(SET_VRING_BASE, 0, 0);
+    send_vring_addr(0, USER_BASE + DESC, USER_BASE + USED, USER_BASE + AVAIL);
+    uint64_t v = 0;
+    send_msg(SET_VRING_CALL, &v, sizeof v, &F.call[0], 1);
+    send_msg(SET_VRING_KICK, &v, sizeof v, &F.kick[0], 1);
+    send_state(SET_VRING_ENABLE, 0, 1);
+    assert_int_equal(pump(), VMMEM_OK);
+    put16(AVAIL + 2, 100); /* 100 chains in a 16-entry ring */
+    uint64_t one = 1;
+    assert_int_equal(write(F.kick[0], &one, 8), 8);
+    assert_int_equal(pump(), VMMEM_OK);
+    assert_non_null(strstr(vmmem_vhost_blk_last_error(F.be), "ring 0: the guest broke the queue"));
+    send_msg(SET_VRING_ERR, &v, sizeof v, &F.err[0], 1);
+    assert_int_equal(pump(), VMMEM_OK);
+    assert_true(called(F.err[0]));
+    /* A working ring's new error descriptor is not signalled (ring 1 shares
+     * ring 0's memory: its available index back to a valid 0). */
+    put16(AVAIL + 2, 0);
+    start_ring(1);
+    assert_false(called(F.err[0]));
 }
 
 /* Features cannot change under a running ring (EVENT_IDX would not reach
@@ -1275,6 +1411,52 @@ static void test_daemon_socket_private(void **state)
     struct stat st;
     assert_int_equal(stat(daemon_sock, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
+}
+
+/* --socket naming a file that is not a socket (a typo for the disk image,
+ * say) is refused: the daemon exits with an error and the file is left as
+ * it was, not unlinked and replaced by the daemon's socket. */
+static void test_daemon_socket_path_not_a_socket(void **state)
+{
+    (void)state;
+    if (running_under_emulator())
+        skip(); /* forking is unreliable under qemu-user (test_support.h) */
+    char dir[] = "/tmp/vmmem-vhost-path-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char file[64];
+    snprintf(file, sizeof file, "%s/disk.img", dir);
+    int fd = open(file, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "keep", 4), 4);
+    close(fd);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char disk[64];
+        snprintf(disk, sizeof disk, "/dev/fd/%d", F.image_fd);
+        int flags = fcntl(F.image_fd, F_GETFD);
+        fcntl(F.image_fd, F_SETFD, flags & ~FD_CLOEXEC);
+        execl(VMMEM_VHOST_BLK_BIN, "vmmem-vhost-blk", "--socket", file, "--disk", disk, (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    pid_t done = 0;
+    for (int ms = 0; ms < DAEMON_WAIT_MS && done == 0; ms += 10) {
+        done = waitpid(pid, &status, WNOHANG);
+        if (done == 0)
+            usleep(10000);
+    }
+    if (done == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+    }
+    struct stat st;
+    int kept = lstat(file, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 4;
+    unlink(file);
+    rmdir(dir);
+    assert_int_equal(done, pid); /* it exited on its own */
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+    assert_true(kept);
 }
 
 #define DAEMON_DRIBBLE_INTERVAL_US 300000u /* 12 header bytes: 3.6 s, each within any per-read timeout */
@@ -1430,24 +1612,29 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_region_disk_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_region_shm_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_region_sealed_memfd, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_region_hugetlb_memfd_sealed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_overlapping_regions_at_top, setup, teardown),
         cmocka_unit_test_setup_teardown(test_region_not_aligned, setup, teardown),
         cmocka_unit_test_setup_teardown(test_region_wraps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ring_outside_every_region, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ring_straddles_region_end, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ring_misaligned, setup, teardown),
         cmocka_unit_test_setup_teardown(test_call_not_an_eventfd, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kick_without_descriptor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ring_change_while_running, setup, teardown),
         cmocka_unit_test_setup_teardown(test_message_dribbled, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_long_message_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_setup_deadline, setup, teardown),
         cmocka_unit_test_setup_teardown(test_setup_deadline_ends_at_owner, setup, teardown),
         cmocka_unit_test_setup_teardown(test_call_fd_after_completions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_err_fd_after_break, setup, teardown),
         cmocka_unit_test_setup_teardown(test_set_features_while_running, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restarted_ring_starts_disabled, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reset_owner_clears_protocol_features, setup, teardown),
 #ifdef VMMEM_VHOST_BLK_BIN
         cmocka_unit_test_setup_teardown(test_daemon_drops_bad_connection, setup_daemon, teardown_daemon),
         cmocka_unit_test_setup_teardown(test_daemon_socket_private, setup_daemon, teardown_daemon),
+        cmocka_unit_test_setup_teardown(test_daemon_socket_path_not_a_socket, setup, teardown),
         cmocka_unit_test_setup_teardown(test_daemon_drops_dribbler, setup_daemon, teardown_daemon),
         cmocka_unit_test_setup_teardown(test_daemon_survives_client_killed_mid_io, setup_daemon, teardown_daemon),
 #endif

@@ -38,8 +38,9 @@ static void usage(FILE *f)
                "  --once            exit after the first connection ends (status 0 if it ended in order)\n"
                "  --no-mem-slots    do not offer CONFIGURE_MEM_SLOTS: memory comes as SET_MEM_TABLE\n"
                "  --trust-front-end-files\n"
-               "                    also map guest RAM files on tmpfs or hugetlbfs, not only sealed memfds;\n"
-               "                    a front-end that shrinks such a file can crash the daemon (SIGBUS)\n",
+               "                    also map guest RAM files on tmpfs or hugetlbfs (hugetlb memfds too), not\n"
+               "                    only sealed memfds; a front-end that shrinks such a file, or punches a\n"
+               "                    hole in a hugetlb one, can crash the daemon (SIGBUS)\n",
             VMMEM_VHOST_BLK_MAX_QUEUES);
 }
 
@@ -51,10 +52,17 @@ static int listen_on(const char *path)
         return -1;
     }
     strcpy(addr.sun_path, path);
+    /* A socket left by an earlier run is replaced; anything else at the path
+     * (a mistyped disk image) is left alone. */
+    struct stat st;
+    if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+        fprintf(stderr, "vmmem-vhost-blk: %s exists and is not a socket\n", path);
+        return -1;
+    }
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
-    unlink(path); /* a socket left by an earlier run */
+    unlink(path);
     /* Mode 0600 from the start: only the daemon's user may connect (a
      * connection can hand the daemon memory to map). */
     mode_t old_mask = umask(S_IRWXG | S_IRWXO | S_IXUSR);

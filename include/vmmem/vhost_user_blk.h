@@ -71,8 +71,10 @@ typedef struct vmmem_vhost_blk_config {
                               tables (SET_MEM_TABLE, at most 8 regions) instead of ADD_MEM_REG/REM_MEM_REG */
     int trust_front_end_files; /**< non-zero: besides memfds sealed against shrinking (F_SEAL_SHRINK),
                               also map guest RAM files on tmpfs or hugetlbfs (QEMU's memory-backend-file
-                              in /dev/shm or /dev/hugepages). A front-end that shrinks such a file
-                              can crash the back-end (SIGBUS): set only for a trusted front-end */
+                              in /dev/shm or /dev/hugepages) and hugetlb memfds, sealed or not (QEMU's
+                              memory-backend-memfd,hugetlb=on). A front-end that shrinks such a file,
+                              or punches a hole in a hugetlb one, can crash the back-end (SIGBUS): set
+                              only for a trusted front-end */
     unsigned message_timeout_ms; /**< a message (header, payload, descriptors) must arrive whole within
                               this many ms of its first byte, and a reply must be taken as fast;
                               otherwise the connection ends (0: VMMEM_VHOST_BLK_MESSAGE_TIMEOUT_MS) */

@@ -42,6 +42,11 @@
 #define AVAIL_ENTRY 2u
 #define USED_ENTRY 8u
 #define EVENT_FIELD 2u
+/* Alignment virtio 1.x 2.7 requires of each ring part (vmmem_virtq_create()
+ * refuses others; checked here too, so that the error says why). */
+#define DESC_ALIGN 16u
+#define AVAIL_ALIGN 2u
+#define USED_ALIGN 4u
 /* Byte offsets in the virtio-blk config space (virtio 1.x 5.2.4). */
 #define CFG_CAPACITY 0
 #define CFG_SEG_MAX 12
@@ -442,13 +447,17 @@ static int take_eventfd(vmmem_vhost_blk *be, const char *name, unsigned index, c
     return fd;
 }
 
-/* Translates ring part `what` of `bytes` bytes at user address ua. */
+/* Translates ring part `what` of `bytes` bytes at user address ua, which
+ * must come out `align`-byte aligned in guest memory. */
 static int ring_gpa(vmmem_vhost_blk *be, unsigned index, const char *what, uint64_t ua, uint64_t bytes,
-                    vmmem_gpa *gpa)
+                    unsigned align, vmmem_gpa *gpa)
 {
     if (vhost_mem_user_to_gpa(&be->mem, ua, bytes, gpa) != 0)
         return failf(be, "SET_VRING_ADDR: ring %u %s (0x%llx bytes at user address 0x%llx) is outside every memory region",
                      index, what, (unsigned long long)bytes, (unsigned long long)ua);
+    if (*gpa % align)
+        return failf(be, "SET_VRING_ADDR: ring %u %s at guest address 0x%llx is not %u-byte aligned", index, what,
+                     (unsigned long long)*gpa, align);
     return 0;
 }
 
@@ -463,12 +472,12 @@ static int set_vring_addr(vmmem_vhost_blk *be, const vhost_vring_addr *a)
         return failf(be, "SET_VRING_ADDR: ring %u before the memory table (SET_MEM_TABLE)", a->index);
     uint64_t event = (be->features & BIT(VIRTIO_RING_F_EVENT_IDX)) ? EVENT_FIELD : 0;
     vmmem_virtq_config ring = { .size = q->num };
-    if (ring_gpa(be, a->index, "descriptor table", a->desc_user_addr, (uint64_t)q->num * DESC_BYTES,
+    if (ring_gpa(be, a->index, "descriptor table", a->desc_user_addr, (uint64_t)q->num * DESC_BYTES, DESC_ALIGN,
                  &ring.desc_addr) ||
         ring_gpa(be, a->index, "available ring", a->avail_user_addr,
-                 RING_HEADER + (uint64_t)q->num * AVAIL_ENTRY + event, &ring.avail_addr) ||
+                 RING_HEADER + (uint64_t)q->num * AVAIL_ENTRY + event, AVAIL_ALIGN, &ring.avail_addr) ||
         ring_gpa(be, a->index, "used ring", a->used_user_addr, RING_HEADER + (uint64_t)q->num * USED_ENTRY + event,
-                 &ring.used_addr))
+                 USED_ALIGN, &ring.used_addr))
         return -1;
     q->ring = ring;
     q->addr_set = 1;
@@ -634,6 +643,10 @@ static int handle(vmmem_vhost_blk *be, const vhost_msg *msg, int *fds, unsigned 
             signal_fd(fd);
             q->stats.calls++;
         }
+        /* Likewise a queue broken while it had no error descriptor: the
+         * front-end hears of it now, or never. */
+        if (req == VHOST_USER_SET_VRING_ERR && fd >= 0 && q->blk && q->broken)
+            signal_fd(fd);
         return 0;
     }
     case VHOST_USER_SET_VRING_ENABLE:
@@ -673,7 +686,7 @@ static int serve_socket(vmmem_vhost_blk *be)
     vhost_msg msg;
     int fds[VHOST_USER_MAX_FDS];
     unsigned nfds;
-    int rc = vhost_msg_recv(be->sock, &msg, fds, &nfds, (int)be->message_timeout_ms, be->error, sizeof be->error);
+    int rc = vhost_msg_recv(be->sock, &msg, fds, &nfds, be->message_timeout_ms, be->error, sizeof be->error);
     if (rc == 0)
         return VMMEM_ENOENT;
     if (rc < 0)

@@ -25,16 +25,30 @@ static int overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 
 /* Whether the region's file may be mapped (docs/vhost_user_blk.md, "Guest
  * memory"): a memfd sealed against shrinking, which nobody can shrink under
- * the mapping; or, only when the front-end is trusted, a file on tmpfs or
- * hugetlbfs. Anything else (ext4, NFS, FUSE: a file the front-end can
- * truncate, or whose page faults a remote server answers) could raise
- * SIGBUS in the back-end or block its only thread. The seals are read
- * first: F_GET_SEALS never calls into the file's filesystem. */
+ * the mapping, unless it is a hugetlb memfd; or, only when the front-end is
+ * trusted, a file on tmpfs or hugetlbfs. Anything else (ext4, NFS, FUSE: a
+ * file the front-end can truncate, or whose page faults a remote server
+ * answers) could raise SIGBUS in the back-end or block its only thread. The
+ * seals are read first: F_GET_SEALS never calls into the file's filesystem
+ * (and a sealed file is a memfd, on shmem or hugetlbfs, so its fstatfs()
+ * is local). A hugetlb memfd's seal does not protect the mapping: the
+ * front-end can still punch a hole (fallocate), which returns the huge
+ * pages and their reservation to the pool, and the back-end's next access
+ * raises SIGBUS when the pool has none left. */
 static int check_file(const char *label, int fd, int trust_files, char *err, size_t err_len)
 {
     int seals = fcntl(fd, F_GET_SEALS);
-    if (seals >= 0 && (seals & F_SEAL_SHRINK))
-        return 0;
+    if (seals >= 0 && (seals & F_SEAL_SHRINK)) {
+        struct statfs fs;
+        if (fstatfs(fd, &fs) != 0)
+            return vhost_failf(err, err_len, "%s: the file's filesystem cannot be read", label);
+        if (fs.f_type != HUGETLBFS_MAGIC_NUMBER || trust_files)
+            return 0;
+        return vhost_failf(err, err_len,
+                     "%s: the file is a hugetlbfs memfd, whose huge pages the front-end can punch out under "
+                     "the mapping (SIGBUS) despite its seals; it needs --trust-front-end-files",
+                     label);
+    }
     if (!trust_files)
         return vhost_failf(err, err_len,
                      "%s: the file is not a memfd sealed against shrinking (F_SEAL_SHRINK; QEMU: "

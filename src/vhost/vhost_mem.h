@@ -32,8 +32,8 @@ typedef struct vhost_mem {
 } vhost_mem;
 
 /* Replaces the table with `table` (regions backed by fds[i], which the
- * call closes whatever happens): every region is checked (a sealed memfd,
- * or with trust_files a tmpfs or hugetlbfs file; page-aligned
+ * call closes whatever happens): every region is checked (a sealed memfd
+ * not on hugetlbfs, or with trust_files a tmpfs or hugetlbfs file; page-aligned
  * guest address, size and offset; no wrap; no overlap with another region
  * in guest or user addresses; the file long enough) and mapped before the
  * old regions are removed (each removal waits for an RCU grace period)

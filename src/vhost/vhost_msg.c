@@ -5,6 +5,7 @@
 #include "vhost_user.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -189,7 +190,7 @@ static int wait_readable(int sock, int64_t deadline)
             return -1;
         }
         struct pollfd p = { sock, POLLIN, 0 };
-        int n = poll(&p, 1, (int)left);
+        int n = poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left); /* a longer wait: polled again */
         if (n > 0)
             return 0;
         if (n < 0 && errno != EINTR)
@@ -246,7 +247,7 @@ static ssize_t recv_full(int sock, void *buf, size_t len, int *fds, unsigned *nf
     return (ssize_t)got;
 }
 
-int vhost_msg_recv(int sock, vhost_msg *msg, int *fds, unsigned *nfds, int timeout_ms, char *err, size_t err_len)
+int vhost_msg_recv(int sock, vhost_msg *msg, int *fds, unsigned *nfds, unsigned timeout_ms, char *err, size_t err_len)
 {
     int ctrunc = 0;
     int64_t deadline = now_ms() + timeout_ms; /* for the whole message, however it trickles in */

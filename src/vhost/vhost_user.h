@@ -160,7 +160,7 @@ int vhost_msg_check(const vhost_msg *msg, unsigned nfds, unsigned queues, char *
  * with a message in err (short or oversized message, too many
  * descriptors, a socket error, the whole message not in within timeout_ms
  * however it trickles in); on -1 and 0 no descriptor is left open. */
-int vhost_msg_recv(int sock, vhost_msg *msg, int *fds, unsigned *nfds, int timeout_ms, char *err, size_t err_len);
+int vhost_msg_recv(int sock, vhost_msg *msg, int *fds, unsigned *nfds, unsigned timeout_ms, char *err, size_t err_len);
 
 /* Sends a reply: the request's code, version 1 with the reply flag, and
  * `size` payload bytes. Returns 0 or -1 (errno). */
