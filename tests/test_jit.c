@@ -251,13 +251,18 @@ extern const char jit_harness_resume[];
  * 8-byte address it reads, jit_harness_resume (jit_harness_x86.S says why
  * not a ret). */
 #define JIT_HARNESS_TRAILER_LEN 14
-static void append_harness_trailer(vmmem_jit_code *code)
+static void append_jump_to(vmmem_jit_code *code, const void *resume)
 {
     static const unsigned char jmp_rip_indirect[6] = {0xFF, 0x25, 0, 0, 0, 0};
-    uint64_t target = (uint64_t)(uintptr_t)jit_harness_resume;
+    uint64_t target = (uint64_t)(uintptr_t)resume;
     memcpy(code->start + code->length, jmp_rip_indirect, sizeof jmp_rip_indirect);
     memcpy(code->start + code->length + sizeof jmp_rip_indirect, &target, sizeof target);
     code->length += JIT_HARNESS_TRAILER_LEN;
+}
+
+static void append_harness_trailer(vmmem_jit_code *code)
+{
+    append_jump_to(code, jit_harness_resume);
 }
 
 /* Runs `emit`'s sequence + the harness trailer with dst, src (and size) in the given
@@ -385,6 +390,71 @@ static void test_registers_runtime_size(void **state)
     vmmem_jit_buffer_destroy(buf);
 }
 
+/* ---- vector registers an inline copy keeps ---- */
+
+#define VREG_BYTES 64 /* one zmm */
+void jit_vector_harness_run(const void *code, void *dst, const void *src, unsigned char vregs[16][VREG_BYTES],
+                            uint64_t zmm);
+extern const char jit_vector_harness_resume[];
+
+/* docs/jit.md, "Registers used": an inline copy of k vector moves writes
+ * vector registers 0..k-1; the others keep their low 128 bits, and their
+ * upper bits too unless YMM or ZMM registers were used, after which
+ * vzeroupper clears bits 128 and up of every register 0..15. Checked with
+ * all 16 registers holding known values (all 512 bits with AVX-512, else
+ * 256) before each sequence, for every vector width this CPU runs. */
+static void test_vector_registers_kept(void **state)
+{
+    (void)state;
+    vmmem_jit_options probe;
+    uint64_t zmm = vmmem_jit_isa_options(VMMEM_ISA_AVX512, &probe) == VMMEM_OK;
+    if (!zmm && vmmem_jit_isa_options(VMMEM_ISA_AVX2, &probe) != VMMEM_OK)
+        skip(); /* no YMM state to look at */
+    size_t state_bytes = zmm ? 64 : 32;
+    static const vmmem_isa isas[] = {VMMEM_ISA_SSE2, VMMEM_ISA_AVX2, VMMEM_ISA_AVX512};
+    static const size_t sizes[] = {8, 16, 17, 31, 32, 33, 63, 64, 65, 100, 128, 200, 256, 300, 512, 700, 1024};
+    static const unsigned char zeros[VREG_BYTES];
+    vmmem_jit_buffer *buf;
+    assert_int_equal(vmmem_jit_buffer_create(4096, &buf), VMMEM_OK);
+    for (size_t k = 0; k < sizeof isas / sizeof isas[0]; k++) {
+        vmmem_jit_options opt;
+        if (vmmem_jit_isa_options(isas[k], &opt) != VMMEM_OK)
+            continue;
+        opt.inline_max = vmmem_jit_inline_limit(isas[k]);
+        size_t widest = isas[k] == VMMEM_ISA_AVX512 ? 64 : isas[k] == VMMEM_ISA_AVX2 ? 32 : 16;
+        for (size_t i = 0; i < sizeof sizes / sizeof sizes[0] && sizes[i] <= opt.inline_max; i++) {
+            size_t n = sizes[i], chunk = 0, loaded = 0;
+            if (n >= 16) { /* the widest vector not above n, ceil(n / chunk) of them */
+                for (chunk = widest; chunk > n; chunk /= 2)
+                    ;
+                loaded = (n + chunk - 1) / chunk;
+            }
+            vmmem_jit_code code;
+            assert_int_equal(vmmem_jit_buffer_open(buf, &code), VMMEM_OK);
+            code.length = 0;
+            assert_int_equal(vmmem_jit_emit_copy(&code, VMMEM_JIT_RDI, VMMEM_JIT_RSI, n, &opt), VMMEM_OK);
+            append_jump_to(&code, jit_vector_harness_resume);
+            assert_int_equal(vmmem_jit_buffer_seal(buf, &code), VMMEM_OK);
+            unsigned char src[1024], dst[1024], vregs[16][VREG_BYTES], before[16][VREG_BYTES];
+            fill_pattern(src, sizeof src, (uint32_t)n);
+            memset(dst, 0, sizeof dst);
+            fill_pattern(&before[0][0], sizeof before, 77);
+            memcpy(vregs, before, sizeof vregs);
+            jit_vector_harness_run(vmmem_jit_buffer_code(buf, 0), dst, src, vregs, zmm);
+            assert_memory_equal(dst, src, n);
+            for (unsigned r = (unsigned)loaded; r < 16; r++) {
+                if (memcmp(vregs[r], before[r], 16) != 0)
+                    fail_msg("%s n=%zu: xmm%u changed", vmmem_isa_name(isas[k]), n, r);
+                const unsigned char *upper = chunk >= 32 ? zeros : before[r] + 16;
+                if (memcmp(vregs[r] + 16, upper, state_bytes - 16) != 0)
+                    fail_msg("%s n=%zu: upper bits of register %u %s", vmmem_isa_name(isas[k]), n, r,
+                             chunk >= 32 ? "not cleared by vzeroupper" : "changed");
+            }
+        }
+    }
+    vmmem_jit_buffer_destroy(buf);
+}
+
 /* ---- errors: a code, and nothing written ---- */
 
 static void test_emit_errors(void **state)
@@ -500,6 +570,7 @@ int main(void)
         cmocka_unit_test(test_large_sizes),
         cmocka_unit_test(test_registers_constant_size),
         cmocka_unit_test(test_registers_runtime_size),
+        cmocka_unit_test(test_vector_registers_kept),
         cmocka_unit_test(test_emit_errors),
         cmocka_unit_test(test_build_until_full),
     };

@@ -186,8 +186,10 @@ VMMEM_API size_t vmmem_jit_inline_limit(vmmem_isa isa);
  *  n <= opt->inline_max: every load, then every store, nothing else
  *  (overlapping head and tail accesses, no loop, no branch), then
  *  vzeroupper when YMM or ZMM registers were used. Clobbers
- *  vector registers 0..k-1 (k <= 16 loads) and up to 2 (generic: ceil(n/8))
- *  registers of opt->gpr_scratch; dst, src, flags and the stack are untouched.
+ *  vector registers 0..k-1 (k <= 16 loads), after a YMM or ZMM copy the
+ *  upper bits (128 and up) of every vector register 0..15 (vzeroupper),
+ *  and up to 2 (generic: ceil(n/8)) registers of opt->gpr_scratch; dst,
+ *  src, flags and the stack are untouched.
  *  A copy of 1, 2, 4 or 8 bytes is one load and one store.
  *
  *  n > opt->inline_max: a call to vmmem_memcpy_fast() that preserves every
