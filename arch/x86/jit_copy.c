@@ -383,10 +383,10 @@ int vmmem_jit_build_copy_fn(vmmem_jit_buffer *buf, size_t n, const vmmem_jit_opt
     if (rc != VMMEM_OK)
         code.length = sealed; /* leave the earlier code as it was */
     int seal_rc = vmmem_jit_buffer_seal(buf, &code);
+    if (seal_rc != VMMEM_OK)
+        return seal_rc; /* left open, also when it was full: VMMEM_ENOSPC would say sealed */
     if (rc != VMMEM_OK)
         return rc;
-    if (seal_rc != VMMEM_OK)
-        return seal_rc;
     const void *fn = vmmem_jit_buffer_code(buf, entry);
     __builtin_memcpy(out, &fn, sizeof fn); /* object pointer to function pointer, as dlsym() does */
     return VMMEM_OK;

@@ -247,7 +247,8 @@ typedef void (*vmmem_jit_copy_n_fn)(void *dst, const void *src);
  *          cannot run): the buffer is untouched; VMMEM_ENOSPC (the buffer
  *          is full): its code is unchanged and it is sealed; VMMEM_EIO (the
  *          system refused a protection change): the buffer keeps its code
- *          and is left open if making it executable was refused. */
+ *          and is left open if making it executable was refused (also
+ *          when it was full: VMMEM_EIO then takes precedence). */
 VMMEM_API int vmmem_jit_build_copy_fn(vmmem_jit_buffer *buf, size_t n, const vmmem_jit_options *opt,
                                       vmmem_jit_copy_n_fn *out);
 
