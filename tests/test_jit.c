@@ -561,6 +561,33 @@ static void test_build_until_full(void **state)
     vmmem_jit_buffer_destroy(buf);
 }
 
+/* A function built into an open buffer goes after the sealed code, over
+ * anything emitted since (vmmem/jit.h): what was sealed stays. */
+static void test_build_in_open_buffer(void **state)
+{
+    (void)state;
+    vmmem_jit_buffer *buf;
+    assert_int_equal(vmmem_jit_buffer_create(4096, &buf), VMMEM_OK);
+    vmmem_jit_copy_n_fn first, second;
+    assert_int_equal(vmmem_jit_build_copy_fn(buf, 24, NULL, &first), VMMEM_OK);
+    vmmem_jit_code code;
+    assert_int_equal(vmmem_jit_buffer_open(buf, &code), VMMEM_OK);
+    size_t sealed = code.length;
+    assert_int_equal(vmmem_jit_emit_copy(&code, VMMEM_JIT_RDI, VMMEM_JIT_RSI, 100, NULL), VMMEM_OK); /* not sealed */
+    assert_int_equal(vmmem_jit_build_copy_fn(buf, 40, NULL, &second), VMMEM_OK);
+    const unsigned char *entry;
+    memcpy(&entry, &second, sizeof entry);
+    assert_ptr_equal(entry, (const unsigned char *)vmmem_jit_buffer_code(buf, 0) + (sealed + 15) / 16 * 16);
+    assert_int_equal(vmmem_jit_buffer_seal(buf, &code), VMMEM_EBUSY); /* the stale span: the buffer is sealed */
+    unsigned char src[40], dst[40] = {0};
+    fill_pattern(src, sizeof src, 6);
+    first(dst, src);
+    assert_memory_equal(dst, src, 24);
+    second(dst, src);
+    assert_memory_equal(dst, src, 40);
+    vmmem_jit_buffer_destroy(buf);
+}
+
 int main(void)
 {
     skip_if_forced_isa_unsupported();
@@ -573,6 +600,7 @@ int main(void)
         cmocka_unit_test(test_vector_registers_kept),
         cmocka_unit_test(test_emit_errors),
         cmocka_unit_test(test_build_until_full),
+        cmocka_unit_test(test_build_in_open_buffer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

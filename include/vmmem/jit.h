@@ -238,7 +238,10 @@ typedef void (*vmmem_jit_copy_n_fn)(void *dst, const void *src);
  *  are the sequence of vmmem_jit_emit_copy() (dst in rdi, src in rsi) and a
  *  `ret`; larger ones load n and jump to vmmem_memcpy_fast() (a tail call:
  *  the function is an ordinary System V function).
- *  @param buf the buffer, open or sealed; sealed on success
+ *  @param buf the buffer, open or sealed; sealed on success. The function
+ *             goes after the code of the last seal: code written into an
+ *             open buffer since then and not sealed is overwritten (seal
+ *             it first to keep it).
  *  @param n   bytes the function copies
  *  @param opt options; NULL means vmmem_jit_default_options()
  *  @param out receives the function
