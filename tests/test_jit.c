@@ -503,6 +503,11 @@ static void test_emit_errors(void **state)
     assert_int_equal(vmmem_jit_emit_copy(&code, VMMEM_JIT_RDI, VMMEM_JIT_RSI, 8, NULL), VMMEM_ERANGE);
     vmmem_jit_code null_code = {NULL, 16, 0};
     assert_int_equal(vmmem_jit_emit_copy(&null_code, VMMEM_JIT_RDI, VMMEM_JIT_RSI, 8, NULL), VMMEM_EINVAL);
+    /* an empty span with no memory takes only an empty sequence (n = 0) */
+    vmmem_jit_code empty = {NULL, 0, 0};
+    assert_int_equal(vmmem_jit_emit_copy(&empty, VMMEM_JIT_RDI, VMMEM_JIT_RSI, 0, NULL), VMMEM_OK);
+    assert_int_equal(vmmem_jit_emit_copy(&empty, VMMEM_JIT_RDI, VMMEM_JIT_RSI, 1, NULL), VMMEM_ENOSPC);
+    assert_int_equal(empty.length, 0);
     assert_memory_equal(bytes, before, sizeof bytes);
 
     /* not enough room: nothing written, length kept; exactly enough works */

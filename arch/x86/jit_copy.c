@@ -284,6 +284,8 @@ static int append(vmmem_jit_code *code, const jit_asm *a)
 {
     if (a->len > code->capacity - code->length)
         return VMMEM_ENOSPC;
+    if (a->len == 0)
+        return VMMEM_OK; /* n = 0: nothing to write, and start may be NULL (an empty span) */
     vmmem_memcpy_fast(code->start + code->length, a->bytes, a->len);
     code->length += a->len;
     return VMMEM_OK;
