@@ -20,6 +20,8 @@
 #include "test_support.h"
 
 #if defined(__x86_64__)
+#include "dispatch.h"
+#include "engine.h"
 
 #define MAX_N 2048             /* every size 0..MAX_N is built and run */
 #define ALL_OFFSETS_MAX_N 128  /* up to here, every src/dst offset pair 0..63 */
@@ -390,6 +392,65 @@ static void test_registers_runtime_size(void **state)
     vmmem_jit_buffer_destroy(buf);
 }
 
+/* ---- calls reach the kernel published when they run ---- */
+
+static unsigned published_calls;
+
+static void *counting_copy(void *dst, const void *src, size_t n)
+{
+    published_calls++;
+    return vmmem_generic_memmove(dst, src, n);
+}
+
+/* docs/jit.md, "copy_n functions": emitted calls embed the library's
+ * dispatching entry, so they follow the kernel published when they run
+ * (vmmem_force_isa() after the code was built), not the one of when it was
+ * built. The published pointer is swapped for a counting copy, and its ISA
+ * byte for SSE2 (the AVX-512 dispatching entry copies up to 256 bytes
+ * itself while an AVX-512 kernel is published): a function and an emitted
+ * call sequence, built before, must go through it. */
+static void test_calls_follow_published_kernel(void **state)
+{
+    (void)state;
+    (void)vmmem_active_isa(); /* started up, so nothing republishes below */
+    vmmem_jit_options opt;
+    assert_int_equal(vmmem_jit_default_options(&opt), VMMEM_OK);
+    opt.inline_max = 0;
+    vmmem_jit_buffer *fn_buf, *seq_buf;
+    assert_int_equal(vmmem_jit_buffer_create(4096, &fn_buf), VMMEM_OK);
+    assert_int_equal(vmmem_jit_buffer_create(4096, &seq_buf), VMMEM_OK);
+    static const size_t sizes[] = {100, 1000};
+    vmmem_jit_copy_n_fn fn[2];
+    for (size_t i = 0; i < 2; i++)
+        assert_int_equal(vmmem_jit_build_copy_fn(fn_buf, sizes[i], &opt, &fn[i]), VMMEM_OK);
+    vmmem_jit_code code;
+    assert_int_equal(emit_into(seq_buf, &code, VMMEM_JIT_RBX, VMMEM_JIT_R12, -1, 1000, &opt), VMMEM_OK);
+    vmmem_copy_fn saved = atomic_load(&vmmem_dispatch.fast);
+    unsigned char saved_isa = atomic_load(&vmmem_dispatch.fast_isa);
+    atomic_store(&vmmem_dispatch.fast, counting_copy);
+    atomic_store(&vmmem_dispatch.fast_isa, (unsigned char)VMMEM_ISA_SSE2);
+    unsigned char src[1000], dst[1000];
+    fill_pattern(src, sizeof src, 8);
+    unsigned calls[3];
+    for (size_t i = 0; i < 2; i++) {
+        memset(dst, 0, sizeof dst);
+        published_calls = 0;
+        fn[i](dst, src);
+        calls[i] = published_calls;
+        assert_memory_equal(dst, src, sizes[i]);
+    }
+    published_calls = 0;
+    run_sequence(seq_buf, 1000, 0, VMMEM_JIT_RBX, VMMEM_JIT_R12, -1, 0, 1);
+    calls[2] = published_calls;
+    atomic_store(&vmmem_dispatch.fast_isa, saved_isa);
+    atomic_store(&vmmem_dispatch.fast, saved);
+    for (size_t i = 0; i < 3; i++)
+        if (calls[i] != 1)
+            fail_msg("call %zu: %u calls of the published kernel, expected 1", i, calls[i]);
+    vmmem_jit_buffer_destroy(fn_buf);
+    vmmem_jit_buffer_destroy(seq_buf);
+}
+
 /* ---- vector registers an inline copy keeps ---- */
 
 #define VREG_BYTES 64 /* one zmm */
@@ -603,6 +664,7 @@ int main(void)
         cmocka_unit_test(test_registers_constant_size),
         cmocka_unit_test(test_registers_runtime_size),
         cmocka_unit_test(test_vector_registers_kept),
+        cmocka_unit_test(test_calls_follow_published_kernel),
         cmocka_unit_test(test_emit_errors),
         cmocka_unit_test(test_build_until_full),
         cmocka_unit_test(test_build_in_open_buffer),
