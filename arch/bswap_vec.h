@@ -183,7 +183,7 @@ static inline __attribute__((always_inline)) void swap_loop(unsigned char *d, co
 #ifdef VEC_STREAM
         int nt = d != s && (stream == STREAM_ALWAYS ||
                             (stream == STREAM_FROM_THRESHOLD &&
-                             n >= atomic_load_explicit(&vmmem_xlate.nt_threshold, memory_order_relaxed)));
+                             n >= vmmem_swap_nt_threshold()));
         if (nt) {
             swap_blocks(d, s, i, n - 4 * V, op, mask, 2);
             VEC_STREAM_FENCE(); /* order the weakly-ordered stores before any later store */

@@ -19,7 +19,7 @@
 #include "isa_registry.h"
 #include "xlate_dispatch.h"
 
-vmmem_xlate_state vmmem_xlate = {.nt_threshold = SIZE_MAX};
+vmmem_xlate_state vmmem_xlate = {.nt_fallback = SIZE_MAX};
 
 /* pshufb/tbl patterns: output byte i takes input byte pattern[i]. */
 const uint8_t vmmem_bswap16_pattern[VMMEM_PATTERN_BYTES] = {1, 0, 3, 2, 5, 4, 7, 6,
@@ -49,15 +49,13 @@ static const vmmem_swap_kernels *variant_for_isa(vmmem_isa isa, const vmmem_cpu_
 }
 
 /* Non-temporal stores pay once the copy alone is as large as the whole L3
- * (the engine's rule, src/threshold_policy.c). The engine's own threshold is used
- * when it has one (it honours VMMEM_NT_THRESHOLD and the config file); on
- * CPUs where the engine streams with rep movsb instead (AMD Zen 5, where its
- * threshold is off) a byte swap has no rep movsb, so the L3 size is used. */
-static size_t swap_nt_threshold(const vmmem_cpu_info *cpu)
+ * (the engine's rule, src/threshold_policy.c). The kernels use the engine's
+ * own threshold, read at each call, when it has one (it honours
+ * VMMEM_NT_THRESHOLD, the config file and vmmem_init_with()); on CPUs where
+ * the engine streams with rep movsb instead (AMD Zen 5, where its threshold
+ * is off) a byte swap has no rep movsb, so they use this: the L3 size. */
+static size_t swap_nt_fallback(const vmmem_cpu_info *cpu)
 {
-    vmmem_thresholds t;
-    if (vmmem_get_thresholds(&t) == VMMEM_OK && t.nt != SIZE_MAX)
-        return t.nt;
     return cpu->l3_bytes ? cpu->l3_bytes : SIZE_MAX;
 }
 
@@ -68,7 +66,7 @@ static void resolve(void)
     for (int isa = 0; isa < VMMEM_ISA_COUNT; isa++)
         atomic_store_explicit(&vmmem_xlate.by_isa[isa], variant_for_isa((vmmem_isa)isa, &cpu),
                               memory_order_relaxed);
-    atomic_store_explicit(&vmmem_xlate.nt_threshold, swap_nt_threshold(&cpu), memory_order_relaxed);
+    atomic_store_explicit(&vmmem_xlate.nt_fallback, swap_nt_fallback(&cpu), memory_order_relaxed);
     atomic_store_explicit(&vmmem_xlate.ready, 1, memory_order_release);
 }
 

@@ -62,15 +62,26 @@ typedef struct vmmem_swap_kernels {
 } vmmem_swap_kernels;
 
 /* State of the translation dispatcher, apart from the copy engine's hot
- * cache line. The swap kernels read nt_threshold. */
+ * cache line. The swap kernels read nt_fallback. */
 typedef struct vmmem_xlate_state {
-    _Atomic int ready; /* by_isa and nt_threshold are set (release/acquire) */
-    _Atomic size_t nt_threshold; /* non-temporal stores from here (SIZE_MAX: never) */
+    _Atomic int ready; /* by_isa and nt_fallback are set (release/acquire) */
+    /* non-temporal stores from here where the engine has no threshold of its
+     * own (it streams with rep movsb instead): the L3 size (SIZE_MAX: never) */
+    _Atomic size_t nt_fallback;
     /* the variant each engine ISA maps to on this CPU */
     _Atomic(const vmmem_swap_kernels *) by_isa[VMMEM_ISA_COUNT];
 } vmmem_xlate_state;
 
 extern __attribute__((visibility("hidden"))) vmmem_xlate_state vmmem_xlate;
+
+/* The size from which the swap kernels' loop uses non-temporal stores: the
+ * copy engine's threshold as it is now (vmmem_init_with() may set another
+ * one), or nt_fallback where the engine has none. */
+static inline size_t vmmem_swap_nt_threshold(void)
+{
+    size_t nt = vmmem_threshold(&vmmem_dispatch.nt_threshold);
+    return nt != SIZE_MAX ? nt : atomic_load_explicit(&vmmem_xlate.nt_fallback, memory_order_relaxed);
+}
 
 /* Slow path of vmmem_swap_active(): computes the mapping (once), resolves
  * the copy engine if needed, returns the variant for its ISA. */

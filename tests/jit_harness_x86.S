@@ -2,7 +2,9 @@
 /* tests/jit_harness_x86.S - runs an emitted code sequence with every
  * general-purpose register set from a table, and records every register
  * afterwards, plus the 128-byte red zone below the sequence's entry stack
- * pointer, to check what the sequence preserves.
+ * pointer, to check what the sequence preserves; and (jit_vector_harness_run,
+ * below) runs an inline copy with vector registers 0..15 set from a table
+ * and records them afterwards.
  *
  * The sequence ends in an absolute jump to jit_harness_resume (see
  * JIT_HARNESS_TRAILER in test_jit.c) rather than a ret, so the stack
@@ -93,4 +95,50 @@ jit_harness_resume:         /* the sequence's trailer jumps here, rsp as on entr
     pop %rbx
     ret
     .size jit_harness_run, .-jit_harness_run
+
+/* void jit_vector_harness_run(const void *code, void *dst, const void *src,
+ *                             unsigned char vregs[16][64], uint64_t zmm);
+ * runs an inline copy sequence (dst in rdi, src in rsi) with vector
+ * registers 0..15 loaded from vregs (zmm: all 64 bytes of each; else the
+ * 32 bytes of ymm) and stores them back afterwards, to check which vector
+ * state the sequence keeps. Inline sequences only (no call: the stack is
+ * not aligned for one); the trailer jumps to jit_vector_harness_resume. */
+    .globl jit_vector_harness_run
+    .type jit_vector_harness_run, @function
+jit_vector_harness_run:
+    push %rcx               /* vregs */
+    push %r8                /* zmm */
+    test %r8, %r8
+    jz 1f
+    .irp i, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+    vmovdqu64 64*\i(%rcx), %zmm\i
+    .endr
+    jmp 2f
+1:
+    .irp i, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+    vmovdqu 64*\i(%rcx), %ymm\i
+    .endr
+2:
+    mov %rdi, %rax
+    mov %rsi, %rdi
+    mov %rdx, %rsi
+    jmp *%rax
+    .globl jit_vector_harness_resume
+jit_vector_harness_resume:  /* rsp as on entry to the sequence */
+    pop %r8
+    pop %rcx
+    test %r8, %r8
+    jz 3f
+    .irp i, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+    vmovdqu64 %zmm\i, 64*\i(%rcx)
+    .endr
+    vzeroupper
+    ret
+3:
+    .irp i, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+    vmovdqu %ymm\i, 64*\i(%rcx)
+    .endr
+    vzeroupper
+    ret
+    .size jit_vector_harness_run, .-jit_vector_harness_run
     .section .note.GNU-stack,"",@progbits

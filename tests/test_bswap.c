@@ -5,7 +5,8 @@
  * here, at element counts 0..1024 with src/dst offsets 0..63 (all pairs up
  * to 128 bytes, sampled above), large counts up to 64 MiB, in place, flush
  * against guard pages with canaries around dst; the public calls' errors
- * (nothing written); and the dispatch rule (variant per engine ISA). */
+ * (nothing written); the dispatch rule (variant per engine ISA); and the
+ * non-temporal threshold following the engine's. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -372,6 +373,32 @@ static void test_dispatch_follows_engine(void **state)
     assert_int_equal(vmmem_force_isa(original), VMMEM_OK);
 }
 
+/* The loop's non-temporal threshold is the engine's as it is now: after
+ * vmmem_init_with() sets another one, the byte swaps use it too (docs/xlate.md,
+ * "Non-temporal stores"); with the engine's turned off, the L3 size. */
+static void test_nt_threshold_follows_engine(void **state)
+{
+    (void)state;
+    unsigned char in[64] = {0}, out[64];
+    assert_int_equal(vmmem_copy_bswap16(out, in, 32), VMMEM_OK); /* resolved */
+    vmmem_thresholds t;
+    assert_int_equal(vmmem_get_thresholds(&t), VMMEM_OK);
+    static const size_t wanted[] = {(size_t)3 << 20, 123456, SIZE_MAX};
+    vmmem_cpu_info cpu;
+    vmmem_get_cpu_info(&cpu);
+    for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++) {
+        t.nt = wanted[i];
+        vmmem_init_options o = {.flags = VMMEM_INIT_NO_ENVIRONMENT | VMMEM_INIT_NO_CONFIG_FILE, .thresholds = &t};
+        assert_int_equal(vmmem_init_with(&o), VMMEM_OK);
+        assert_int_equal(vmmem_copy_bswap16(out, in, 32), VMMEM_OK);
+        size_t expect = wanted[i] != SIZE_MAX ? wanted[i] : cpu.l3_bytes ? cpu.l3_bytes : SIZE_MAX;
+        size_t got = vmmem_swap_nt_threshold();
+        if (got != expect)
+            fail_msg("engine threshold %zu: byte swaps stream from %zu, expected %zu", wanted[i], got, expect);
+    }
+    assert_int_equal(vmmem_init_with(NULL), VMMEM_OK); /* the environment's settings again */
+}
+
 int main(void)
 {
     skip_if_forced_isa_unsupported();
@@ -382,7 +409,7 @@ int main(void)
         cmocka_unit_test(test_every_count_and_offset), cmocka_unit_test(test_small_counts_at_page_edges),
         cmocka_unit_test(test_large_counts),           cmocka_unit_test(test_in_place),
         cmocka_unit_test(test_overlap_rejected),       cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_dispatch_follows_engine),
+        cmocka_unit_test(test_dispatch_follows_engine),  cmocka_unit_test(test_nt_threshold_follows_engine),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

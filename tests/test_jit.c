@@ -20,6 +20,8 @@
 #include "test_support.h"
 
 #if defined(__x86_64__)
+#include "dispatch.h"
+#include "engine.h"
 
 #define MAX_N 2048             /* every size 0..MAX_N is built and run */
 #define ALL_OFFSETS_MAX_N 128  /* up to here, every src/dst offset pair 0..63 */
@@ -251,13 +253,18 @@ extern const char jit_harness_resume[];
  * 8-byte address it reads, jit_harness_resume (jit_harness_x86.S says why
  * not a ret). */
 #define JIT_HARNESS_TRAILER_LEN 14
-static void append_harness_trailer(vmmem_jit_code *code)
+static void append_jump_to(vmmem_jit_code *code, const void *resume)
 {
     static const unsigned char jmp_rip_indirect[6] = {0xFF, 0x25, 0, 0, 0, 0};
-    uint64_t target = (uint64_t)(uintptr_t)jit_harness_resume;
+    uint64_t target = (uint64_t)(uintptr_t)resume;
     memcpy(code->start + code->length, jmp_rip_indirect, sizeof jmp_rip_indirect);
     memcpy(code->start + code->length + sizeof jmp_rip_indirect, &target, sizeof target);
     code->length += JIT_HARNESS_TRAILER_LEN;
+}
+
+static void append_harness_trailer(vmmem_jit_code *code)
+{
+    append_jump_to(code, jit_harness_resume);
 }
 
 /* Runs `emit`'s sequence + the harness trailer with dst, src (and size) in the given
@@ -385,6 +392,130 @@ static void test_registers_runtime_size(void **state)
     vmmem_jit_buffer_destroy(buf);
 }
 
+/* ---- calls reach the kernel published when they run ---- */
+
+static unsigned published_calls;
+
+static void *counting_copy(void *dst, const void *src, size_t n)
+{
+    published_calls++;
+    return vmmem_generic_memmove(dst, src, n);
+}
+
+/* docs/jit.md, "copy_n functions": emitted calls embed the library's
+ * dispatching entry, so they follow the kernel published when they run
+ * (vmmem_force_isa() after the code was built), not the one of when it was
+ * built. The published pointer is swapped for a counting copy, and its ISA
+ * byte for SSE2 (the AVX-512 dispatching entry copies up to 256 bytes
+ * itself while an AVX-512 kernel is published): a function and an emitted
+ * call sequence, built before, must go through it. */
+static void test_calls_follow_published_kernel(void **state)
+{
+    (void)state;
+    (void)vmmem_active_isa(); /* started up, so nothing republishes below */
+    vmmem_jit_options opt;
+    assert_int_equal(vmmem_jit_default_options(&opt), VMMEM_OK);
+    opt.inline_max = 0;
+    vmmem_jit_buffer *fn_buf, *seq_buf;
+    assert_int_equal(vmmem_jit_buffer_create(4096, &fn_buf), VMMEM_OK);
+    assert_int_equal(vmmem_jit_buffer_create(4096, &seq_buf), VMMEM_OK);
+    static const size_t sizes[] = {100, 1000};
+    vmmem_jit_copy_n_fn fn[2];
+    for (size_t i = 0; i < 2; i++)
+        assert_int_equal(vmmem_jit_build_copy_fn(fn_buf, sizes[i], &opt, &fn[i]), VMMEM_OK);
+    vmmem_jit_code code;
+    assert_int_equal(emit_into(seq_buf, &code, VMMEM_JIT_RBX, VMMEM_JIT_R12, -1, 1000, &opt), VMMEM_OK);
+    vmmem_copy_fn saved = atomic_load(&vmmem_dispatch.fast);
+    unsigned char saved_isa = atomic_load(&vmmem_dispatch.fast_isa);
+    atomic_store(&vmmem_dispatch.fast, counting_copy);
+    atomic_store(&vmmem_dispatch.fast_isa, (unsigned char)VMMEM_ISA_SSE2);
+    unsigned char src[1000], dst[1000];
+    fill_pattern(src, sizeof src, 8);
+    unsigned calls[3];
+    for (size_t i = 0; i < 2; i++) {
+        memset(dst, 0, sizeof dst);
+        published_calls = 0;
+        fn[i](dst, src);
+        calls[i] = published_calls;
+        assert_memory_equal(dst, src, sizes[i]);
+    }
+    published_calls = 0;
+    run_sequence(seq_buf, 1000, 0, VMMEM_JIT_RBX, VMMEM_JIT_R12, -1, 0, 1);
+    calls[2] = published_calls;
+    atomic_store(&vmmem_dispatch.fast_isa, saved_isa);
+    atomic_store(&vmmem_dispatch.fast, saved);
+    for (size_t i = 0; i < 3; i++)
+        if (calls[i] != 1)
+            fail_msg("call %zu: %u calls of the published kernel, expected 1", i, calls[i]);
+    vmmem_jit_buffer_destroy(fn_buf);
+    vmmem_jit_buffer_destroy(seq_buf);
+}
+
+/* ---- vector registers an inline copy keeps ---- */
+
+#define VREG_BYTES 64 /* one zmm */
+void jit_vector_harness_run(const void *code, void *dst, const void *src, unsigned char vregs[16][VREG_BYTES],
+                            uint64_t zmm);
+extern const char jit_vector_harness_resume[];
+
+/* docs/jit.md, "Registers used": an inline copy of k vector moves writes
+ * vector registers 0..k-1; the others keep their low 128 bits, and their
+ * upper bits too unless YMM or ZMM registers were used, after which
+ * vzeroupper clears bits 128 and up of every register 0..15. Checked with
+ * all 16 registers holding known values (all 512 bits with AVX-512, else
+ * 256) before each sequence, for every vector width this CPU runs. */
+static void test_vector_registers_kept(void **state)
+{
+    (void)state;
+    vmmem_jit_options probe;
+    uint64_t zmm = vmmem_jit_isa_options(VMMEM_ISA_AVX512, &probe) == VMMEM_OK;
+    if (!zmm && vmmem_jit_isa_options(VMMEM_ISA_AVX2, &probe) != VMMEM_OK)
+        skip(); /* no YMM state to look at */
+    size_t state_bytes = zmm ? 64 : 32;
+    static const vmmem_isa isas[] = {VMMEM_ISA_SSE2, VMMEM_ISA_AVX2, VMMEM_ISA_AVX512};
+    static const size_t sizes[] = {8, 16, 17, 31, 32, 33, 63, 64, 65, 100, 128, 200, 256, 300, 512, 700, 1024};
+    static const unsigned char zeros[VREG_BYTES];
+    vmmem_jit_buffer *buf;
+    assert_int_equal(vmmem_jit_buffer_create(4096, &buf), VMMEM_OK);
+    for (size_t k = 0; k < sizeof isas / sizeof isas[0]; k++) {
+        vmmem_jit_options opt;
+        if (vmmem_jit_isa_options(isas[k], &opt) != VMMEM_OK)
+            continue;
+        opt.inline_max = vmmem_jit_inline_limit(isas[k]);
+        size_t widest = isas[k] == VMMEM_ISA_AVX512 ? 64 : isas[k] == VMMEM_ISA_AVX2 ? 32 : 16;
+        for (size_t i = 0; i < sizeof sizes / sizeof sizes[0] && sizes[i] <= opt.inline_max; i++) {
+            size_t n = sizes[i], chunk = 0, loaded = 0;
+            if (n >= 16) { /* the widest vector not above n, ceil(n / chunk) of them */
+                for (chunk = widest; chunk > n; chunk /= 2)
+                    ;
+                loaded = (n + chunk - 1) / chunk;
+            }
+            vmmem_jit_code code;
+            assert_int_equal(vmmem_jit_buffer_open(buf, &code), VMMEM_OK);
+            code.length = 0;
+            assert_int_equal(vmmem_jit_emit_copy(&code, VMMEM_JIT_RDI, VMMEM_JIT_RSI, n, &opt), VMMEM_OK);
+            append_jump_to(&code, jit_vector_harness_resume);
+            assert_int_equal(vmmem_jit_buffer_seal(buf, &code), VMMEM_OK);
+            unsigned char src[1024], dst[1024], vregs[16][VREG_BYTES], before[16][VREG_BYTES];
+            fill_pattern(src, sizeof src, (uint32_t)n);
+            memset(dst, 0, sizeof dst);
+            fill_pattern(&before[0][0], sizeof before, 77);
+            memcpy(vregs, before, sizeof vregs);
+            jit_vector_harness_run(vmmem_jit_buffer_code(buf, 0), dst, src, vregs, zmm);
+            assert_memory_equal(dst, src, n);
+            for (unsigned r = (unsigned)loaded; r < 16; r++) {
+                if (memcmp(vregs[r], before[r], 16) != 0)
+                    fail_msg("%s n=%zu: xmm%u changed", vmmem_isa_name(isas[k]), n, r);
+                const unsigned char *upper = chunk >= 32 ? zeros : before[r] + 16;
+                if (memcmp(vregs[r] + 16, upper, state_bytes - 16) != 0)
+                    fail_msg("%s n=%zu: upper bits of register %u %s", vmmem_isa_name(isas[k]), n, r,
+                             chunk >= 32 ? "not cleared by vzeroupper" : "changed");
+            }
+        }
+    }
+    vmmem_jit_buffer_destroy(buf);
+}
+
 /* ---- errors: a code, and nothing written ---- */
 
 static void test_emit_errors(void **state)
@@ -433,6 +564,11 @@ static void test_emit_errors(void **state)
     assert_int_equal(vmmem_jit_emit_copy(&code, VMMEM_JIT_RDI, VMMEM_JIT_RSI, 8, NULL), VMMEM_ERANGE);
     vmmem_jit_code null_code = {NULL, 16, 0};
     assert_int_equal(vmmem_jit_emit_copy(&null_code, VMMEM_JIT_RDI, VMMEM_JIT_RSI, 8, NULL), VMMEM_EINVAL);
+    /* an empty span with no memory takes only an empty sequence (n = 0) */
+    vmmem_jit_code empty = {NULL, 0, 0};
+    assert_int_equal(vmmem_jit_emit_copy(&empty, VMMEM_JIT_RDI, VMMEM_JIT_RSI, 0, NULL), VMMEM_OK);
+    assert_int_equal(vmmem_jit_emit_copy(&empty, VMMEM_JIT_RDI, VMMEM_JIT_RSI, 1, NULL), VMMEM_ENOSPC);
+    assert_int_equal(empty.length, 0);
     assert_memory_equal(bytes, before, sizeof bytes);
 
     /* not enough room: nothing written, length kept; exactly enough works */
@@ -491,6 +627,33 @@ static void test_build_until_full(void **state)
     vmmem_jit_buffer_destroy(buf);
 }
 
+/* A function built into an open buffer goes after the sealed code, over
+ * anything emitted since (vmmem/jit.h): what was sealed stays. */
+static void test_build_in_open_buffer(void **state)
+{
+    (void)state;
+    vmmem_jit_buffer *buf;
+    assert_int_equal(vmmem_jit_buffer_create(4096, &buf), VMMEM_OK);
+    vmmem_jit_copy_n_fn first, second;
+    assert_int_equal(vmmem_jit_build_copy_fn(buf, 24, NULL, &first), VMMEM_OK);
+    vmmem_jit_code code;
+    assert_int_equal(vmmem_jit_buffer_open(buf, &code), VMMEM_OK);
+    size_t sealed = code.length;
+    assert_int_equal(vmmem_jit_emit_copy(&code, VMMEM_JIT_RDI, VMMEM_JIT_RSI, 100, NULL), VMMEM_OK); /* not sealed */
+    assert_int_equal(vmmem_jit_build_copy_fn(buf, 40, NULL, &second), VMMEM_OK);
+    const unsigned char *entry;
+    memcpy(&entry, &second, sizeof entry);
+    assert_ptr_equal(entry, (const unsigned char *)vmmem_jit_buffer_code(buf, 0) + (sealed + 15) / 16 * 16);
+    assert_int_equal(vmmem_jit_buffer_seal(buf, &code), VMMEM_EBUSY); /* the stale span: the buffer is sealed */
+    unsigned char src[40], dst[40] = {0};
+    fill_pattern(src, sizeof src, 6);
+    first(dst, src);
+    assert_memory_equal(dst, src, 24);
+    second(dst, src);
+    assert_memory_equal(dst, src, 40);
+    vmmem_jit_buffer_destroy(buf);
+}
+
 int main(void)
 {
     skip_if_forced_isa_unsupported();
@@ -500,8 +663,11 @@ int main(void)
         cmocka_unit_test(test_large_sizes),
         cmocka_unit_test(test_registers_constant_size),
         cmocka_unit_test(test_registers_runtime_size),
+        cmocka_unit_test(test_vector_registers_kept),
+        cmocka_unit_test(test_calls_follow_published_kernel),
         cmocka_unit_test(test_emit_errors),
         cmocka_unit_test(test_build_until_full),
+        cmocka_unit_test(test_build_in_open_buffer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

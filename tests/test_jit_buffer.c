@@ -214,6 +214,17 @@ static int child_with_exec_refused(void)
     vmmem_jit_buffer *buf;
     if (vmmem_jit_buffer_create(4096, &buf) != VMMEM_OK)
         return 1;
+#if defined(__x86_64__)
+    /* a buffer sealed nearly full before the policy: no room for another function */
+    vmmem_jit_buffer *full;
+    vmmem_jit_code full_code;
+    if (vmmem_jit_buffer_create(4096, &full) != VMMEM_OK || vmmem_jit_buffer_open(full, &full_code) != VMMEM_OK)
+        return 8;
+    full_code.length = full_code.capacity - 8;
+    memset(full_code.start, 0xCC, full_code.length);
+    if (vmmem_jit_buffer_seal(full, &full_code) != VMMEM_OK)
+        return 8;
+#endif
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
         syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
         return 2;
@@ -234,6 +245,11 @@ static int child_with_exec_refused(void)
     vmmem_jit_copy_n_fn fn;
     if (vmmem_jit_build_copy_fn(buf, 8, NULL, &fn) != VMMEM_EIO)
         return 7;
+    /* full, and the seal that would restore it refused: VMMEM_EIO (left
+     * open, nothing runs), not VMMEM_ENOSPC (which says it is sealed) */
+    if (vmmem_jit_build_copy_fn(full, 5000, NULL, &fn) != VMMEM_EIO || vmmem_jit_buffer_code(full, 0) != NULL)
+        return 9;
+    vmmem_jit_buffer_destroy(full);
 #endif
     vmmem_jit_buffer_destroy(buf);
     return 0;

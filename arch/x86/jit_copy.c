@@ -284,6 +284,8 @@ static int append(vmmem_jit_code *code, const jit_asm *a)
 {
     if (a->len > code->capacity - code->length)
         return VMMEM_ENOSPC;
+    if (a->len == 0)
+        return VMMEM_OK; /* n = 0: nothing to write, and start may be NULL (an empty span) */
     vmmem_memcpy_fast(code->start + code->length, a->bytes, a->len);
     code->length += a->len;
     return VMMEM_OK;
@@ -383,10 +385,10 @@ int vmmem_jit_build_copy_fn(vmmem_jit_buffer *buf, size_t n, const vmmem_jit_opt
     if (rc != VMMEM_OK)
         code.length = sealed; /* leave the earlier code as it was */
     int seal_rc = vmmem_jit_buffer_seal(buf, &code);
+    if (seal_rc != VMMEM_OK)
+        return seal_rc; /* left open, also when it was full: VMMEM_ENOSPC would say sealed */
     if (rc != VMMEM_OK)
         return rc;
-    if (seal_rc != VMMEM_OK)
-        return seal_rc;
     const void *fn = vmmem_jit_buffer_code(buf, entry);
     __builtin_memcpy(out, &fn, sizeof fn); /* object pointer to function pointer, as dlsym() does */
     return VMMEM_OK;

@@ -186,8 +186,10 @@ VMMEM_API size_t vmmem_jit_inline_limit(vmmem_isa isa);
  *  n <= opt->inline_max: every load, then every store, nothing else
  *  (overlapping head and tail accesses, no loop, no branch), then
  *  vzeroupper when YMM or ZMM registers were used. Clobbers
- *  vector registers 0..k-1 (k <= 16 loads) and up to 2 (generic: ceil(n/8))
- *  registers of opt->gpr_scratch; dst, src, flags and the stack are untouched.
+ *  vector registers 0..k-1 (k <= 16 loads), after a YMM or ZMM copy the
+ *  upper bits (128 and up) of every vector register 0..15 (vzeroupper),
+ *  and up to 2 (generic: ceil(n/8)) registers of opt->gpr_scratch; dst,
+ *  src, flags and the stack are untouched.
  *  A copy of 1, 2, 4 or 8 bytes is one load and one store.
  *
  *  n > opt->inline_max: a call to vmmem_memcpy_fast() that preserves every
@@ -236,7 +238,10 @@ typedef void (*vmmem_jit_copy_n_fn)(void *dst, const void *src);
  *  are the sequence of vmmem_jit_emit_copy() (dst in rdi, src in rsi) and a
  *  `ret`; larger ones load n and jump to vmmem_memcpy_fast() (a tail call:
  *  the function is an ordinary System V function).
- *  @param buf the buffer, open or sealed; sealed on success
+ *  @param buf the buffer, open or sealed; sealed on success. The function
+ *             goes after the code of the last seal: code written into an
+ *             open buffer since then and not sealed is overwritten (seal
+ *             it first to keep it).
  *  @param n   bytes the function copies
  *  @param opt options; NULL means vmmem_jit_default_options()
  *  @param out receives the function
@@ -245,7 +250,8 @@ typedef void (*vmmem_jit_copy_n_fn)(void *dst, const void *src);
  *          cannot run): the buffer is untouched; VMMEM_ENOSPC (the buffer
  *          is full): its code is unchanged and it is sealed; VMMEM_EIO (the
  *          system refused a protection change): the buffer keeps its code
- *          and is left open if making it executable was refused. */
+ *          and is left open if making it executable was refused (also
+ *          when it was full: VMMEM_EIO then takes precedence). */
 VMMEM_API int vmmem_jit_build_copy_fn(vmmem_jit_buffer *buf, size_t n, const vmmem_jit_options *opt,
                                       vmmem_jit_copy_n_fn *out);
 
