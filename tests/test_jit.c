@@ -405,10 +405,11 @@ static void *counting_copy(void *dst, const void *src, size_t n)
 /* docs/jit.md, "copy_n functions": emitted calls embed the library's
  * dispatching entry, so they follow the kernel published when they run
  * (vmmem_force_isa() after the code was built), not the one of when it was
- * built. The published pointer is swapped for a counting copy, and its ISA
- * byte for SSE2 (the AVX-512 dispatching entry copies up to 256 bytes
- * itself while an AVX-512 kernel is published): a function and an emitted
- * call sequence, built before, must go through it. */
+ * built. The published pointers (the entry, and the one the AVX-512
+ * dispatching entry takes above 256 bytes) are swapped for a counting copy,
+ * and the ISA byte for SSE2 (that entry copies up to 256 bytes itself while
+ * an AVX-512 kernel is published): a function and an emitted call
+ * sequence, built before, must go through them. */
 static void test_calls_follow_published_kernel(void **state)
 {
     (void)state;
@@ -426,8 +427,10 @@ static void test_calls_follow_published_kernel(void **state)
     vmmem_jit_code code;
     assert_int_equal(emit_into(seq_buf, &code, VMMEM_JIT_RBX, VMMEM_JIT_R12, -1, 1000, &opt), VMMEM_OK);
     vmmem_copy_fn saved = atomic_load(&vmmem_dispatch.fast);
+    vmmem_copy_fn saved_above256 = atomic_load(&vmmem_dispatch.fast_above256);
     unsigned char saved_isa = atomic_load(&vmmem_dispatch.fast_isa);
     atomic_store(&vmmem_dispatch.fast, counting_copy);
+    atomic_store(&vmmem_dispatch.fast_above256, counting_copy);
     atomic_store(&vmmem_dispatch.fast_isa, (unsigned char)VMMEM_ISA_SSE2);
     unsigned char src[1000], dst[1000];
     fill_pattern(src, sizeof src, 8);
@@ -443,6 +446,7 @@ static void test_calls_follow_published_kernel(void **state)
     run_sequence(seq_buf, 1000, 0, VMMEM_JIT_RBX, VMMEM_JIT_R12, -1, 0, 1);
     calls[2] = published_calls;
     atomic_store(&vmmem_dispatch.fast_isa, saved_isa);
+    atomic_store(&vmmem_dispatch.fast_above256, saved_above256);
     atomic_store(&vmmem_dispatch.fast, saved);
     for (size_t i = 0; i < 3; i++)
         if (calls[i] != 1)
