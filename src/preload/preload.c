@@ -6,9 +6,10 @@
  *
  * Each exported function is one load and one indirect jump through
  * vmmem_preload_entries (mempcpy adds the return value's addition), the
- * same cost as vmmem_memcpy_fast(); on x86-64 with the engine's AVX-512
- * kernel, memcpy and memmove are that kernel's entry instead (the
- * assembly entries below). Until the first call has chosen the
+ * same cost as vmmem_memcpy_fast(); on x86-64 (AVX-512 built in) memcpy
+ * and memmove are the assembly entries below: the AVX-512 kernel's entry
+ * on that kernel, and a size and a byte check before the same hop
+ * otherwise. Until the first call has chosen the
  * entries they point at a resolver, which reads the environment and picks:
  *  - the engine: the published kernel entry itself (VMMEM_ISA and the
  *    thresholds are honoured by the engine's start-up);

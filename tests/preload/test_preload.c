@@ -11,6 +11,8 @@
  *  - a memcpy with overlapping buffers (a bug in a program, but a common
  *    one) still copies as memmove would, on the engine;
  *  - the first call from a constructor, and from 8 racing threads;
+ *  - a first call above 256 bytes (memcpy and memmove reach the resolver
+ *    through their large-copy pointer on the AVX-512 kernel);
  *  - fork() before the first call, and while another thread copies;
  *  - a dlopen()ed module's references;
  *  - a fortified copy past its buffer aborts with glibc's message.
@@ -33,6 +35,8 @@
 #define RACE_PROCESSES 10
 #define LARGE_COPY (4u << 20) /* past the rep movsb and non-temporal thresholds' defaults on most CPUs */
 #define FORK_COPIES 2000
+#define FIRST_LARGE_COPY 257 /* the smallest copy the AVX-512 entries pass on */
+#define COPIES_RUNS 2        /* copy_every_size() calls of the "copies" child */
 
 /* Sizes that reach every rung of the kernels' ladders, then the bands. */
 static const size_t sizes[] = {0,   1,   2,   3,    4,    7,    8,    15,    16,    17,    31,         32,
@@ -217,6 +221,19 @@ static int child_dlopen(void)
     return address() != (void *)mine || copies() != 0;
 }
 
+/* The process's first copy, through memcpy or memmove, is FIRST_LARGE_COPY
+ * bytes: the entries' large-copy pointer still leads to the resolver. */
+static int child_first_large(int use_memmove)
+{
+    unsigned char *src = buffer(FIRST_LARGE_COPY), *dst = buffer(FIRST_LARGE_COPY);
+    fill(src, FIRST_LARGE_COPY, 11);
+    void *r = use_memmove ? memmove(dst, src, FIRST_LARGE_COPY) : memcpy(dst, src, FIRST_LARGE_COPY);
+    int bad = r != dst || memcmp(dst, src, FIRST_LARGE_COPY) != 0;
+    free(src);
+    free(dst);
+    return bad || copy_every_size(12, 3);
+}
+
 /* argv[1] of the overflow children: which fortified copy overflows. */
 static int child_overflow(int which)
 {
@@ -237,6 +254,32 @@ static long long reported_calls(const char *err, const char *function)
     snprintf(key, sizeof key, "vmmem: preload: %s calls ", function);
     const char *at = strstr(err, key);
     return at ? atoll(at + strlen(key)) : -1;
+}
+
+/* The byte count the preload reported for a function (the number after
+ * " bytes " on its line); -1 when it is not in the text. */
+static long long reported_bytes(const char *err, const char *function)
+{
+    char key[64];
+    snprintf(key, sizeof key, "vmmem: preload: %s calls ", function);
+    const char *at = strstr(err, key);
+    const char *b = at ? strstr(at, " bytes ") : NULL;
+    return b ? atoll(b + strlen(" bytes ")) : -1;
+}
+
+/* The bytes one copy_every_size() run passes to function f (0..2: memcpy,
+ * memmove, mempcpy; 3..5: the __*_chk forms). */
+static long long bytes_of_one_run(size_t f)
+{
+    long long sum = 0;
+    if (f < 3) {
+        for (size_t i = 0; i < SIZE_COUNT; i++)
+            sum += (long long)sizes[i];
+    } else {
+        for (size_t n = 0; n <= CHK_BUF_BYTES; n += 17)
+            sum += (long long)n;
+    }
+    return sum;
 }
 
 static int failures;
@@ -260,6 +303,11 @@ static void check_counts(const child_result *r, const char *header, const char *
         char text[160];
         snprintf(text, sizeof text, "%s: %s reached the preload at least %lld times", what, functions[f], least);
         check(reported_calls(r->err, functions[f]) >= least, text, r);
+        /* and every byte: a large copy that bypassed the counting wrapper
+         * would leave the count of calls high enough, not this one */
+        long long least_bytes = COPIES_RUNS * bytes_of_one_run(f);
+        snprintf(text, sizeof text, "%s: %s counted at least %lld bytes", what, functions[f], least_bytes);
+        check(reported_bytes(r->err, functions[f]) >= least_bytes, text, r);
     }
 }
 
@@ -298,6 +346,9 @@ static int parent(void)
 #else
     check_counts(&r, "vmmem: preload: copies went to the engine, kernel ", "engine, VMMEM_ISA=sse2");
 #endif
+    const char *sse2[] = {"VMMEM_ISA=sse2", NULL};
+    run_child("copies", sse2, &r);
+    check(child_succeeded(&r), "copies on the engine, VMMEM_ISA=sse2, no counting", &r);
     run_child("copies", off_stats, &r);
     check(child_succeeded(&r), "copies with VMMEM_PRELOAD=off", &r);
     check_counts(&r, "vmmem: preload: copies passed to the C library (VMMEM_PRELOAD=off)", "C library");
@@ -321,6 +372,13 @@ static int parent(void)
     run_child("ctor", ctor_off, &r);
     check(child_succeeded(&r), "first call from a constructor, VMMEM_PRELOAD=off", &r);
 
+    const char *const *first_large_env[] = {NULL, engine_stats, off, sse2};
+    for (size_t e = 0; e < sizeof first_large_env / sizeof first_large_env[0]; e++) {
+        run_child("first_large_memcpy", first_large_env[e], &r);
+        check(child_succeeded(&r), "a first call above 256 bytes (memcpy)", &r);
+        run_child("first_large_memmove", first_large_env[e], &r);
+        check(child_succeeded(&r), "a first call above 256 bytes (memmove)", &r);
+    }
     for (int i = 0; i < RACE_PROCESSES; i++) {
         run_child("race", i % 2 ? off : NULL, &r);
         check(child_succeeded(&r), i % 2 ? "8 racing first calls, off" : "8 racing first calls", &r);
@@ -351,11 +409,15 @@ int main(int argc, char **argv)
         return parent();
     const char *mode = argv[1];
     if (strcmp(mode, "copies") == 0)
-        return copy_every_size(1, 0) | copy_every_size(2, 7);
+        return copy_every_size(1, 0) | copy_every_size(2, 7); /* COPIES_RUNS */
     if (strcmp(mode, "overlap") == 0)
         return overlapping_memcpy();
     if (strcmp(mode, "ctor") == 0)
         return child_ctor();
+    if (strcmp(mode, "first_large_memcpy") == 0)
+        return child_first_large(0);
+    if (strcmp(mode, "first_large_memmove") == 0)
+        return child_first_large(1);
     if (strcmp(mode, "race") == 0)
         return child_race();
     if (strcmp(mode, "fork") == 0)
