@@ -51,8 +51,9 @@ typedef struct vmmem_dispatch_state {
     _Atomic unsigned char fast_isa;
     _Atomic unsigned char adaptive_isa;
     /* The active kernel's table row, in the next cache line: read by
-     * introspection, the parallel copy and the adaptive scalar band, never
-     * by an entry. */
+     * introspection, the parallel copy, the adaptive scalar band and the
+     * byte swaps' dispatch (xlate_dispatch.h, on every call), never by a
+     * copy entry. */
     _Alignas(64) _Atomic(const vmmem_kernel_entry *) kernel;
 } vmmem_dispatch_state;
 

@@ -162,20 +162,34 @@ static void test_support_follows_cpu_features(void **state)
 }
 
 /* What vmmem_force_isa() publishes for the dispatching entries' large
- * copies: the body behind an AVX-512 kernel entry, else the entry. */
+ * copies: the body behind an AVX-512 kernel entry, else the entry. With a
+ * scalar band (VMMEM_SIMD_THRESHOLD, which may reach above 256 bytes) the
+ * adaptive entry is the band's wrapper, and large adaptive copies go
+ * through it too. */
 static void check_above256_entries(vmmem_isa isa)
 {
     vmmem_copy_fn fast = atomic_load(&vmmem_dispatch.fast), adaptive = atomic_load(&vmmem_dispatch.adaptive);
     vmmem_copy_fn fast_above256 = atomic_load(&vmmem_dispatch.fast_above256);
     vmmem_copy_fn adaptive_above256 = atomic_load(&vmmem_dispatch.adaptive_above256);
+    vmmem_thresholds t;
+    assert_int_equal(vmmem_get_thresholds(&t), VMMEM_OK);
+    int scalar_band = t.simd > 0;
+    if (scalar_band) { /* the wrapper, none of the kernel's entries */
+        const vmmem_kernel_entry *k = &vmmem_isa_registry(isa)->kernel;
+        assert_true(adaptive != k->fast && adaptive != k->adaptive && adaptive != k->fast_floor &&
+                    adaptive != k->adaptive_floor);
+    }
 #if VMMEM_HAVE_AVX512
     if (isa == VMMEM_ISA_AVX512) {
         assert_true(vmmem_avx512_body_of(fast) != NULL && fast_above256 == vmmem_avx512_body_of(fast));
-        assert_true(vmmem_avx512_body_of(adaptive) != NULL && adaptive_above256 == vmmem_avx512_body_of(adaptive));
+        if (scalar_band)
+            assert_true(vmmem_avx512_body_of(adaptive) == NULL && adaptive_above256 == adaptive);
+        else
+            assert_true(vmmem_avx512_body_of(adaptive) != NULL &&
+                        adaptive_above256 == vmmem_avx512_body_of(adaptive));
         return;
     }
 #endif
-    (void)isa;
     assert_true(fast_above256 == fast);
     assert_true(adaptive_above256 == adaptive);
 }
@@ -212,6 +226,34 @@ static void test_force_every_supported_isa(void **state)
     assert_int_equal(vmmem_get_cpu_info(NULL), VMMEM_EINVAL);
     assert_int_equal(vmmem_get_thresholds(NULL), VMMEM_EINVAL);
     assert_int_equal(vmmem_force_isa(before), VMMEM_OK);
+}
+
+/* The same with a scalar band above 256 bytes (vmmem_init_with(), then the
+ * environment's settings again): copies below it, large ones included,
+ * must reach the band's wrapper under every kernel. */
+#define SCALAR_BAND_ABOVE_256 1000
+
+static void test_force_with_scalar_band_above_256(void **state)
+{
+    (void)state;
+    vmmem_thresholds t;
+    assert_int_equal(vmmem_get_thresholds(&t), VMMEM_OK);
+    t.simd = SCALAR_BAND_ABOVE_256;
+    vmmem_init_options o = {.flags = VMMEM_INIT_NO_ENVIRONMENT | VMMEM_INIT_NO_CONFIG_FILE, .thresholds = &t};
+    assert_int_equal(vmmem_init_with(&o), VMMEM_OK);
+    unsigned char src[SCALAR_BAND_ABOVE_256 + 300], dst[sizeof src];
+    fill_pattern(src, sizeof src, 9);
+    for (int i = 0; i < VMMEM_ISA_COUNT; i++) {
+        vmmem_isa isa = (vmmem_isa)i;
+        if (!vmmem_isa_supported(isa))
+            continue;
+        assert_int_equal(vmmem_force_isa(isa), VMMEM_OK);
+        check_above256_entries(isa);
+        memset(dst, 0, sizeof dst);
+        vmmem_memcpy_adaptive(dst, src, sizeof dst);
+        assert_memory_equal(dst, src, sizeof dst);
+    }
+    assert_int_equal(vmmem_init_with(NULL), VMMEM_OK); /* the environment's settings again */
 }
 
 static void test_env_isa_selects_each_supported_isa(void **state)
@@ -480,6 +522,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_isa_names_round_trip),
         cmocka_unit_test(test_support_follows_cpu_features),
         cmocka_unit_test(test_force_every_supported_isa),
+        cmocka_unit_test(test_force_with_scalar_band_above_256),
         cmocka_unit_test(test_env_isa_selects_each_supported_isa),
         cmocka_unit_test(test_env_isa_errors_warn_once_and_use_best),
         cmocka_unit_test(test_env_thresholds),

@@ -105,9 +105,11 @@ __attribute__((used)) _Alignas(64) preload_entries vmmem_preload_entries = {
  * uncounted; else to what the entries hold. With the hop on every call
  * the preload's memcpy took one to two cycles more than glibc's at 8-128
  * bytes (docs/preload.md). The hop is the fall-through of the byte check,
- * so the other modes pay two compares and no taken branch for it: with
- * the inline copy on the fall-through path they took a cycle more at
- * 0..256 bytes than with the hop alone. */
+ * so the other modes pay two compares and no taken branch for it at
+ * 0..256 bytes (above, the size check's taken branch and the large-copy
+ * pointer, which holds what the entry does): with the inline copy on the
+ * fall-through path they took a cycle more at 0..256 bytes than with the
+ * hop alone. */
 typedef struct preload_avx512_path {
     _Atomic(copy_fn) memcpy_above256;
     _Atomic(copy_fn) memmove_above256;
