@@ -33,9 +33,10 @@ static void *start_then_copy_adaptive(void *dst, const void *src, size_t n)
     return k ? adaptive_entry(k)(dst, src, n) : vmmem_generic_memmove(dst, src, n);
 }
 
-/* The hot path's promise (dispatch.h): everything an entry reads is in
- * one 64-byte cache line. */
-_Static_assert(offsetof(vmmem_dispatch_state, kernel) == 64, "what the entries read fits in one cache line");
+/* The hot path's promise (dispatch.h): everything an entry or a byte swap
+ * reads is in one 64-byte cache line. */
+_Static_assert(offsetof(vmmem_dispatch_state, simd_threshold) == 64,
+               "what the entries and the byte swaps read fits in one cache line");
 
 _Alignas(64) vmmem_dispatch_state vmmem_dispatch = {.fast = start_then_copy,
                                                      .adaptive = start_then_copy_adaptive,

@@ -41,7 +41,10 @@ typedef struct vmmem_dispatch_state {
     _Atomic(vmmem_copy_fn) adaptive_above256;
     _Atomic size_t erms_threshold; /* rep movsb from here (SIZE_MAX: never) */
     _Atomic size_t nt_threshold;   /* non-temporal stores from here (adaptive) */
-    _Atomic size_t simd_threshold; /* the portable scalar kernel below here (adaptive) */
+    /* The active kernel's table row: read by introspection, the parallel
+     * copy, the adaptive scalar band and the byte swaps' dispatch
+     * (xlate_dispatch.h, on every call). */
+    _Atomic(const vmmem_kernel_entry *) kernel;
     /* The ISA of the kernel entry `fast` and `adaptive` point at, or
      * VMMEM_ISA_COUNT (before the first publication, and for the adaptive
      * scalar-band wrapper). The AVX-512 dispatching entries copy 0..256
@@ -50,11 +53,10 @@ typedef struct vmmem_dispatch_state {
      * depends on the rest. */
     _Atomic unsigned char fast_isa;
     _Atomic unsigned char adaptive_isa;
-    /* The active kernel's table row, in the next cache line: read by
-     * introspection, the parallel copy, the adaptive scalar band and the
-     * byte swaps' dispatch (xlate_dispatch.h, on every call), never by a
-     * copy entry. */
-    _Alignas(64) _Atomic(const vmmem_kernel_entry *) kernel;
+    /* The portable scalar kernel below here (adaptive), in the next cache
+     * line: read only by the adaptive scalar-band wrapper, which exists
+     * when it is not 0 (VMMEM_SIMD_THRESHOLD), and when publishing. */
+    _Alignas(64) _Atomic size_t simd_threshold;
 } vmmem_dispatch_state;
 
 /* hidden: kernels reach it RIP-relative, not through the GOT */
