@@ -43,7 +43,6 @@
 static vmmem_vhost_blk *be;
 static int ram_fd = -1;
 static unsigned char *ram;
-static unsigned fds_between_inputs; /* open descriptors while no connection is attached */
 
 static unsigned open_descriptors(void)
 {
@@ -70,7 +69,6 @@ static void init_once(void)
     vmmem_vhost_blk_config cfg = { .fd = image, .queues = 2, .id = "fuzz" };
     if (ram == MAP_FAILED || vmmem_vhost_blk_create(&cfg, &be) != VMMEM_OK)
         abort();
-    fds_between_inputs = open_descriptors();
 }
 
 static void send_record(int sock, const uint8_t *data, size_t len, unsigned kind)
@@ -118,6 +116,9 @@ static void send_record(int sock, const uint8_t *data, size_t len, unsigned kind
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     init_once();
+    /* Counted on each input, not once: between inputs libFuzzer may start
+     * its symbolizer (to print NEW_FUNC lines), whose pipes stay open. */
+    unsigned descriptors_before = open_descriptors();
     memset(ram, 0, RAM_BYTES);
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
@@ -153,7 +154,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (vmmem_vhost_blk_connected(be))
         abort();
     close(sv[1]);
-    if (open_descriptors() != fds_between_inputs)
+    if (open_descriptors() != descriptors_before)
         abort(); /* a descriptor the back-end was sent (or its socket) stayed open */
     return 0;
 }
