@@ -328,11 +328,17 @@ static void send_vring_addr(uint32_t index, uint64_t desc_ua, uint64_t used_ua, 
 }
 
 /* Sets ring `index` up (size, base, addresses, call, err, kick, enable). */
-static void start_ring_at(uint32_t index, uint16_t base)
+/* The ring's size, base and addresses (the test layout), no descriptors yet. */
+static void place_ring(uint32_t index, uint16_t base)
 {
     send_state(SET_VRING_NUM, index, QSIZE);
     send_state(SET_VRING_BASE, index, base);
     send_vring_addr(index, USER_BASE + DESC, USER_BASE + USED, USER_BASE + AVAIL);
+}
+
+static void start_ring_at(uint32_t index, uint16_t base)
+{
+    place_ring(index, base);
     uint64_t v = index;
     send_msg(SET_VRING_CALL, &v, sizeof v, &F.call[0], 1);
     send_msg(SET_VRING_ERR, &v, sizeof v, &F.err[0], 1);
@@ -1223,9 +1229,7 @@ static void test_call_fd_after_completions(void **state)
     (void)state;
     negotiate(F_VERSION_1 | F_PROTOCOL);
     set_memory();
-    send_state(SET_VRING_NUM, 0, QSIZE);
-    send_state(SET_VRING_BASE, 0, 0);
-    send_vring_addr(0, USER_BASE + DESC, USER_BASE + USED, USER_BASE + AVAIL);
+    place_ring(0, 0);
     uint64_t v = 0;
     send_msg(SET_VRING_KICK, &v, sizeof v, &F.kick[0], 1);
     send_state(SET_VRING_ENABLE, 0, 1);
@@ -1249,9 +1253,7 @@ static void test_err_fd_after_break(void **state)
     (void)state;
     negotiate(F_VERSION_1 | F_PROTOCOL);
     set_memory();
-    send_state(SET_VRING_NUM, 0, QSIZE);
-    send_state(SET_VRING_BASE, 0, 0);
-    send_vring_addr(0, USER_BASE + DESC, USER_BASE + USED, USER_BASE + AVAIL);
+    place_ring(0, 0);
     uint64_t v = 0;
     send_msg(SET_VRING_CALL, &v, sizeof v, &F.call[0], 1);
     send_msg(SET_VRING_KICK, &v, sizeof v, &F.kick[0], 1);
